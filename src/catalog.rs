@@ -1,0 +1,1 @@
+//! Device catalog (thinq_addon/).

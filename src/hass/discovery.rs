@@ -1,0 +1,1 @@
+//! Device-based discovery payloads.

@@ -1,0 +1,26 @@
+//! Home Assistant entities made from a device profile: one file per entity kind.
+//!
+//! An [`Entity`] knows three things: its discovery component, the values it needs in the
+//! device's state JSON, and how to turn a command into attribute writes.
+
+use crate::hass::DiscoveryContext;
+use crate::thinq::control::Write;
+use crate::thinq::profile::CommandError;
+use serde_json::{Map, Value};
+
+/// One Home Assistant entity of a device.
+pub trait Entity: Send + Sync {
+    /// Component id inside the device discovery payload; `[a-zA-Z0-9_-]`, unique per device,
+    /// stable forever (it is part of the `unique_id`).
+    fn key(&self) -> &str;
+    /// `sensor`, `climate`, `select`, …
+    fn platform(&self) -> &'static str;
+    /// The component config (with `p`, `uniq_id`, topics, templates).
+    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value;
+    /// Adds this entity's values to the device state JSON.
+    fn state(&self, state: &Value, out: &mut Map<String, Value>);
+    /// The writes a command on `<entity>/<feature>/set` asks for.
+    fn command(&self, feature: &str, payload: &str, state: &Value) -> Result<Vec<Write>, CommandError>;
+    /// Human-readable name and state for the entity table.
+    fn describe(&self, state: &Value) -> (String, String);
+}

@@ -1,0 +1,87 @@
+//! Home Assistant's side: entities built from ThinQ profiles, their MQTT discovery payloads,
+//! the topic layout, and the session with the Mosquitto broker.
+
+pub mod discovery;
+pub mod entities;
+pub mod session;
+pub mod topics;
+
+use crate::thinq::DeviceSummary;
+use crate::thinq::profile::{CommandError, Profile, ProfileError};
+use serde_json::Value;
+
+/// What discovery payloads need to know besides the device.
+#[derive(Debug, Clone)]
+pub struct DiscoveryContext {
+    pub topics: topics::Topics,
+    /// Origin `sw` and the bridge device's `sw_version`.
+    pub sw_version: String,
+}
+
+/// One row of the human-readable entity table (`thinq-addon demo`, logs).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntitySummary {
+    /// `climate`, `sensor`, `select`, …
+    pub platform: String,
+    /// The entity name as Home Assistant shows it after the device name.
+    pub name: String,
+    /// The current state rendered as text (`cool 19 °C`, `RINSING`, `45 min`, …).
+    pub state: String,
+}
+
+/// A device as Home Assistant sees it: the profile, and the entities made from it.
+///
+/// Built once per device from `GET /devices` + `GET profile`; everything the bridge does with
+/// Home Assistant for that device goes through here.
+pub struct DeviceModel {
+    pub device: DeviceSummary,
+    pub profile: Profile,
+    pub entities: Vec<Box<dyn entities::Entity>>,
+}
+
+impl DeviceModel {
+    /// Parses the profile and builds the entities (catalog first, generic rule for the rest).
+    pub fn new(device: DeviceSummary, raw_profile: &Value) -> Result<DeviceModel, ProfileError> {
+        let _ = (device, raw_profile);
+        todo!()
+    }
+
+    /// The device-based discovery payload (`<prefix>/device/<object_id>/config`, retained).
+    pub fn discovery_payload(&self, ctx: &DiscoveryContext) -> Value {
+        let _ = ctx;
+        todo!()
+    }
+
+    /// The JSON object published (retained) on the device's state topic: one key per value
+    /// the entities' `value_template`s read.
+    pub fn state_payload(&self, state: &Value) -> Value {
+        let _ = state;
+        todo!()
+    }
+
+    /// Turns a Home Assistant command (`<base>/<device>/<entity>/<feature>/set`, payload as
+    /// text) into a validated control body for `POST /devices/{id}/control`.
+    pub fn command(
+        &self,
+        entity: &str,
+        feature: &str,
+        payload: &str,
+        state: &Value,
+    ) -> Result<Value, CommandError> {
+        let _ = (entity, feature, payload, state);
+        todo!()
+    }
+
+    /// A `DEVICE_PUSH` code as an event: `(entity key, event payload)` for the entity's event
+    /// topic, `None` when this device has no event entity for it.
+    pub fn notification(&self, push_code: &str) -> Option<(String, Value)> {
+        let _ = push_code;
+        todo!()
+    }
+
+    /// The entity table: one row per entity.
+    pub fn describe(&self, state: &Value) -> Vec<EntitySummary> {
+        let _ = state;
+        todo!()
+    }
+}

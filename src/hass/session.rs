@@ -1,0 +1,1 @@
+//! The session with the Home Assistant broker (Mosquitto).

@@ -1,0 +1,37 @@
+//! thinq-addon: LG ThinQ Connect appliances in Home Assistant, over MQTT discovery.
+//!
+//! The crate is layered the way data flows (see `README.md` and the design notes):
+//!
+//! * [`options`] — the add-on options and where the Home Assistant broker is.
+//! * [`thinq`] — everything about LG's cloud: REST client ([`thinq::api`]), credentials kept
+//!   under `/data` ([`thinq::credentials`]), the AWS IoT push session ([`thinq::push`]) and its
+//!   messages ([`thinq::message`]), and the device profile model ([`thinq::profile`],
+//!   [`thinq::state`], [`thinq::control`]).
+//! * [`hass`] — everything about Home Assistant: entities built from profiles
+//!   ([`hass::entities`]), discovery payloads ([`hass::discovery`]), topics ([`hass::topics`])
+//!   and the Mosquitto session ([`hass::session`]).
+//! * [`bridge`] — the orchestration between the two sides, and the state cache.
+//! * [`sim`] — a faithful simulated ThinQ cloud, used by the tests and by `thinq-addon demo`.
+//! * [`demo`] — the whole product on one machine, without an LG account.
+#![forbid(unsafe_code)]
+
+pub mod bridge;
+pub mod catalog;
+pub mod demo;
+pub mod hass;
+pub mod logging;
+pub mod options;
+pub mod secret;
+pub mod sim;
+pub mod thinq;
+
+/// The version of this add-on, as in `Cargo.toml` and `config.yaml`.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Installs ring as the process-wide rustls crypto provider.
+///
+/// reqwest is built with `rustls-no-provider` and panics when no provider is installed, so
+/// every entry point (the binary, each test) calls this first. Calling it twice is harmless.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

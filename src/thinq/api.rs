@@ -1,0 +1,1 @@
+//! The ThinQ Connect REST client.

@@ -1,0 +1,1 @@
+//! The client id, private key and certificate kept under the data dir.

@@ -1,0 +1,1 @@
+//! Push messages as LG sends them on the AWS IoT topic.

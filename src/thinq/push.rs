@@ -1,0 +1,1 @@
+//! The mutual-TLS MQTT session with LG's AWS IoT Core broker.
