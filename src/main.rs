@@ -1,1 +1,165 @@
-fn main() {}
+//! `thinq-addon`: the command line. Thin by design; the work is in the library.
+//!
+//! ```text
+//! thinq-addon run [--options PATH] [--data-dir DIR]     the add-on (defaults /data/options.json, /data)
+//! thinq-addon demo [--duration SECONDS] [--mqtt HOST:PORT]
+//! thinq-addon health [--data-dir DIR]                    exit 0 when the running bridge is healthy
+//! ```
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use thinq_addon::bridge::{self, BridgeConfig, Fatal};
+use thinq_addon::options::{Options, Supervisor};
+use tokio_util::sync::CancellationToken;
+use tracing::{error, info};
+
+const USAGE: &str = "usage:
+  thinq-addon run [--options PATH] [--data-dir DIR]
+  thinq-addon demo [--duration SECONDS] [--mqtt HOST:PORT]
+  thinq-addon health [--data-dir DIR]
+  thinq-addon --version";
+
+/// Exit codes other tools can rely on.
+const EXIT_FAILURE: u8 = 1;
+const EXIT_BAD_OPTIONS: u8 = 2;
+const EXIT_PAT_REJECTED: u8 = 3;
+
+fn main() -> ExitCode {
+    thinq_addon::install_crypto_provider();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (command, rest) = match args.split_first() {
+        Some((command, rest)) => (command.as_str(), rest),
+        None => ("run", &[][..]),
+    };
+    let flags = match Flags::parse(rest) {
+        Ok(flags) => flags,
+        Err(message) => {
+            eprintln!("thinq-addon: {message}\n{USAGE}");
+            return ExitCode::from(EXIT_BAD_OPTIONS);
+        }
+    };
+    match command {
+        "run" => run(flags),
+        "demo" => demo(flags),
+        "health" => health(flags),
+        "--version" | "-V" | "version" => {
+            println!("thinq-addon {}", thinq_addon::VERSION);
+            ExitCode::SUCCESS
+        }
+        "--help" | "-h" | "help" => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        other => {
+            eprintln!("thinq-addon: unknown command {other:?}\n{USAGE}");
+            ExitCode::from(EXIT_BAD_OPTIONS)
+        }
+    }
+}
+
+/// The flags every command may take; each command reads the ones it knows.
+#[derive(Debug, Default)]
+struct Flags {
+    options: Option<PathBuf>,
+    data_dir: Option<PathBuf>,
+    duration: Option<u64>,
+    mqtt: Option<String>,
+}
+
+impl Flags {
+    fn parse(args: &[String]) -> Result<Flags, String> {
+        let mut flags = Flags::default();
+        let mut it = args.iter();
+        while let Some(flag) = it.next() {
+            let mut value = || it.next().cloned().ok_or_else(|| format!("{flag} needs a value"));
+            match flag.as_str() {
+                "--options" => flags.options = Some(value()?.into()),
+                "--data-dir" => flags.data_dir = Some(value()?.into()),
+                "--duration" => {
+                    let text = value()?;
+                    flags.duration = Some(text.parse().map_err(|_| format!("--duration {text:?} is not a number of seconds"))?)
+                }
+                "--mqtt" => flags.mqtt = Some(value()?),
+                other => return Err(format!("unknown flag {other:?}")),
+            }
+        }
+        Ok(flags)
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("cannot start the async runtime")
+}
+
+/// Cancels the token on SIGTERM (the Supervisor's stop) or SIGINT (Ctrl-C).
+fn cancel_on_signal(token: CancellationToken) {
+    tokio::spawn(async move {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(err) => {
+                error!(%err, "cannot listen for SIGTERM");
+                return;
+            }
+        };
+        tokio::select! {
+            _ = term.recv() => info!("SIGTERM: stopping"),
+            _ = tokio::signal::ctrl_c() => info!("interrupted: stopping"),
+        }
+        token.cancel();
+    });
+}
+
+fn run(flags: Flags) -> ExitCode {
+    let options_path = flags.options.unwrap_or_else(|| PathBuf::from("/data/options.json"));
+    let data_dir = flags.data_dir.unwrap_or_else(|| PathBuf::from("/data"));
+    let options = match Options::load(&options_path) {
+        Ok(options) => options,
+        Err(err) => {
+            thinq_addon::logging::init("info");
+            error!("{err}");
+            return ExitCode::from(EXIT_BAD_OPTIONS);
+        }
+    };
+    thinq_addon::logging::init(&options.log_level);
+    let config = BridgeConfig { options, data_dir, supervisor: Supervisor::from_env() };
+    let shutdown = CancellationToken::new();
+    let result = runtime().block_on(async {
+        cancel_on_signal(shutdown.clone());
+        bridge::run(config, shutdown).await
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            error!("{err}");
+            ExitCode::from(match err {
+                Fatal::PatRejected(_) | Fatal::CountryRejected(_) => EXIT_PAT_REJECTED,
+                Fatal::Options(_) => EXIT_BAD_OPTIONS,
+                _ => EXIT_FAILURE,
+            })
+        }
+    }
+}
+
+fn demo(flags: Flags) -> ExitCode {
+    let _ = flags;
+    eprintln!("thinq-addon: demo is not built yet");
+    ExitCode::from(EXIT_FAILURE)
+}
+
+fn health(flags: Flags) -> ExitCode {
+    let data_dir = flags.data_dir.unwrap_or_else(|| PathBuf::from("/data"));
+    match bridge::health::check(&data_dir) {
+        Ok(_) => {
+            println!("healthy");
+            ExitCode::SUCCESS
+        }
+        Err(reason) => {
+            println!("unhealthy: {reason}");
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
+}

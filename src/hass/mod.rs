@@ -1,6 +1,7 @@
 //! Home Assistant's side: entities built from ThinQ profiles, their MQTT discovery payloads,
 //! the topic layout, and the session with the Mosquitto broker.
 
+pub mod bridge_device;
 pub mod discovery;
 pub mod entities;
 pub mod session;
