@@ -1,0 +1,347 @@
+//! End to end, with real parts: the `thinq-addon` binary against the simulated LG cloud,
+//! a mutual-TLS Mosquitto standing in for AWS IoT Core, and a password-protected Mosquitto
+//! standing in for Home Assistant's broker. Nothing is mocked inside the bridge.
+
+mod support;
+
+use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use support::mosquitto::Mosquitto;
+use thinq_addon::sim::{PushBroker, SimConfig, SimDevice, SimHandle, Simulator, TestCa};
+use tokio::io::AsyncReadExt;
+use tokio::process::{Child, Command};
+use tokio::sync::mpsc;
+
+const PAT: &str = "thinqpat_e2e_0123456789abcdef0123456789abcdef";
+const HA_USER: &str = "addons";
+const HA_PASS: &str = "ha-broker-secret-7f3a";
+const WAIT: Duration = Duration::from_secs(30);
+
+/// Everything one scenario needs, torn down on drop.
+struct World {
+    _dir: tempfile::TempDir,
+    data_dir: PathBuf,
+    options_path: PathBuf,
+    ca_path: PathBuf,
+    sim: SimHandle,
+    _push_broker: Mosquitto,
+    ha_broker: Mosquitto,
+    devices: Vec<SimDevice>,
+}
+
+impl World {
+    async fn start() -> World {
+        thinq_addon::install_crypto_provider();
+        let dir = tempfile::tempdir().unwrap();
+        let ca = Arc::new(TestCa::generate().unwrap());
+        let (cert, key) = ca.server_cert(&["localhost", "127.0.0.1"]).unwrap();
+        let push_broker = Mosquitto::mutual_tls(&ca.ca_pem(), &cert, &key);
+        let ha_broker = Mosquitto::plain_with_password(HA_USER, HA_PASS);
+        let devices = SimDevice::fixture_set();
+        let sim = Simulator::start(
+            SimConfig {
+                pats: vec![PAT.to_owned()],
+                devices: devices.clone(),
+                push_broker: Some(PushBroker { host: "127.0.0.1".into(), port: push_broker.port() }),
+                control_delay: Duration::from_millis(200),
+                ..SimConfig::default()
+            },
+            ca.clone(),
+            "127.0.0.1:0".parse().unwrap(),
+        )
+        .await
+        .unwrap();
+        let ca_path = dir.path().join("root-ca.pem");
+        std::fs::write(&ca_path, ca.ca_pem()).unwrap();
+        let data_dir = dir.path().join("data");
+        std::fs::create_dir_all(&data_dir).unwrap();
+        let options_path = dir.path().join("options.json");
+        let world = World { _dir: dir, data_dir, options_path, ca_path, sim, _push_broker: push_broker, ha_broker, devices };
+        world.write_options(json!({
+            "pat": PAT,
+            "country": "US",
+            "mqtt_host": "127.0.0.1",
+            "mqtt_port": world.ha_broker.port(),
+            "mqtt_username": HA_USER,
+            "mqtt_password": HA_PASS,
+            "log_level": "debug",
+        }));
+        world
+    }
+
+    fn write_options(&self, options: Value) {
+        std::fs::write(&self.options_path, options.to_string()).unwrap();
+    }
+
+    fn bridge(&self) -> Bridge {
+        Bridge::spawn(&self.options_path, &self.data_dir, &self.sim.api_url(), &self.ca_path)
+    }
+
+    /// A Home Assistant stand-in on the HA broker, subscribed to everything we publish.
+    async fn home_assistant(&self) -> Watcher {
+        Watcher::connect(self.ha_broker.port(), &["homeassistant/#", "thinq/#"]).await
+    }
+}
+
+/// The bridge binary, with its output collected.
+struct Bridge {
+    child: Child,
+    output: mpsc::UnboundedReceiver<String>,
+}
+
+impl Bridge {
+    fn spawn(options: &Path, data_dir: &Path, api_url: &str, ca: &Path) -> Bridge {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_thinq-addon"))
+            .arg("run")
+            .arg("--options")
+            .arg(options)
+            .arg("--data-dir")
+            .arg(data_dir)
+            .env("THINQ_API_URL", api_url)
+            .env("THINQ_ROOT_CA", ca)
+            .env("SUPERVISOR_URL", "http://127.0.0.1:9")
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let (tx, output) = mpsc::unbounded_channel();
+        for mut stream in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn tokio::io::AsyncRead + Unpin + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let _ = stream.read_to_end(&mut buf).await;
+                let _ = tx.send(String::from_utf8_lossy(&buf).into_owned());
+            });
+        }
+        Bridge { child, output }
+    }
+
+    /// SIGTERM, then the exit status and everything the process printed.
+    async fn stop(mut self) -> (Option<i32>, Duration, String) {
+        let pid = self.child.id().unwrap() as i32;
+        let started = Instant::now();
+        unsafe_free_kill(pid, "TERM");
+        let status = tokio::time::timeout(Duration::from_secs(15), self.child.wait()).await.unwrap().unwrap();
+        (status.code(), started.elapsed(), self.collect().await)
+    }
+
+    async fn wait_exit(mut self) -> (Option<i32>, String) {
+        let status = tokio::time::timeout(WAIT, self.child.wait()).await.unwrap().unwrap();
+        (status.code(), self.collect().await)
+    }
+
+    async fn collect(&mut self) -> String {
+        let mut all = String::new();
+        for _ in 0..2 {
+            if let Ok(Some(part)) = tokio::time::timeout(Duration::from_secs(5), self.output.recv()).await {
+                all.push_str(&part);
+            }
+        }
+        all
+    }
+}
+
+/// Sends a signal with the `kill` command (the crate forbids unsafe code, tests included).
+fn unsafe_free_kill(pid: i32, signal: &str) {
+    let status = std::process::Command::new("kill").arg(format!("-{signal}")).arg(pid.to_string()).status().unwrap();
+    assert!(status.success());
+}
+
+/// A subscriber on the Home Assistant broker that remembers the last message per topic.
+struct Watcher {
+    client: AsyncClient,
+    rx: mpsc::UnboundedReceiver<(String, Vec<u8>, Instant)>,
+    last: HashMap<String, Vec<u8>>,
+}
+
+impl Watcher {
+    async fn connect(port: u16, filters: &[&str]) -> Watcher {
+        let id = format!("watcher-{}", uuid::Uuid::new_v4().simple());
+        let mut options = MqttOptions::new(id, "127.0.0.1", port);
+        options.set_credentials(HA_USER, HA_PASS).set_max_packet_size(1 << 20, 1 << 20);
+        let (client, mut eventloop) = AsyncClient::new(options, 64);
+        for filter in filters {
+            client.subscribe(*filter, QoS::AtLeastOnce).await.unwrap();
+        }
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            loop {
+                match eventloop.poll().await {
+                    Ok(Event::Incoming(Packet::Publish(p))) => {
+                        if tx.send((p.topic.clone(), p.payload.to_vec(), Instant::now())).is_err() {
+                            break;
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+                }
+            }
+        });
+        Watcher { client, rx, last: HashMap::new() }
+    }
+
+    /// Waits for a message on `topic` that satisfies `check`; returns it and when it arrived.
+    async fn wait_for(&mut self, topic: &str, check: impl Fn(&[u8]) -> bool) -> (Vec<u8>, Instant) {
+        if let Some(payload) = self.last.get(topic) {
+            if check(payload) {
+                return (payload.clone(), Instant::now());
+            }
+        }
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let next = tokio::time::timeout_at(deadline, self.rx.recv()).await;
+            let Ok(Some((t, payload, at))) = next else {
+                panic!("no matching message on {topic} within {WAIT:?}; last: {:?}", self.last.get(topic).map(|p| String::from_utf8_lossy(p).into_owned()))
+            };
+            self.last.insert(t.clone(), payload.clone());
+            if t == topic && check(&payload) {
+                return (payload, at);
+            }
+        }
+    }
+
+    async fn wait_json(&mut self, topic: &str, check: impl Fn(&Value) -> bool) -> (Value, Instant) {
+        let (payload, at) = self
+            .wait_for(topic, |p| serde_json::from_slice::<Value>(p).map(|v| check(&v)).unwrap_or(false))
+            .await;
+        (serde_json::from_slice(&payload).unwrap(), at)
+    }
+
+    async fn publish(&self, topic: &str, payload: &str) {
+        self.client.publish(topic, QoS::AtLeastOnce, false, payload).await.unwrap();
+    }
+}
+
+fn object_id(device_id: &str) -> String {
+    thinq_addon::hass::topics::Topics::object_id(device_id)
+}
+
+fn discovery_topic(device_id: &str) -> String {
+    format!("homeassistant/device/thinq_{}/config", object_id(device_id))
+}
+
+fn state_topic(device_id: &str) -> String {
+    format!("thinq/{}/state", object_id(device_id))
+}
+
+fn device_of_type<'a>(world: &'a World, device_type: &str) -> &'a SimDevice {
+    world.devices.iter().find(|d| d.summary.device_info.device_type == device_type).unwrap()
+}
+
+/// Discovery for every fixture device, a live state change, a command round trip, a clean
+/// stop, and a restart that reuses the stored credentials.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bridges_every_fixture_device_live_with_control_and_restart() {
+    let world = World::start().await;
+    let mut ha = world.home_assistant().await;
+    let bridge = world.bridge();
+
+    // 1. Discovery: one retained device payload per fixture device, plus the bridge device.
+    for device in &world.devices {
+        let (discovery, _) = ha.wait_json(&discovery_topic(&device.summary.device_id), |v| v.get("cmps").is_some()).await;
+        assert_eq!(discovery["dev"]["name"], device.summary.device_info.alias);
+        assert!(discovery["o"]["name"].is_string());
+        let components = discovery["cmps"].as_object().unwrap();
+        assert!(!components.is_empty(), "{} has no entities", device.summary.device_info.alias);
+        println!("bridged {} ({}) with {} entities", device.summary.device_info.alias, device.summary.device_info.device_type, components.len());
+        ha.wait_for(&format!("thinq/{}/availability", object_id(&device.summary.device_id)), |p| p == b"online").await;
+        ha.wait_json(&state_topic(&device.summary.device_id), |v| v.is_object()).await;
+    }
+    ha.wait_for("homeassistant/device/thinq_bridge/config", |p| !p.is_empty()).await;
+    ha.wait_for("thinq/bridge/availability", |p| p == b"online").await;
+    // The push session is up once the bridge says so.
+    ha.wait_json("thinq/bridge/state", |v| v["lg_push"] == "ON").await;
+
+    // 2. A state change at LG arrives as a state message; measure push-to-state latency.
+    let ac = device_of_type(&world, "DEVICE_AIR_CONDITIONER").summary.device_id.clone();
+    let ac_state = state_topic(&ac);
+    let mut latencies = Vec::new();
+    for (i, temp) in [26, 27, 28, 29, 24].into_iter().enumerate() {
+        let sent = Instant::now();
+        world
+            .sim
+            .report(&ac, json!({"temperatureInUnits": [{"currentTemperature": temp, "unit": "C"}]}))
+            .await;
+        let (_, at) = ha
+            .wait_for(&ac_state, |p| {
+                let v: Value = serde_json::from_slice(p).unwrap_or_default();
+                v.as_object().is_some_and(|o| o.values().any(|x| x == &json!(temp)))
+            })
+            .await;
+        latencies.push(at.duration_since(sent));
+        println!("push-to-state latency #{i}: {:?}", at.duration_since(sent));
+    }
+    latencies.sort();
+    println!("push-to-state latency median: {:?}", latencies[latencies.len() / 2]);
+
+    // 3. A Home Assistant command reaches LG as a valid control body; the new state comes back.
+    command_round_trip(&world, &mut ha, &ac).await;
+
+    // 4. The private key is private.
+    let key = std::fs::read_dir(&world.data_dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .find(|e| std::fs::read_to_string(e.path()).is_ok_and(|t| t.contains("PRIVATE KEY")))
+        .expect("a private key file in the data dir");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(key.metadata().unwrap().permissions().mode() & 0o777, 0o600, "{:?}", key.path());
+
+    // 5. SIGTERM: exit 0 within 10 s, bridge availability `offline` retained.
+    let (code, took, output) = bridge.stop().await;
+    assert_eq!(code, Some(0), "output:\n{output}");
+    assert!(took < Duration::from_secs(10), "stop took {took:?}");
+    ha.wait_for("thinq/bridge/availability", |p| p == b"offline").await;
+    assert!(!output.contains(PAT), "the PAT leaked into the log");
+    assert!(!output.contains(HA_PASS), "the MQTT password leaked into the log");
+    assert!(!output.contains("PRIVATE KEY"), "the private key leaked into the log");
+    assert_eq!(world.sim.count("POST", "/client/certificate"), 1);
+
+    // 6. Restart: stored client id, key and certificate are reused.
+    let bridge = world.bridge();
+    ha.wait_for("thinq/bridge/availability", |p| p == b"online").await;
+    ha.wait_json("thinq/bridge/state", |v| v["lg_push"] == "ON").await;
+    assert_eq!(world.sim.count("POST", "/client/certificate"), 1, "a restart asked for a second certificate");
+    let (code, _, output) = bridge.stop().await;
+    assert_eq!(code, Some(0), "output:\n{output}");
+    assert!(output.contains("reusing the stored MQTT certificate"), "output:\n{output}");
+    assert!(!output.contains(PAT));
+}
+
+/// Bad options: one clear line, non-zero exit, nothing published, no PAT in the output.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_options_and_rejected_pat_exit_non_zero_with_one_clear_line() {
+    let world = World::start().await;
+    let cases: Vec<(&str, Option<Value>, i32, &str)> = vec![
+        ("missing file", None, 2, "options"),
+        ("missing pat", Some(json!({"country": "US"})), 2, "pat"),
+        ("empty pat", Some(json!({"pat": "  ", "country": "US"})), 2, "pat"),
+        ("bad country", Some(json!({"pat": PAT, "country": "XX"})), 2, "country"),
+        ("not json", Some(Value::String("{not json".into())), 2, "options"),
+        ("rejected pat", Some(json!({"pat": "thinqpat_wrong_token_000000000000", "country": "US", "mqtt_host": "127.0.0.1", "mqtt_port": world.ha_broker.port()})), 3, "token"),
+    ];
+    for (name, options, expected, mention) in cases {
+        match &options {
+            None => {
+                let _ = std::fs::remove_file(&world.options_path);
+            }
+            Some(Value::String(raw)) => std::fs::write(&world.options_path, raw).unwrap(),
+            Some(v) => world.write_options(v.clone()),
+        }
+        let (code, output) = world.bridge().wait_exit().await;
+        assert_eq!(code, Some(expected), "{name}: output:\n{output}");
+        let errors: Vec<&str> = output.lines().filter(|l| l.contains("ERROR")).collect();
+        assert_eq!(errors.len(), 1, "{name}: expected one error line, got:\n{output}");
+        assert!(errors[0].to_lowercase().contains(mention), "{name}: {:?} does not mention {mention}", errors[0]);
+        assert!(!output.contains(PAT) && !output.contains("thinqpat_wrong"), "{name}: PAT leaked:\n{output}");
+    }
+}
