@@ -252,6 +252,9 @@ async fn run(
     );
     let (client, mut eventloop) = AsyncClient::new(options, 10);
     let mut backoff = MIN_BACKOFF;
+    // `link_up`: the broker accepted the connection (a DISCONNECT is owed on shutdown).
+    // `connected`: also subscribed, i.e. `PushEvent::Connected` was sent.
+    let mut link_up = false;
     let mut connected = false;
 
     loop {
@@ -267,6 +270,7 @@ async fn run(
                     "ThinQ push broker accepted the connection"
                 );
                 backoff = MIN_BACKOFF;
+                link_up = true;
                 if let Err(e) = client.try_subscribe(topic.clone(), QoS::AtLeastOnce) {
                     tracing::warn!("could not queue the subscription to the ThinQ push topic: {e}");
                 }
@@ -315,6 +319,7 @@ async fn run(
                     );
                 }
                 connected = false;
+                link_up = false;
                 if !emit(&events, &shutdown, PushEvent::Disconnected { reason }).await {
                     return;
                 }
@@ -332,13 +337,13 @@ async fn run(
         }
     }
 
-    disconnect(&client, &mut eventloop, connected).await;
+    disconnect(&client, &mut eventloop, link_up).await;
 }
 
 /// Sends DISCONNECT and polls until it has left, so the broker sees a clean goodbye instead
 /// of an "unexpected EOF". Bounded, since the broker may be gone already.
-async fn disconnect(client: &AsyncClient, eventloop: &mut rumqttc::EventLoop, connected: bool) {
-    if !connected || client.try_disconnect().is_err() {
+async fn disconnect(client: &AsyncClient, eventloop: &mut rumqttc::EventLoop, link_up: bool) {
+    if !link_up || client.try_disconnect().is_err() {
         return;
     }
     let sent = tokio::time::timeout(DISCONNECT_TIMEOUT, async {

@@ -78,6 +78,7 @@ impl Mosquitto {
         panic!("mosquitto did not listen on port {}", self.port);
     }
 
+    /// Kills the broker outright (SIGKILL), like a crash or a lost network.
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
@@ -90,7 +91,16 @@ impl Mosquitto {
         self.spawn().await;
     }
 
-    pub fn log(&self) -> String {
+    /// Stops the broker with SIGTERM (it flushes its buffered log on the way out) and
+    /// returns the log of every run so far.
+    pub fn stop_and_read_log(&mut self) -> String {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(child.id().to_string())
+                .status();
+            let _ = child.wait();
+        }
         std::fs::read_to_string(self.dir.join("mosquitto.log")).unwrap_or_default()
     }
 

@@ -112,7 +112,7 @@ async fn messages_flow_over_mutual_tls_survive_a_broker_restart_and_shutdown_is_
         .await
         .expect("the task ends")
         .unwrap();
-    let log = broker.log();
+    let log = broker.stop_and_read_log();
     assert!(
         log.contains(&format!("Client {client_id} disconnected.")),
         "the broker should log a clean DISCONNECT from {client_id}:\n{log}"
