@@ -57,12 +57,14 @@ pub enum Fatal {
     Credentials(#[from] CredentialError),
     #[error("{0}")]
     Options(#[from] options::OptionsError),
+    #[error("cannot create the data directory {0}: {1}")]
+    DataDir(PathBuf, std::io::Error),
 }
 
 /// Runs the bridge until `shutdown` is cancelled (clean stop, `Ok`) or a fatal error.
 pub async fn run(cfg: BridgeConfig, shutdown: CancellationToken) -> Result<(), Fatal> {
     let options = &cfg.options;
-    std::fs::create_dir_all(&cfg.data_dir).map_err(|e| Fatal::Credentials(CredentialError::from(e)))?;
+    std::fs::create_dir_all(&cfg.data_dir).map_err(|e| Fatal::DataDir(cfg.data_dir.clone(), e))?;
     let store = CredentialStore::new(&cfg.data_dir);
     let client_id = store.client_id(options.client_id.as_deref())?;
     let api_config = ApiConfig::for_country(options.pat.clone(), &options.country, &client_id).map_err(Fatal::Api)?;
