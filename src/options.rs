@@ -17,6 +17,7 @@ use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
 use crate::secret::Secret;
+use crate::thinq::region::is_supported_country;
 
 /// Validated add-on options. Optional keys whose value was absent, `null` or an empty string
 /// are `None`; defaults are already applied.
@@ -279,25 +280,6 @@ fn json_kind(value: &Value) -> &'static str {
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
     }
-}
-
-/// Temporary private copy of the SDKs' country table (thinq-api.md §1.1) until
-/// `thinq::region` lands; replaced by `crate::thinq::region::is_supported_country`.
-fn is_supported_country(country: &str) -> bool {
-    const COUNTRIES: &[&str] = &[
-        "AU", "BD", "CN", "HK", "ID", "IN", "JP", "KH", "KR", "LA", "LK", "MM", "MY", "NP", "NZ",
-        "PH", "SG", "TH", "TW", "VN", "AG", "AR", "AW", "BB", "BO", "BR", "BS", "BZ", "CA", "CL",
-        "CO", "CR", "CU", "DM", "DO", "EC", "GD", "GT", "GY", "HN", "HT", "JM", "KN", "LC", "MX",
-        "NI", "PA", "PE", "PR", "PY", "SR", "SV", "TT", "US", "UY", "VC", "VE", "AE", "AF", "AL",
-        "AM", "AO", "AT", "AZ", "BA", "BE", "BF", "BG", "BH", "BJ", "BY", "CD", "CF", "CG", "CH",
-        "CI", "CM", "CV", "CY", "CZ", "DE", "DJ", "DK", "DZ", "EE", "EG", "ES", "ET", "FI", "FR",
-        "GA", "GB", "GE", "GH", "GM", "GN", "GQ", "GR", "HR", "HU", "IE", "IL", "IQ", "IR", "IS",
-        "IT", "JO", "KE", "KG", "KW", "KZ", "LB", "LR", "LT", "LU", "LV", "LY", "MA", "MD", "ME",
-        "MK", "ML", "MR", "MT", "MU", "MW", "NE", "NG", "NL", "NO", "OM", "PK", "PL", "PS", "PT",
-        "QA", "RO", "RS", "RU", "RW", "SA", "SD", "SE", "SI", "SK", "SL", "SN", "SO", "ST", "SY",
-        "TD", "TG", "TN", "TR", "TZ", "UA", "UG", "UZ", "XK", "YE", "ZA", "ZM",
-    ];
-    COUNTRIES.contains(&country)
 }
 
 /// Where the MQTT broker of Home Assistant is, and how to log in to it.
@@ -653,12 +635,11 @@ mod tests {
     }
 
     #[test]
-    fn country_table_has_the_sdk_size() {
-        let supported = ('A'..='Z')
-            .flat_map(|a| ('A'..='Z').map(move |b| format!("{a}{b}")))
-            .filter(|code| is_supported_country(code))
-            .count();
-        assert_eq!(supported, 162);
+    fn every_country_of_the_shared_table_is_accepted_in_any_case() {
+        for (country, _region) in crate::thinq::region::supported_countries() {
+            let lower = country.to_ascii_lowercase();
+            assert_eq!(with("country", json!(lower)).unwrap().country, country);
+        }
     }
 
     #[test]
