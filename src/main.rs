@@ -125,7 +125,7 @@ fn run(flags: Flags) -> ExitCode {
         }
     };
     thinq_addon::logging::init(&options.log_level);
-    let config = BridgeConfig { options, data_dir, supervisor: Supervisor::from_env() };
+    let config = BridgeConfig { options, data_dir, supervisor: Supervisor::from_env(), api_base_url: None, push_root_ca_pem: None };
     let shutdown = CancellationToken::new();
     let result = runtime().block_on(async {
         cancel_on_signal(shutdown.clone());

@@ -42,6 +42,10 @@ pub struct BridgeConfig {
     pub options: Options,
     pub data_dir: PathBuf,
     pub supervisor: Supervisor,
+    /// Explicit stand-ins for LG's endpoints (the demo); `None` means the environment
+    /// overrides (`THINQ_API_URL`, `THINQ_ROOT_CA`) or LG's real ones.
+    pub api_base_url: Option<String>,
+    pub push_root_ca_pem: Option<Vec<u8>>,
 }
 
 /// Why the bridge stopped before its time. Each is one log line for the user.
@@ -67,7 +71,10 @@ pub async fn run(cfg: BridgeConfig, shutdown: CancellationToken) -> Result<(), F
     std::fs::create_dir_all(&cfg.data_dir).map_err(|e| Fatal::DataDir(cfg.data_dir.clone(), e))?;
     let store = CredentialStore::new(&cfg.data_dir);
     let client_id = store.client_id(options.client_id.as_deref())?;
-    let api_config = ApiConfig::for_country(options.pat.clone(), &options.country, &client_id).map_err(Fatal::Api)?;
+    let mut api_config = ApiConfig::for_country(options.pat.clone(), &options.country, &client_id).map_err(Fatal::Api)?;
+    if let Some(url) = &cfg.api_base_url {
+        api_config.base_url = url.trim_end_matches('/').to_owned();
+    }
     let api = ThinqApi::new(api_config).map_err(Fatal::Api)?;
     info!(country = %options.country, %client_id, "starting thinq-addon {}", crate::VERSION);
 
@@ -105,7 +112,7 @@ pub async fn run(cfg: BridgeConfig, shutdown: CancellationToken) -> Result<(), F
 
     let (push_tx, push_rx) = mpsc::channel(256);
     let mut push_task = None;
-    if let Some(task) = start_push(&api, &store, push_tx.clone(), &shutdown).await? {
+    if let Some(task) = start_push(&api, &store, cfg.push_root_ca_pem.clone(), push_tx.clone(), &shutdown).await? {
         push_task = Some(task);
     }
     registry.subscribe_all().await;
@@ -118,6 +125,7 @@ pub async fn run(cfg: BridgeConfig, shutdown: CancellationToken) -> Result<(), F
         data_dir: cfg.data_dir.clone(),
         push_tx,
         push_task,
+        push_root_ca_pem: cfg.push_root_ca_pem.clone(),
         hass_connected: false,
         push_connected: false,
         push_was_connected: false,
@@ -176,6 +184,7 @@ where
 async fn start_push(
     api: &ThinqApi,
     store: &CredentialStore,
+    root_ca_pem: Option<Vec<u8>>,
     events: mpsc::Sender<PushEvent>,
     shutdown: &CancellationToken,
 ) -> Result<Option<tokio::task::JoinHandle<()>>, Fatal> {
@@ -205,7 +214,10 @@ async fn start_push(
     } else {
         info!("reusing the stored MQTT certificate");
     }
-    let root_ca = RootCa::from_env().map_err(|e| Fatal::Credentials(CredentialError::Key(e.to_string())))?;
+    let root_ca = match root_ca_pem {
+        Some(pem) => RootCa::Pem(pem),
+        None => RootCa::from_env().map_err(|e| Fatal::Credentials(CredentialError::Key(e.to_string())))?,
+    };
     let config = PushConfig { host, port, root_ca, identity, keep_alive: Duration::from_secs(30) };
     Ok(Some(push::spawn(config, events, shutdown.clone())))
 }
@@ -219,6 +231,7 @@ struct Loop {
     data_dir: PathBuf,
     push_tx: mpsc::Sender<PushEvent>,
     push_task: Option<tokio::task::JoinHandle<()>>,
+    push_root_ca_pem: Option<Vec<u8>>,
     hass_connected: bool,
     push_connected: bool,
     /// Set once the push session has been up; a later `Connected` is a reconnect.
@@ -315,7 +328,7 @@ impl Loop {
                 if let Err(err) = self.store.forget_certificate() {
                     error!(%err, "cannot remove the refused certificate");
                 }
-                match start_push(&self.api, &self.store, self.push_tx.clone(), &self.shutdown).await {
+                match start_push(&self.api, &self.store, self.push_root_ca_pem.clone(), self.push_tx.clone(), &self.shutdown).await {
                     Ok(task) => self.push_task = task,
                     Err(err) => error!(%err, "cannot restart the push session"),
                 }
