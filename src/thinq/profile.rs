@@ -254,9 +254,16 @@ impl Property {
             None => state,
         };
         let value = match path.location_kind {
-            LocationKind::None => scope
-                .get(path.resource.as_str())?
-                .get(path.attribute.as_str())?,
+            LocationKind::None => match scope {
+                // A device-level value reported beside per-location entries: the first entry
+                // that has it (see `state::merge_report`).
+                Value::Array(entries) => entries
+                    .iter()
+                    .find_map(|e| e.get(path.resource.as_str())?.get(path.attribute.as_str()))?,
+                _ => scope
+                    .get(path.resource.as_str())?
+                    .get(path.attribute.as_str())?,
+            },
             LocationKind::PropertyArray => {
                 let location = location_object(scope, path.location.as_deref()?)?;
                 let resource = location.get(path.resource.as_str())?;
