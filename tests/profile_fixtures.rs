@@ -423,3 +423,55 @@ fn errors_and_list_types() {
         sorted.len() == l.len()
     }));
 }
+
+/// LG's developer-site command examples, read back into writes and built again: the body
+/// must come out exactly as LG wrote it. Examples that are not valid against their own
+/// profile (LG's samples are not from one device) are listed, and that list is pinned so a
+/// change in validation shows up here.
+#[test]
+fn lg_command_examples_rebuild_exactly() {
+    use thinq_addon::thinq::control::{build_control, parse_control};
+    let mut rebuilt = Vec::new();
+    let mut refused = Vec::new();
+    for dir in profile_dirs()
+        .into_iter()
+        .filter(|d| d.starts_with("lg-developer/"))
+    {
+        let key = dir.trim_start_matches("lg-developer/");
+        let device_type = match key {
+            "main_washcombo" => "DEVICE_WASHCOMBO_MAIN".to_owned(),
+            "mini_washcombo" => "DEVICE_WASHCOMBO_MINI".to_owned(),
+            "pet_peeder" => "DEVICE_PET_FEEDER".to_owned(),
+            other => format!("DEVICE_{}", other.to_uppercase()),
+        };
+        let profile = parsed(&dir);
+        let state = load(&format!("{dir}/status.json"));
+        let commands = load(&format!("{dir}/commands.json"));
+        for (index, example) in commands.as_array().into_iter().flatten().enumerate() {
+            let body = &example["value"];
+            let label = format!("{key}#{index}");
+            let result = parse_control(&profile, body)
+                .and_then(|writes| build_control(&profile, &device_type, &state, &writes));
+            match result {
+                Ok(built) => {
+                    assert_eq!(&built, body, "{label}");
+                    rebuilt.push(label);
+                }
+                Err(error) => refused.push(format!("{label}: {error}")),
+            }
+        }
+    }
+    // Each of these names an attribute its own profile does not have (see SOURCE.md):
+    // absolute timers on an AC with relative ones only, a humidifier command in the
+    // dehumidifier samples, a dish washer profile without `operation`, an oven command for
+    // a LOWER cavity its profile lacks, and `powerSave` missing from the refrigerator profile.
+    let expected_refused = [
+        "air_conditioner#0: unknown property timer.absoluteHourToStart",
+        "dehumidifier#0: unknown property humidifierJobMode.currentJobMode",
+        "dish_washer#0: unknown property operation.dishWasherOperationMode",
+        "oven#0: unknown property LOWER.operation.ovenOperationMode",
+        "refrigerator#0: unknown property powerSave.powerSaveEnabled",
+    ];
+    assert_eq!(refused, expected_refused, "rebuilt: {rebuilt:?}");
+    assert_eq!(rebuilt.len(), 41, "{rebuilt:?}");
+}

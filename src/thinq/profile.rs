@@ -147,6 +147,13 @@ pub fn entry_name_key(resource: &str) -> &'static str {
 /// happens to end in `C`/`F` is never mistaken for one (see [`PropertyPath::nested_unit`]).
 const NESTED_UNIT_SEPARATOR: char = '@';
 
+/// The attribute name [`Profile::parse`] gives one unit of a unit-keyed array nested in a
+/// pattern A location: `nested_unit_attribute("targetTemperature", "F")` →
+/// `targetTemperature@F` (see [`PropertyPath::nested_unit`]).
+pub fn nested_unit_attribute(stem: &str, unit: &str) -> String {
+    format!("{stem}{NESTED_UNIT_SEPARATOR}{unit}")
+}
+
 fn split_unit_suffix(attribute: &str) -> Option<(&str, &str)> {
     let (stem, unit) = attribute.rsplit_once(NESTED_UNIT_SEPARATOR)?;
     if stem.is_empty() || unit.is_empty() {
@@ -390,10 +397,15 @@ fn unit_entry<'a>(resource: &'a Value, unit: &str) -> Option<&'a Value> {
 }
 
 fn wrong_type(key: &str, expected: &'static str, got: &Value) -> CommandError {
+    // The text as received (the error prints it quoted), not its JSON form with extra quotes.
+    let got = match got {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    };
     CommandError::WrongType {
         property: key.to_owned(),
         expected,
-        got: got.to_string(),
+        got,
     }
 }
 
@@ -642,9 +654,7 @@ impl Builder {
                 continue;
             };
             let attribute_name = match entry {
-                Some(EntryScope::NestedUnit(unit)) => {
-                    format!("{attribute}{NESTED_UNIT_SEPARATOR}{unit}")
-                }
+                Some(EntryScope::NestedUnit(unit)) => nested_unit_attribute(attribute, unit),
                 _ => attribute.clone(),
             };
             let unit = own_unit
