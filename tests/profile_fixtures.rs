@@ -475,3 +475,68 @@ fn lg_command_examples_rebuild_exactly() {
     assert_eq!(refused, expected_refused, "rebuilt: {rebuilt:?}");
     assert_eq!(rebuilt.len(), 41, "{rebuilt:?}");
 }
+
+/// Every writable property of every fixture accepts a valid value, the body it builds reads
+/// back to a write of that very property and value, and junk values are refused, not panicked on.
+#[test]
+fn every_writable_property_round_trips_through_a_control_body() {
+    use thinq_addon::thinq::control::{Write, build_control, parse_control};
+    let mut checked = 0;
+    for dir in profile_dirs() {
+        let profile = parsed(&dir);
+        let state = load(&format!("{dir}/status.json"));
+        for property in profile.properties.iter().filter(|p| p.writable) {
+            let valid = match &property.spec {
+                ValueSpec::Enum { read, write } => write
+                    .first()
+                    .or(read.first())
+                    .map(|v| Value::from(v.as_str())),
+                ValueSpec::Range { read, write } => write
+                    .as_ref()
+                    .or(read.as_ref())
+                    .map(|r| Value::from(r.min))
+                    .or(Some(1.into())),
+                ValueSpec::Number => Some(1.into()),
+                ValueSpec::Boolean => Some(true.into()),
+                ValueSpec::String => Some("x".into()),
+                ValueSpec::Constant(_) => None,
+            };
+            let Some(valid) = valid else { continue };
+            let key = property.path.key();
+            let write = Write {
+                path: property.path.clone(),
+                value: valid.clone(),
+            };
+            let body = build_control(
+                &profile,
+                "DEVICE_TEST",
+                &state,
+                std::slice::from_ref(&write),
+            )
+            .unwrap_or_else(|e| panic!("{dir}: {key} = {valid}: {e}"));
+            let normalised = property.check_write(&valid).expect("valid value");
+            let back = parse_control(&profile, &body)
+                .unwrap_or_else(|e| panic!("{dir}: {key}: {body}: {e}"));
+            assert!(
+                back.iter()
+                    .any(|w| w.path == property.path && w.value == normalised),
+                "{dir}: {key}: {body} read back as {back:?}"
+            );
+            for junk in [
+                Value::Null,
+                serde_json::json!({"a": 1}),
+                serde_json::json!([1]),
+                "NOPE".into(),
+                (-1e300).into(),
+            ] {
+                let write = Write {
+                    path: property.path.clone(),
+                    value: junk,
+                };
+                let _ = build_control(&profile, "DEVICE_TEST", &state, &[write]);
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 150, "only {checked} writable properties");
+}
