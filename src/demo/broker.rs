@@ -98,7 +98,9 @@ pub struct BrokerConfig {
 /// Credentials the plain listener demands, like Mosquitto with a password file.
 #[derive(Debug, Clone)]
 pub struct PlainLogin {
+    /// The username a client must send.
     pub username: String,
+    /// The password a client must send; never logged.
     pub password: Secret,
 }
 
@@ -125,6 +127,10 @@ pub enum BrokerError {
 
 /// A running embedded broker. It runs until the shutdown token given to
 /// [`EmbeddedBroker::start`] is cancelled; dropping this handle does not stop it.
+///
+/// Both listeners of one broker share one topic space (like one Mosquitto with two
+/// listeners). To keep the Home Assistant side and the "AWS IoT" side apart, start two
+/// brokers, one with only `plain` and one with only `tls`.
 #[derive(Debug)]
 pub struct EmbeddedBroker {
     plain_addr: Option<SocketAddr>,
@@ -416,7 +422,21 @@ where
         .then(|| Duration::from_millis(u64::from(request.keep_alive) * 1500));
     let mut deadline = keep_alive.map(|interval| Instant::now() + interval);
 
+    // Bytes behind the CONNECT may already hold more packets: a client may pipeline them
+    // without waiting for the CONNACK, and no further read would wake us for them.
+    let mut unparsed_input = true;
     let exit = loop {
+        if unparsed_input {
+            unparsed_input = false;
+            match session.handle_buffered(&mut inbuf) {
+                Ok(Flow::Continue) => {}
+                Ok(Flow::Disconnect) => break Exit::Disconnected,
+                Err(error) => {
+                    tracing::info!(client_id = client_id.as_str(), %error, "protocol error: closing");
+                    break Exit::Unclean("protocol error");
+                }
+            }
+        }
         if !session.out.is_empty() {
             let packets = std::mem::take(&mut session.out);
             let written = tokio::select! {
@@ -445,14 +465,7 @@ where
                     }
                 }
                 deadline = keep_alive.map(|interval| Instant::now() + interval);
-                match session.handle_buffered(&mut inbuf) {
-                    Ok(Flow::Continue) => {}
-                    Ok(Flow::Disconnect) => break Exit::Disconnected,
-                    Err(error) => {
-                        tracing::info!(client_id = client_id.as_str(), %error, "protocol error: closing");
-                        break Exit::Unclean("protocol error");
-                    }
-                }
+                unparsed_input = true;
             }
             message = queued.recv() => {
                 // `None`: the router dropped our queue, i.e. another connection took over.
@@ -558,13 +571,19 @@ impl ClientSession<'_> {
                     }
                     // QoS 2 is granted as 1: outbound exactly-once is not implemented.
                     let granted = router::lower_qos(filter.qos, QoS::AtLeastOnce);
-                    retained.extend(self.shared.router().subscribe(
+                    let accepted = self.shared.router().subscribe(
                         self.client_id,
                         self.connection,
                         &filter.path,
                         granted,
-                    ));
-                    codes.push(SubscribeReasonCode::Success(granted));
+                    );
+                    match accepted {
+                        Some(matching) => {
+                            retained.extend(matching);
+                            codes.push(SubscribeReasonCode::Success(granted));
+                        }
+                        None => codes.push(SubscribeReasonCode::Failure),
+                    }
                 }
                 self.out
                     .push(Packet::SubAck(SubAck::new(subscribe.pkid, codes)));
@@ -652,8 +671,7 @@ where
     Ok(())
 }
 
-/// What a CONNECT asks for.
-#[derive(Debug)]
+/// What a CONNECT asks for. No `Debug`: it holds the password.
 struct ConnectRequest {
     client_id: String,
     keep_alive: u16,
@@ -663,7 +681,6 @@ struct ConnectRequest {
 }
 
 /// A well-formed CONNECT is either accepted or answered with a refusal code.
-#[derive(Debug)]
 enum ConnectOutcome {
     Accept(ConnectRequest),
     Refuse(ConnectReturnCode),

@@ -26,6 +26,12 @@ pub(super) struct Outgoing {
     pub retain: bool,
 }
 
+/// Retained topics kept at most; beyond this a new retained topic is routed but not stored,
+/// so a client inventing topics cannot grow the broker without bound.
+pub(super) const MAX_RETAINED: usize = 10_000;
+/// Subscriptions one client may hold; further filters are refused in the SUBACK.
+pub(super) const MAX_SUBSCRIPTIONS_PER_CLIENT: usize = 1_000;
+
 /// Identifies one network connection, so a connection that was taken over cannot remove or
 /// publish the will of the session that replaced it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,24 +118,28 @@ impl Router {
     }
 
     /// Records a subscription and returns the retained messages it matches, to be sent right
-    /// after the SUBACK (MQTT-3.3.1-6). Returns nothing when the connection no longer owns
-    /// the session.
+    /// after the SUBACK (MQTT-3.3.1-6). `None` refuses the subscription: the client already
+    /// holds [`MAX_SUBSCRIPTIONS_PER_CLIENT`], or this connection no longer owns the session.
     pub fn subscribe(
         &mut self,
         client_id: &str,
         connection: ConnectionId,
         filter: &str,
         granted: QoS,
-    ) -> Vec<Outgoing> {
-        let Some(session) = self
+    ) -> Option<Vec<Outgoing>> {
+        let session = self
             .sessions
             .get_mut(client_id)
-            .filter(|session| session.connection == connection)
-        else {
-            return Vec::new();
-        };
+            .filter(|session| session.connection == connection)?;
+        if session.subscriptions.len() >= MAX_SUBSCRIPTIONS_PER_CLIENT
+            && !session.subscriptions.contains_key(filter)
+        {
+            tracing::warn!(client_id, filter, "too many subscriptions: refusing one");
+            return None;
+        }
         session.subscriptions.insert(filter.to_owned(), granted);
-        self.retained
+        let retained = self
+            .retained
             .iter()
             .filter(|(topic, _)| topic_matches(filter, topic))
             .map(|(topic, retained)| Outgoing {
@@ -138,7 +148,8 @@ impl Router {
                 qos: lower_qos(retained.qos, granted),
                 retain: true,
             })
-            .collect()
+            .collect();
+        Some(retained)
     }
 
     /// Removes one subscription; unknown filters are fine (MQTT-3.10.4-5 still wants UNSUBACK).
@@ -160,6 +171,11 @@ impl Router {
         if retain {
             if payload.is_empty() {
                 self.retained.remove(topic);
+            } else if self.retained.len() >= MAX_RETAINED && !self.retained.contains_key(topic) {
+                tracing::warn!(
+                    topic,
+                    "retained message store is full: not keeping this one"
+                );
             } else {
                 self.retained.insert(
                     topic.to_owned(),
@@ -253,14 +269,14 @@ pub(super) fn valid_filter(filter: &str) -> bool {
     }
     let levels: Vec<&str> = filter.split('/').collect();
     let last = levels.len().saturating_sub(1);
-    levels.iter().enumerate().all(|(index, level)| {
-        let wildcard_ok = match *level {
+    levels
+        .iter()
+        .enumerate()
+        .all(|(index, level)| match *level {
             "#" => index == last,
             "+" => true,
             other => !other.contains(['#', '+']),
-        };
-        wildcard_ok
-    })
+        })
 }
 
 /// A topic name (what PUBLISH and wills use) is non-empty and has no wildcard or NUL.
@@ -303,6 +319,72 @@ mod tests {
         assert!(valid_topic_name("a/b"));
         assert!(!valid_topic_name("a/+"));
         assert!(!valid_topic_name(""));
+    }
+
+    fn session(router: &mut Router, client_id: &str) -> (ConnectionId, mpsc::Receiver<Outgoing>) {
+        let (queue, queued) = mpsc::channel(16);
+        let id = router.connect(client_id, queue, CancellationToken::new(), None);
+        (id, queued)
+    }
+
+    #[test]
+    fn subscriptions_and_retained_messages_are_capped() {
+        let mut router = Router::default();
+        let (id, _queued) = session(&mut router, "c");
+        for n in 0..MAX_SUBSCRIPTIONS_PER_CLIENT {
+            assert!(
+                router
+                    .subscribe("c", id, &format!("t/{n}"), QoS::AtMostOnce)
+                    .is_some()
+            );
+        }
+        assert!(
+            router
+                .subscribe("c", id, "one/more", QoS::AtMostOnce)
+                .is_none()
+        );
+        // Re-subscribing to a held filter is still fine.
+        assert!(router.subscribe("c", id, "t/0", QoS::AtLeastOnce).is_some());
+
+        for n in 0..MAX_RETAINED {
+            router.publish(
+                &format!("r/{n}"),
+                Bytes::from_static(b"x"),
+                QoS::AtMostOnce,
+                true,
+            );
+        }
+        router.publish("r/extra", Bytes::from_static(b"x"), QoS::AtMostOnce, true);
+        assert_eq!(router.retained.len(), MAX_RETAINED);
+        assert!(!router.retained.contains_key("r/extra"));
+        // Replacing a stored topic still works when full.
+        router.publish("r/0", Bytes::from_static(b"y"), QoS::AtMostOnce, true);
+        assert_eq!(
+            router.retained.get("r/0").map(|r| &r.payload[..]),
+            Some(&b"y"[..])
+        );
+    }
+
+    #[test]
+    fn a_taken_over_connection_cannot_touch_the_new_session() {
+        let mut router = Router::default();
+        let (watcher, mut watched) = session(&mut router, "watcher");
+        router.subscribe("watcher", watcher, "will/#", QoS::AtMostOnce);
+
+        let (queue, _old_queue) = mpsc::channel(16);
+        let old_kick = CancellationToken::new();
+        let will = LastWill::new("will/dup", "gone", QoS::AtMostOnce, false);
+        let old = router.connect("dup", queue, old_kick.clone(), Some(will));
+        let (new, _new_queue) = session(&mut router, "dup");
+
+        assert!(old_kick.is_cancelled());
+        let will = watched.try_recv().expect("will of the replaced connection");
+        assert_eq!(will.topic, "will/dup");
+        // The old connection ending later neither removes the new session nor re-sends a will.
+        router.disconnect("dup", old, true);
+        assert!(watched.try_recv().is_err());
+        assert!(router.subscribe("dup", old, "x", QoS::AtMostOnce).is_none());
+        assert!(router.subscribe("dup", new, "x", QoS::AtMostOnce).is_some());
     }
 
     #[test]
