@@ -355,43 +355,9 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let mut inbuf = BytesMut::with_capacity(4096);
-    let first = tokio::select! {
-        () = shared.shutdown.cancelled() => return,
-        first = timeout(CONNECT_TIMEOUT, read_connect(&mut stream, &mut inbuf)) => first,
-    };
-    let request = match first {
-        Ok(Ok(request)) => request,
-        Ok(Err(error)) => {
-            tracing::debug!(%error, "connection closed before a valid CONNECT");
-            return;
-        }
-        Err(_) => {
-            tracing::debug!("no CONNECT in time: closing");
-            return;
-        }
-    };
-    let mut request = match request {
-        ConnectOutcome::Accept(request) => request,
-        ConnectOutcome::Refuse(code) => {
-            tracing::info!(?code, "refusing MQTT connection");
-            let _ = write_packets(&mut stream, &[Packet::ConnAck(ConnAck::new(code, false))]).await;
-            return;
-        }
-    };
-    if let Some(code) = check_login(&request, login) {
-        tracing::info!(
-            client_id = request.client_id.as_str(),
-            ?code,
-            "refusing MQTT login"
-        );
-        let _ = write_packets(&mut stream, &[Packet::ConnAck(ConnAck::new(code, false))]).await;
+    let Some(request) = admit(&mut stream, &mut inbuf, login, shared).await else {
         return;
-    }
-    if request.client_id.is_empty() {
-        // Allowed for clean sessions (MQTT-3.1.3-6); the broker names the client.
-        request.client_id = format!("auto-{}", uuid::Uuid::new_v4());
-    }
-
+    };
     let client_id = request.client_id;
     let (queue, mut queued) = mpsc::channel(OUTGOING_QUEUE_LEN);
     let kick = shared.shutdown.child_token();
@@ -489,6 +455,56 @@ where
         will = publish_will,
         "MQTT client gone"
     );
+}
+
+/// Reads the CONNECT and decides on it. Refusals get their CONNACK here; `None` means the
+/// connection is over.
+async fn admit<S>(
+    stream: &mut S,
+    inbuf: &mut BytesMut,
+    login: Option<&PlainLogin>,
+    shared: &Shared,
+) -> Option<ConnectRequest>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let first = tokio::select! {
+        () = shared.shutdown.cancelled() => return None,
+        first = timeout(CONNECT_TIMEOUT, read_connect(stream, inbuf)) => first,
+    };
+    let outcome = match first {
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(error)) => {
+            tracing::debug!(%error, "connection closed before a valid CONNECT");
+            return None;
+        }
+        Err(_) => {
+            tracing::debug!("no CONNECT in time: closing");
+            return None;
+        }
+    };
+    let mut request = match outcome {
+        ConnectOutcome::Accept(request) => request,
+        ConnectOutcome::Refuse(code) => return refuse(stream, code).await,
+    };
+    if let Some(code) = check_login(&request, login) {
+        return refuse(stream, code).await;
+    }
+    if request.client_id.is_empty() {
+        // Allowed for clean sessions (MQTT-3.1.3-6); the broker names the client.
+        request.client_id = format!("auto-{}", uuid::Uuid::new_v4());
+    }
+    Some(request)
+}
+
+/// Answers a CONNECT with a refusal; the connection is over after that.
+async fn refuse<S>(stream: &mut S, code: ConnectReturnCode) -> Option<ConnectRequest>
+where
+    S: AsyncWrite + Unpin,
+{
+    tracing::info!(?code, "refusing MQTT connection");
+    let _ = write_packets(stream, &[Packet::ConnAck(ConnAck::new(code, false))]).await;
+    None
 }
 
 /// Whether the connection loop keeps going after a batch of packets.
