@@ -1,0 +1,785 @@
+//! What Home Assistant knows, rebuilt from the MQTT messages alone.
+//!
+//! The demo must show what a real Home Assistant would see, so this reads nothing but the
+//! broker: device-based discovery payloads (`<prefix>/device/<id>/config`) say which entities
+//! a device has and which state keys their templates read, and the state topics carry the
+//! values. Nothing here looks at the bridge's own types; if the discovery payloads were wrong,
+//! the demo would show it.
+//!
+//! Every input is network data: missing or odd fields are skipped, never unwrapped.
+
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+
+/// One value an entity reads from a state topic, and what that value means for the entity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reading {
+    pub topic: String,
+    /// The key in the state JSON (`{{ value_json.KEY }}`).
+    pub key: String,
+    /// The template option it came from (`val_tpl`, `temp_stat_tpl`, …).
+    pub option: String,
+    pub unit: Option<String>,
+}
+
+impl Reading {
+    /// Short label inside a composite's state (`target`, `now`, `fan`); empty for the
+    /// entity's main value.
+    pub fn short_label(&self) -> String {
+        match feature_of(&self.option).as_str() {
+            "" | "mode" => String::new(),
+            "temp" | "hum" | "target_humidity" => "target".into(),
+            "curr_temp" | "current_temperature" => "now".into(),
+            "fan_mode" => "fan".into(),
+            "swing_mode" => "swing".into(),
+            "swing_h_mode" => "h-swing".into(),
+            "pr_mode" => "preset".into(),
+            "current_humidity" => "humidity".into(),
+            "pct" => "speed".into(),
+            other => other.replace('_', " "),
+        }
+    }
+
+    /// Long label for the change log (`target temperature`); `state` for the main value.
+    pub fn long_label(&self) -> String {
+        match feature_of(&self.option).as_str() {
+            "" => "state".into(),
+            "temp" => "target temperature".into(),
+            "hum" | "target_humidity" => "target humidity".into(),
+            "curr_temp" | "current_temperature" => "current temperature".into(),
+            "fan_mode" => "fan mode".into(),
+            "swing_h_mode" => "horizontal swing".into(),
+            "swing_mode" => "swing".into(),
+            "pr_mode" => "preset".into(),
+            "pct" => "speed".into(),
+            other => other.replace('_', " "),
+        }
+    }
+}
+
+/// The feature a template option is about: `temp_stat_tpl` → `temp`, `val_tpl` → ``.
+fn feature_of(option: &str) -> String {
+    let base = option
+        .strip_suffix("_template")
+        .or_else(|| option.strip_suffix("_tpl"))
+        .unwrap_or(option);
+    let base = base
+        .strip_suffix("_stat")
+        .or_else(|| base.strip_suffix("_state"))
+        .or_else(|| base.strip_suffix("_val"))
+        .or_else(|| base.strip_suffix("_value"))
+        .unwrap_or(base);
+    match base {
+        "val" | "value" | "stat" | "state" => String::new(),
+        other => other.to_owned(),
+    }
+}
+
+/// The state topic options a template option may pair with, most likely first.
+fn topic_options(option: &str) -> Vec<String> {
+    if matches!(option, "val_tpl" | "value_template") {
+        return vec!["stat_t".into(), "state_topic".into()];
+    }
+    if let Some(base) = option.strip_suffix("_template") {
+        return vec![format!("{base}_topic")];
+    }
+    let Some(base) = option.strip_suffix("_tpl") else {
+        return Vec::new();
+    };
+    let mut out = vec![format!("{base}_t")];
+    for suffix in ["_val", "_state", "_stat"] {
+        if let Some(stem) = base.strip_suffix(suffix) {
+            out.push(format!("{stem}_stat_t"));
+            out.push(format!("{stem}_t"));
+        }
+    }
+    out
+}
+
+/// The state key a `{{ value_json.KEY }}` template reads; `None` for any other template.
+pub fn template_key(template: &str) -> Option<String> {
+    let inner = template
+        .trim()
+        .strip_prefix("{{")?
+        .strip_suffix("}}")?
+        .trim();
+    let key = inner.strip_prefix("value_json.")?;
+    let valid = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    valid.then(|| key.to_owned())
+}
+
+/// One entity as a discovery component describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EntityView {
+    /// The component id inside the device payload.
+    pub key: String,
+    pub platform: String,
+    /// `None` is the device's main entity (Home Assistant shows the device name).
+    pub name: Option<String>,
+    pub readings: Vec<Reading>,
+    /// For `event` entities: the topic events arrive on.
+    pub event_topic: Option<String>,
+    /// The last event seen (event entities only).
+    pub last_event: Option<String>,
+    /// The component as received, for command topics and limits.
+    pub config: Map<String, Value>,
+}
+
+impl EntityView {
+    /// How the change log names what changed: `PM2.5`, `target temperature`,
+    /// `Upper oven target temperature`.
+    pub fn label_for(&self, reading: &Reading) -> String {
+        let long = reading.long_label();
+        match &self.name {
+            Some(name) if long == "state" => name.clone(),
+            Some(name) => format!("{name} {long}"),
+            None => long,
+        }
+    }
+
+    /// The reading behind a template option (`temp_stat_tpl`).
+    pub fn reading(&self, option: &str) -> Option<&Reading> {
+        self.readings.iter().find(|r| r.option == option)
+    }
+}
+
+/// One device as its discovery payload describes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceView {
+    /// The discovery topic it came on; identifies the device.
+    pub discovery_topic: String,
+    pub name: String,
+    pub model: Option<String>,
+    pub entities: Vec<EntityView>,
+    /// Its availability topics (device-level `avty` / `avty_t`).
+    pub availability_topics: Vec<String>,
+}
+
+impl DeviceView {
+    /// Parses a device-based discovery payload; `None` when it is not one (no `cmps`).
+    pub fn parse(discovery_topic: &str, payload: &Value) -> Option<DeviceView> {
+        let components = payload.get("cmps")?.as_object()?;
+        let dev = payload.get("dev").or_else(|| payload.get("device"));
+        let name = dev
+            .and_then(|d| d.get("name"))
+            .and_then(Value::as_str)
+            .unwrap_or(discovery_topic)
+            .to_owned();
+        let model = dev
+            .and_then(|d| d.get("mdl").or_else(|| d.get("model")))
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let base = payload.get("~").and_then(Value::as_str);
+        let shared_state = payload
+            .get("stat_t")
+            .or_else(|| payload.get("state_topic"))
+            .and_then(Value::as_str)
+            .map(|t| expand(t, base));
+        let mut entities = Vec::new();
+        for (key, component) in components {
+            let Some(config) = component.as_object() else {
+                continue;
+            };
+            entities.push(entity(key, config, base, shared_state.as_deref()));
+        }
+        let mut availability_topics = Vec::new();
+        if let Some(list) = payload.get("avty").and_then(Value::as_array) {
+            for item in list {
+                if let Some(topic) = item.get("t").or_else(|| item.get("topic")) {
+                    availability_topics.extend(topic.as_str().map(|t| expand(t, base)));
+                }
+            }
+        }
+        for option in ["avty_t", "availability_topic"] {
+            if let Some(topic) = payload.get(option).and_then(Value::as_str) {
+                availability_topics.push(expand(topic, base));
+            }
+        }
+        Some(DeviceView {
+            discovery_topic: discovery_topic.to_owned(),
+            name,
+            model,
+            entities,
+            availability_topics,
+        })
+    }
+
+    /// Every state topic this device's entities read.
+    pub fn state_topics(&self) -> Vec<&str> {
+        let mut topics: Vec<&str> = Vec::new();
+        for reading in self.entities.iter().flat_map(|e| &e.readings) {
+            if !topics.contains(&reading.topic.as_str()) {
+                topics.push(&reading.topic);
+            }
+        }
+        topics
+    }
+}
+
+/// `~` in a topic stands for the payload's base topic.
+fn expand(topic: &str, base: Option<&str>) -> String {
+    match base {
+        Some(base) if topic.starts_with('~') => format!("{base}{}", &topic[1..]),
+        Some(base) if topic.ends_with('~') => format!("{}{base}", &topic[..topic.len() - 1]),
+        _ => topic.to_owned(),
+    }
+}
+
+fn entity(
+    key: &str,
+    config: &Map<String, Value>,
+    base: Option<&str>,
+    shared_state: Option<&str>,
+) -> EntityView {
+    let platform = config
+        .get("p")
+        .or_else(|| config.get("platform"))
+        .and_then(Value::as_str)
+        .unwrap_or("?")
+        .to_owned();
+    let name = config
+        .get("name")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let text = |option: &str| config.get(option).and_then(Value::as_str);
+    let temperature_unit = match text("temp_unit").or_else(|| text("temperature_unit")) {
+        Some("F") => "°F",
+        _ => "°C",
+    };
+    let mut readings = Vec::new();
+    for (option, value) in config {
+        let is_template = option.ends_with("_tpl") || option.ends_with("_template");
+        if !is_template || option.starts_with("json_attr") || option.contains("cmd") {
+            continue;
+        }
+        let Some(state_key) = value.as_str().and_then(template_key) else {
+            continue;
+        };
+        let topic = topic_options(option)
+            .iter()
+            .find_map(|t| text(t))
+            .map(|t| expand(t, base))
+            .or_else(|| shared_state.map(str::to_owned));
+        let Some(topic) = topic else {
+            continue;
+        };
+        let feature = feature_of(option);
+        let unit = match feature.as_str() {
+            "temp" | "curr_temp" | "current_temperature" | "temp_hi" | "temp_lo" => {
+                Some(temperature_unit.to_owned())
+            }
+            "hum" | "current_humidity" | "target_humidity" => Some("%".to_owned()),
+            "" => text("unit_of_meas")
+                .or_else(|| text("unit_of_measurement"))
+                .map(str::to_owned),
+            _ => None,
+        };
+        readings.push(Reading {
+            topic,
+            key: state_key,
+            option: option.clone(),
+            unit,
+        });
+    }
+    let event_topic = (platform == "event")
+        .then(|| text("stat_t").or_else(|| text("state_topic")))
+        .flatten()
+        .map(|t| expand(t, base));
+    EntityView {
+        key: key.to_owned(),
+        platform,
+        name,
+        readings,
+        event_topic,
+        last_event: None,
+        config: config.clone(),
+    }
+}
+
+/// A value as a person reads it: `unknown` for null, strings bare, units appended.
+pub fn render_value(value: Option<&Value>, unit: Option<&str>) -> String {
+    let text = match value {
+        None | Some(Value::Null) => return "unknown".into(),
+        Some(Value::String(s)) if s.is_empty() => return "—".into(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Bool(true)) => "on".into(),
+        Some(Value::Bool(false)) => "off".into(),
+        Some(other) => other.to_string(),
+    };
+    match unit {
+        Some(unit) if !unit.is_empty() => format!("{text} {unit}"),
+        _ => text,
+    }
+}
+
+/// A value that changed, ready for the log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub device: String,
+    pub entity: String,
+    pub old: String,
+    pub new: String,
+}
+
+/// Something worth a line in the live log.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Observation {
+    /// A device's discovery payload arrived (or changed).
+    Discovered { device: String },
+    /// A discovery payload was cleared: the device is gone from Home Assistant.
+    Removed { device: String },
+    /// State values that differ from the previous state message.
+    Changed(Vec<Change>),
+    /// An event entity fired.
+    Event {
+        device: String,
+        entity: String,
+        event_type: String,
+    },
+    /// The bridge reported a rejected command or an API error for a device.
+    Error { device: String, message: String },
+    /// An availability topic changed (`online` / `offline`).
+    Availability { device: String, status: String },
+}
+
+/// Home Assistant's picture of the bridge's devices.
+#[derive(Debug, Default)]
+pub struct HaView {
+    discovery_prefix: String,
+    base_topic: String,
+    devices: Vec<DeviceView>,
+    states: HashMap<String, Map<String, Value>>,
+    availability: HashMap<String, String>,
+}
+
+impl HaView {
+    pub fn new(discovery_prefix: &str, base_topic: &str) -> HaView {
+        HaView {
+            discovery_prefix: discovery_prefix.to_owned(),
+            base_topic: base_topic.to_owned(),
+            ..HaView::default()
+        }
+    }
+
+    /// The devices in the order they were discovered.
+    pub fn devices(&self) -> &[DeviceView] {
+        &self.devices
+    }
+
+    pub fn device(&self, discovery_topic: &str) -> Option<&DeviceView> {
+        self.devices
+            .iter()
+            .find(|d| d.discovery_topic == discovery_topic)
+    }
+
+    /// The latest value of a state key (`None` before the first state message).
+    pub fn value(&self, reading: &Reading) -> Option<&Value> {
+        self.states.get(&reading.topic)?.get(&reading.key)
+    }
+
+    /// Whether a state message has arrived for every state topic a device reads.
+    pub fn has_state(&self, device: &DeviceView) -> bool {
+        device
+            .state_topics()
+            .iter()
+            .all(|t| self.states.contains_key(*t))
+    }
+
+    /// How many devices besides `excluded_topic` (the bridge's own) are known and have
+    /// their state.
+    pub fn complete_devices(&self, excluded_topic: &str) -> usize {
+        self.devices
+            .iter()
+            .filter(|d| d.discovery_topic != excluded_topic && self.has_state(d))
+            .count()
+    }
+
+    /// Takes in one MQTT message and says what a person should be told about it.
+    pub fn on_message(&mut self, topic: &str, payload: &[u8]) -> Vec<Observation> {
+        if self.is_discovery(topic) {
+            return self.on_discovery(topic, payload).into_iter().collect();
+        }
+        if self.is_state_topic(topic) {
+            return self.on_state(topic, payload);
+        }
+        if let Some(observation) = self.on_event(topic, payload) {
+            return vec![observation];
+        }
+        if let Some(observation) = self.on_error(topic, payload) {
+            return vec![observation];
+        }
+        self.on_availability(topic, payload).into_iter().collect()
+    }
+
+    fn is_discovery(&self, topic: &str) -> bool {
+        topic
+            .strip_prefix(&self.discovery_prefix)
+            .and_then(|rest| rest.strip_prefix("/device/"))
+            .is_some_and(|rest| rest.ends_with("/config"))
+    }
+
+    fn is_state_topic(&self, topic: &str) -> bool {
+        self.devices
+            .iter()
+            .flat_map(|d| &d.entities)
+            .flat_map(|e| &e.readings)
+            .any(|r| r.topic == topic)
+    }
+
+    fn on_discovery(&mut self, topic: &str, payload: &[u8]) -> Option<Observation> {
+        let parsed = if payload.is_empty() {
+            None
+        } else {
+            serde_json::from_slice::<Value>(payload)
+                .ok()
+                .and_then(|v| DeviceView::parse(topic, &v))
+        };
+        let existing = self.devices.iter().position(|d| d.discovery_topic == topic);
+        match (parsed, existing) {
+            (Some(mut device), Some(at)) => {
+                if let Some(old) = self.devices.get(at) {
+                    keep_last_events(&mut device, old);
+                }
+                let name = device.name.clone();
+                self.devices[at] = device;
+                Some(Observation::Discovered { device: name })
+            }
+            (Some(device), None) => {
+                let name = device.name.clone();
+                self.devices.push(device);
+                Some(Observation::Discovered { device: name })
+            }
+            (None, Some(at)) => {
+                let removed = self.devices.remove(at);
+                Some(Observation::Removed {
+                    device: removed.name,
+                })
+            }
+            (None, None) => None,
+        }
+    }
+
+    fn on_state(&mut self, topic: &str, payload: &[u8]) -> Vec<Observation> {
+        let Ok(Value::Object(new)) = serde_json::from_slice::<Value>(payload) else {
+            return Vec::new();
+        };
+        let Some(old) = self.states.insert(topic.to_owned(), new.clone()) else {
+            return Vec::new();
+        };
+        let mut changes = Vec::new();
+        for device in &self.devices {
+            for entity in &device.entities {
+                for reading in entity.readings.iter().filter(|r| r.topic == topic) {
+                    let (before, after) = (old.get(&reading.key), new.get(&reading.key));
+                    if before == after {
+                        continue;
+                    }
+                    changes.push(Change {
+                        device: device.name.clone(),
+                        entity: entity.label_for(reading),
+                        old: render_value(before, reading.unit.as_deref()),
+                        new: render_value(after, reading.unit.as_deref()),
+                    });
+                }
+            }
+        }
+        if changes.is_empty() {
+            Vec::new()
+        } else {
+            vec![Observation::Changed(changes)]
+        }
+    }
+
+    fn on_event(&mut self, topic: &str, payload: &[u8]) -> Option<Observation> {
+        let (device, entity) = self.devices.iter_mut().find_map(|d| {
+            let name = &d.name;
+            d.entities
+                .iter_mut()
+                .find(|e| e.event_topic.as_deref() == Some(topic))
+                .map(|e| (name.clone(), e))
+        })?;
+        let event_type = serde_json::from_slice::<Value>(payload)
+            .ok()
+            .and_then(|v| {
+                v.get("event_type")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            })
+            .unwrap_or_else(|| String::from_utf8_lossy(payload).into_owned());
+        entity.last_event = Some(event_type.clone());
+        Some(Observation::Event {
+            device,
+            entity: entity
+                .name
+                .clone()
+                .unwrap_or_else(|| entity.platform.clone()),
+            event_type,
+        })
+    }
+
+    /// `<base>/<device>/error`: the device is the one whose entities read `<base>/<device>/state`.
+    fn on_error(&self, topic: &str, payload: &[u8]) -> Option<Observation> {
+        let object_id = topic
+            .strip_prefix(&self.base_topic)?
+            .strip_prefix('/')?
+            .strip_suffix("/error")?;
+        if object_id.contains('/') {
+            return None;
+        }
+        let state_topic = format!("{}/{object_id}/state", self.base_topic);
+        let device = self
+            .devices
+            .iter()
+            .find(|d| d.state_topics().contains(&state_topic.as_str()))
+            .map_or_else(|| object_id.to_owned(), |d| d.name.clone());
+        let message = match serde_json::from_slice::<Value>(payload) {
+            Ok(v) => {
+                let error = v.get("error").and_then(Value::as_str).unwrap_or("error");
+                match v.get("command").and_then(Value::as_str) {
+                    Some(command) => format!("{command}: {error}"),
+                    None => error.to_owned(),
+                }
+            }
+            Err(_) => String::from_utf8_lossy(payload).into_owned(),
+        };
+        Some(Observation::Error { device, message })
+    }
+
+    fn on_availability(&mut self, topic: &str, payload: &[u8]) -> Option<Observation> {
+        // Every appliance also lists the bridge's availability, so that one is named first.
+        let device = if topic == format!("{}/bridge/availability", self.base_topic) {
+            BRIDGE_NAME.to_owned()
+        } else {
+            self.devices
+                .iter()
+                .find(|d| d.availability_topics.iter().any(|t| t == topic))
+                .map(|d| d.name.clone())?
+        };
+        let status = String::from_utf8_lossy(payload).into_owned();
+        let previous = self.availability.insert(topic.to_owned(), status.clone());
+        (previous.as_ref() != Some(&status)).then_some(Observation::Availability { device, status })
+    }
+}
+
+/// How the log names the bridge itself.
+const BRIDGE_NAME: &str = "ThinQ bridge";
+
+/// A rediscovered device keeps the last events of its event entities.
+fn keep_last_events(device: &mut DeviceView, old: &DeviceView) {
+    for entity in &mut device.entities {
+        if let Some(previous) = old.entities.iter().find(|e| e.key == entity.key) {
+            entity.last_event = previous.last_event.clone();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ac_payload() -> Value {
+        json!({
+            "dev": {"ids": ["thinq_AC"], "name": "Living room AC", "mdl": "PAC"},
+            "avty": [{"t": "thinq/bridge/availability"}, {"t": "thinq/AC/availability"}],
+            "cmps": {
+                "climate": {
+                    "p": "climate", "name": null,
+                    "mode_stat_t": "thinq/AC/state", "mode_stat_tpl": "{{ value_json.climate_mode }}",
+                    "temp_cmd_t": "thinq/AC/climate/temperature/set",
+                    "temp_stat_t": "thinq/AC/state", "temp_stat_tpl": "{{ value_json.climate_target_temp }}",
+                    "curr_temp_t": "thinq/AC/state", "curr_temp_tpl": "{{ value_json.climate_current_temp }}",
+                    "pr_mode_stat_t": "thinq/AC/state", "pr_mode_val_tpl": "{{ value_json.climate_preset }}",
+                    "current_humidity_topic": "thinq/AC/state",
+                    "current_humidity_template": "{{ value_json.climate_humidity }}",
+                    "temp_unit": "C"
+                },
+                "pm2": {"p": "sensor", "name": "PM2.5", "stat_t": "thinq/AC/state",
+                        "val_tpl": "{{ value_json.pm2 }}", "unit_of_meas": "µg/m³"},
+                "start": {"p": "button", "name": "Start", "cmd_t": "thinq/AC/start/press/set"},
+                "notification": {"p": "event", "name": "Notification",
+                                 "stat_t": "thinq/AC/notification/event", "event_types": ["water_is_full"]},
+                "odd": {"p": "sensor", "name": "Odd", "stat_t": "thinq/AC/state",
+                        "val_tpl": "{{ value_json.x | float }}"}
+            }
+        })
+    }
+
+    fn view_with_ac() -> HaView {
+        let mut view = HaView::new("homeassistant", "thinq");
+        let observed = view.on_message(
+            "homeassistant/device/thinq_AC/config",
+            ac_payload().to_string().as_bytes(),
+        );
+        assert_eq!(
+            observed,
+            vec![Observation::Discovered {
+                device: "Living room AC".into()
+            }]
+        );
+        view
+    }
+
+    #[test]
+    fn template_keys_are_read_only_from_plain_value_json_templates() {
+        assert_eq!(
+            template_key("{{ value_json.climate_mode }}"),
+            Some("climate_mode".into())
+        );
+        assert_eq!(template_key("{{value_json.a_b}}"), Some("a_b".into()));
+        assert_eq!(template_key("{{ value_json.x | float }}"), None);
+        assert_eq!(template_key("{{ value }}"), None);
+        assert_eq!(template_key(""), None);
+    }
+
+    #[test]
+    fn every_template_option_finds_its_state_topic() {
+        let view = view_with_ac();
+        let device = &view.devices()[0];
+        let climate = &device.entities[0];
+        let options: Vec<&str> = climate.readings.iter().map(|r| r.option.as_str()).collect();
+        assert_eq!(
+            options,
+            [
+                "mode_stat_tpl",
+                "temp_stat_tpl",
+                "curr_temp_tpl",
+                "pr_mode_val_tpl",
+                "current_humidity_template"
+            ]
+        );
+        assert!(climate.readings.iter().all(|r| r.topic == "thinq/AC/state"));
+        assert_eq!(
+            climate
+                .reading("temp_stat_tpl")
+                .and_then(|r| r.unit.clone()),
+            Some("°C".into())
+        );
+        // The button reads nothing, the odd template is not guessed at.
+        assert!(device.entities[2].readings.is_empty());
+        assert!(device.entities[4].readings.is_empty());
+        assert_eq!(
+            device.entities[3].event_topic.as_deref(),
+            Some("thinq/AC/notification/event")
+        );
+        assert_eq!(device.state_topics(), ["thinq/AC/state"]);
+    }
+
+    #[test]
+    fn state_messages_are_diffed_per_entity_value() {
+        let mut view = view_with_ac();
+        let first = json!({"climate_mode": "cool", "climate_target_temp": 19,
+                           "climate_current_temp": 25, "pm2": 24});
+        assert!(
+            view.on_message("thinq/AC/state", first.to_string().as_bytes())
+                .is_empty()
+        );
+        assert_eq!(view.complete_devices("none"), 1);
+        let second = json!({"climate_mode": "cool", "climate_target_temp": 19,
+                            "climate_current_temp": 24, "pm2": null});
+        let observed = view.on_message("thinq/AC/state", second.to_string().as_bytes());
+        assert_eq!(
+            observed,
+            vec![Observation::Changed(vec![
+                Change {
+                    device: "Living room AC".into(),
+                    entity: "current temperature".into(),
+                    old: "25 °C".into(),
+                    new: "24 °C".into()
+                },
+                Change {
+                    device: "Living room AC".into(),
+                    entity: "PM2.5".into(),
+                    old: "24 µg/m³".into(),
+                    new: "unknown".into()
+                },
+            ])]
+        );
+    }
+
+    #[test]
+    fn events_errors_and_availability_are_named_by_device() {
+        let mut view = view_with_ac();
+        assert_eq!(
+            view.on_message(
+                "thinq/AC/notification/event",
+                br#"{"event_type":"water_is_full"}"#
+            ),
+            vec![Observation::Event {
+                device: "Living room AC".into(),
+                entity: "Notification".into(),
+                event_type: "water_is_full".into()
+            }]
+        );
+        view.on_message("thinq/AC/state", b"{}");
+        assert_eq!(
+            view.on_message(
+                "thinq/AC/error",
+                br#"{"command":"climate/temperature","error":"out of range","code":null}"#
+            ),
+            vec![Observation::Error {
+                device: "Living room AC".into(),
+                message: "climate/temperature: out of range".into()
+            }]
+        );
+        let online = view.on_message("thinq/AC/availability", b"online");
+        assert_eq!(
+            online,
+            vec![Observation::Availability {
+                device: "Living room AC".into(),
+                status: "online".into()
+            }]
+        );
+        assert!(
+            view.on_message("thinq/AC/availability", b"online")
+                .is_empty()
+        );
+        assert_eq!(
+            view.on_message("thinq/bridge/availability", b"offline"),
+            vec![Observation::Availability {
+                device: "ThinQ bridge".into(),
+                status: "offline".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn junk_never_panics_and_an_empty_config_removes_the_device() {
+        let mut view = view_with_ac();
+        for junk in [
+            &b"not json"[..],
+            b"[]",
+            b"{\"cmps\": 3}",
+            b"\xff\xfe",
+            b"null",
+        ] {
+            view.on_message("homeassistant/device/thinq_X/config", junk);
+            view.on_message("thinq/AC/state", junk);
+            view.on_message("thinq/AC/notification/event", junk);
+            view.on_message("thinq/AC/error", junk);
+        }
+        assert_eq!(view.devices().len(), 1);
+        assert_eq!(
+            view.on_message("homeassistant/device/thinq_AC/config", b""),
+            vec![Observation::Removed {
+                device: "Living room AC".into()
+            }]
+        );
+        assert!(view.devices().is_empty());
+    }
+
+    #[test]
+    fn shared_state_topic_and_base_abbreviation_are_honoured() {
+        let payload = json!({
+            "~": "thinq/bridge",
+            "dev": {"ids": ["thinq_bridge"], "name": "LG ThinQ bridge"},
+            "avty_t": "~/availability",
+            "stat_t": "~/state",
+            "cmps": {"devices": {"p": "sensor", "name": "Appliances", "val_tpl": "{{ value_json.devices }}"}}
+        });
+        let device = DeviceView::parse("homeassistant/device/thinq_bridge/config", &payload)
+            .expect("device payload");
+        assert_eq!(device.state_topics(), ["thinq/bridge/state"]);
+        assert_eq!(device.availability_topics, ["thinq/bridge/availability"]);
+    }
+}
