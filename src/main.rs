@@ -9,6 +9,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 use thinq_addon::bridge::{self, BridgeConfig, Fatal};
+use thinq_addon::demo;
 use thinq_addon::options::{Options, Supervisor};
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info};
@@ -145,9 +146,27 @@ fn run(flags: Flags) -> ExitCode {
 }
 
 fn demo(flags: Flags) -> ExitCode {
-    let _ = flags;
-    eprintln!("thinq-addon: demo is not built yet");
-    ExitCode::from(EXIT_FAILURE)
+    // Before the runtime: reading the local time zone needs a single-threaded process.
+    let args = match demo::DemoArgs::from_flags(flags.duration, flags.mqtt.as_deref()) {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("thinq-addon: {message}\n{USAGE}");
+            return ExitCode::from(EXIT_BAD_OPTIONS);
+        }
+    };
+    thinq_addon::logging::init(demo::LOG_LEVEL);
+    let shutdown = CancellationToken::new();
+    let result = runtime().block_on(async {
+        cancel_on_signal(shutdown.clone());
+        demo::run(args, shutdown).await
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("thinq-addon demo: {err:#}");
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
 }
 
 fn health(flags: Flags) -> ExitCode {
