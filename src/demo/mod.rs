@@ -230,6 +230,12 @@ pub async fn run(args: DemoArgs, shutdown: CancellationToken) -> anyhow::Result<
     match outcome {
         Ok(Ok(())) => {
             println!("\nStopped cleanly: the bridge published offline and disconnected.");
+            if !embedded {
+                println!(
+                    "The demo appliances stay on {ha_host}:{ha_port} (retained) and show as \
+                     unavailable in Home Assistant until the demo runs again or you delete them."
+                );
+            }
             Ok(())
         }
         Ok(Err(fatal)) => Err(anyhow::anyhow!("the bridge stopped: {fatal}")),

@@ -437,11 +437,15 @@ impl HaView {
         let existing = self.devices.iter().position(|d| d.discovery_topic == topic);
         match (parsed, existing) {
             (Some(mut device), Some(at)) => {
-                if let Some(old) = self.devices.get(at) {
-                    keep_last_events(&mut device, old);
+                let old = self.devices.get_mut(at)?;
+                keep_last_events(&mut device, old);
+                // The bridge republishes every payload when Home Assistant comes online;
+                // only a payload that says something new is worth a line.
+                if *old == device {
+                    return None;
                 }
                 let name = device.name.clone();
-                self.devices[at] = device;
+                *old = device;
                 Some(Observation::Discovered { device: name })
             }
             (Some(device), None) => {
@@ -759,6 +763,14 @@ mod tests {
             view.on_message("thinq/AC/error", junk);
         }
         assert_eq!(view.devices().len(), 1);
+        let again = view.on_message(
+            "homeassistant/device/thinq_AC/config",
+            ac_payload().to_string().as_bytes(),
+        );
+        assert!(
+            again.is_empty(),
+            "an unchanged payload is no news: {again:?}"
+        );
         assert_eq!(
             view.on_message("homeassistant/device/thinq_AC/config", b""),
             vec![Observation::Removed {
