@@ -9,8 +9,9 @@ pub fn init(level: &str) {
         "warning" => "warn",
         other => other,
     };
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new(format!("{level},rumqttc=warn,hyper=warn,reqwest=warn")));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        EnvFilter::new(format!("{level},rumqttc=warn,hyper=warn,reqwest=warn"))
+    });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)

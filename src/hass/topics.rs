@@ -46,7 +46,13 @@ impl Topics {
     pub fn object_id(device_id: &str) -> String {
         device_id
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '_' || c == '-' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect()
     }
 
@@ -63,7 +69,11 @@ impl Topics {
     }
 
     pub fn command(&self, device_id: &str, entity: &str, feature: &str) -> String {
-        format!("{}/{}/{entity}/{feature}/set", self.base, Self::object_id(device_id))
+        format!(
+            "{}/{}/{entity}/{feature}/set",
+            self.base,
+            Self::object_id(device_id)
+        )
     }
 
     /// The one subscription that covers every command topic.
@@ -75,15 +85,27 @@ impl Topics {
     pub fn parse_command(&self, topic: &str) -> Option<CommandTopic> {
         let rest = topic.strip_prefix(&self.base)?.strip_prefix('/')?;
         let mut parts = rest.split('/');
-        let (device, entity, feature, set) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
-        if set != "set" || parts.next().is_some() || [device, entity, feature].iter().any(|p| p.is_empty()) {
+        let (device, entity, feature, set) =
+            (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        if set != "set"
+            || parts.next().is_some()
+            || [device, entity, feature].iter().any(|p| p.is_empty())
+        {
             return None;
         }
-        Some(CommandTopic { device: device.to_owned(), entity: entity.to_owned(), feature: feature.to_owned() })
+        Some(CommandTopic {
+            device: device.to_owned(),
+            entity: entity.to_owned(),
+            feature: feature.to_owned(),
+        })
     }
 
     pub fn event(&self, device_id: &str, entity: &str) -> String {
-        format!("{}/{}/{entity}/event", self.base, Self::object_id(device_id))
+        format!(
+            "{}/{}/{entity}/event",
+            self.base,
+            Self::object_id(device_id)
+        )
     }
 
     pub fn error(&self, device_id: &str) -> String {
@@ -91,7 +113,11 @@ impl Topics {
     }
 
     pub fn device_discovery(&self, device_id: &str) -> String {
-        format!("{}/device/thinq_{}/config", self.discovery_prefix, Self::object_id(device_id))
+        format!(
+            "{}/device/thinq_{}/config",
+            self.discovery_prefix,
+            Self::object_id(device_id)
+        )
     }
 
     pub fn bridge_discovery(&self) -> String {
@@ -115,7 +141,11 @@ mod tests {
         assert_eq!(topic, "thinq/MW2-2E24_7F93/climate/mode/set");
         assert_eq!(
             t.parse_command(&topic),
-            Some(CommandTopic { device: "MW2-2E24_7F93".into(), entity: "climate".into(), feature: "mode".into() })
+            Some(CommandTopic {
+                device: "MW2-2E24_7F93".into(),
+                entity: "climate".into(),
+                feature: "mode".into()
+            })
         );
         assert_eq!(t.parse_command("thinq/a/b/set"), None);
         assert_eq!(t.parse_command("thinq/a/b/c/set/x"), None);

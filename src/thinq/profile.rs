@@ -28,13 +28,27 @@ pub enum CommandError {
     #[error("{0} is read-only")]
     NotWritable(String),
     #[error("{property}: {value} is not one of {allowed:?}")]
-    NotInEnum { property: String, value: String, allowed: Vec<String> },
+    NotInEnum {
+        property: String,
+        value: String,
+        allowed: Vec<String>,
+    },
     #[error("{property}: {value} is outside {min}..={max} step {step}")]
-    OutOfRange { property: String, value: f64, min: f64, max: f64, step: f64 },
+    OutOfRange {
+        property: String,
+        value: f64,
+        min: f64,
+        max: f64,
+        step: f64,
+    },
     #[error("{property}: {value} is an excluded value")]
     Excluded { property: String, value: f64 },
     #[error("{property}: expected {expected}, got {got:?}")]
-    WrongType { property: String, expected: &'static str, got: String },
+    WrongType {
+        property: String,
+        expected: &'static str,
+        got: String,
+    },
     #[error("unknown command {0}")]
     UnknownCommand(String),
 }
@@ -91,9 +105,15 @@ pub struct RangeSpec {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ValueSpec {
     /// `value.r` / `value.w` lists (either may be empty). `list` type attributes parse as enums too.
-    Enum { read: Vec<String>, write: Vec<String> },
+    Enum {
+        read: Vec<String>,
+        write: Vec<String>,
+    },
     /// `value.r` / `value.w` ranges; either may be absent.
-    Range { read: Option<RangeSpec>, write: Option<RangeSpec> },
+    Range {
+        read: Option<RangeSpec>,
+        write: Option<RangeSpec>,
+    },
     /// A free number.
     Number,
     Boolean,
@@ -158,7 +178,11 @@ impl Profile {
     }
 
     /// All properties with this resource and attribute (several when locations or units differ).
-    pub fn find<'a>(&'a self, resource: &'a str, attribute: &'a str) -> impl Iterator<Item = &'a Property> + 'a {
+    pub fn find<'a>(
+        &'a self,
+        resource: &'a str,
+        attribute: &'a str,
+    ) -> impl Iterator<Item = &'a Property> + 'a {
         self.properties
             .iter()
             .filter(move |p| p.path.resource == resource && p.path.attribute == attribute)

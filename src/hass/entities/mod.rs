@@ -20,7 +20,12 @@ pub trait Entity: Send + Sync {
     /// Adds this entity's values to the device state JSON.
     fn state(&self, state: &Value, out: &mut Map<String, Value>);
     /// The writes a command on `<entity>/<feature>/set` asks for.
-    fn command(&self, feature: &str, payload: &str, state: &Value) -> Result<Vec<Write>, CommandError>;
+    fn command(
+        &self,
+        feature: &str,
+        payload: &str,
+        state: &Value,
+    ) -> Result<Vec<Write>, CommandError>;
     /// Human-readable name and state for the entity table.
     fn describe(&self, state: &Value) -> (String, String);
 }
