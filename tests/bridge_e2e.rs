@@ -40,8 +40,8 @@ impl World {
         let dir = tempfile::tempdir().unwrap();
         let ca = Arc::new(TestCa::generate().unwrap());
         let (cert, key) = ca.server_cert(&["localhost", "127.0.0.1"]).unwrap();
-        let push_broker = Mosquitto::mutual_tls(&ca.ca_pem(), &cert, &key);
-        let ha_broker = Mosquitto::plain_with_password(HA_USER, HA_PASS);
+        let push_broker = Mosquitto::mutual_tls(&ca.ca_pem(), &cert, &key).unwrap();
+        let ha_broker = Mosquitto::plain_with_password(HA_USER, HA_PASS).unwrap();
         let devices = SimDevice::fixture_set();
         let sim = Simulator::start(
             SimConfig {
@@ -49,7 +49,6 @@ impl World {
                 devices: devices.clone(),
                 push_broker: Some(PushBroker { host: "127.0.0.1".into(), port: push_broker.port() }),
                 control_delay: Duration::from_millis(200),
-                ..SimConfig::default()
             },
             ca.clone(),
             "127.0.0.1:0".parse().unwrap(),
@@ -344,4 +343,66 @@ async fn bad_options_and_rejected_pat_exit_non_zero_with_one_clear_line() {
         assert!(errors[0].to_lowercase().contains(mention), "{name}: {:?} does not mention {mention}", errors[0]);
         assert!(!output.contains(PAT) && !output.contains("thinqpat_wrong"), "{name}: PAT leaked:\n{output}");
     }
+}
+
+/// The key a `{{ value_json.KEY }}` template reads.
+fn template_key(template: &Value) -> String {
+    let text = template.as_str().expect("a template string");
+    let inner = text.split("value_json.").nth(1).expect("a value_json template");
+    inner.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect()
+}
+
+/// Drives the air conditioner's climate entity through the Home Assistant broker: a mode
+/// change and a temperature change must reach the simulated LG cloud as valid control bodies
+/// (the simulator checks them against the profile on its own), and the appliance's
+/// confirmation must come back as new state.
+async fn command_round_trip(world: &World, ha: &mut Watcher, ac: &str) {
+    let (discovery, _) = ha.wait_json(&discovery_topic(ac), |v| v.get("cmps").is_some()).await;
+    let (key, climate) = discovery["cmps"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(_, c)| c["p"] == "climate")
+        .map(|(k, c)| (k.clone(), c.clone()))
+        .expect("the air conditioner has a climate entity");
+    let modes: Vec<String> = serde_json::from_value(climate["modes"].clone()).unwrap();
+    assert!(modes.contains(&"off".to_owned()), "climate modes {modes:?} lack off");
+    let mode_key = template_key(&climate["mode_stat_tpl"]);
+    let state = state_topic(ac);
+    let (now, _) = ha.wait_json(&state, |v| v.get(&mode_key).is_some()).await;
+    let current = now[&mode_key].as_str().unwrap().to_owned();
+    let target = modes.iter().find(|m| *m != "off" && **m != current).expect("a second mode").clone();
+    println!("climate {key}: {current} → {target}");
+
+    let controls_before = world.sim.controls().len();
+    let sent = Instant::now();
+    ha.publish(climate["mode_cmd_t"].as_str().unwrap(), &target).await;
+    let (_, at) = ha.wait_json(&state, |v| v[&mode_key] == json!(target)).await;
+    println!("command-to-state round trip: {:?}", at.duration_since(sent));
+    let controls = world.sim.controls();
+    assert!(controls.len() > controls_before, "no control reached the cloud");
+    let (device, body) = controls.last().unwrap();
+    assert_eq!(device, ac);
+    println!("control body: {body}");
+    let refused: Vec<_> = world.sim.requests().into_iter().filter(|r| r.path.ends_with("/control") && r.status != 200).collect();
+    assert!(refused.is_empty(), "the cloud refused controls: {refused:?}");
+
+    // Temperature: the profile's writable target, with its unit, inside the allowed range.
+    let min = climate["min_temp"].as_f64().unwrap();
+    let max = climate["max_temp"].as_f64().unwrap();
+    let wanted = ((min + max) / 2.0).round();
+    tokio::time::sleep(Duration::from_millis(3100)).await; // LG's 3 s gap per device
+    let before = world.sim.controls().len();
+    ha.publish(climate["temp_cmd_t"].as_str().unwrap(), &wanted.to_string()).await;
+    let temp_key = template_key(&climate["temp_stat_tpl"]);
+    ha.wait_json(&state, |v| v[&temp_key].as_f64() == Some(wanted)).await;
+    let controls = world.sim.controls();
+    assert_eq!(controls.len(), before + 1);
+    println!("temperature control body: {}", controls.last().unwrap().1);
+
+    // Out of range: refused before LG is asked, reported on the error topic.
+    ha.publish(climate["temp_cmd_t"].as_str().unwrap(), &(max + 10.0).to_string()).await;
+    let (error, _) = ha.wait_json(&format!("thinq/{}/error", object_id(ac)), |v| v.get("error").is_some()).await;
+    println!("refused: {error}");
+    assert_eq!(world.sim.controls().len(), before + 1, "an out-of-range command reached LG");
 }
