@@ -432,3 +432,166 @@ fn refrigerator_has_a_celsius_target_per_compartment() {
         json!({"temperatureInUnits": {"locationName": "FREEZER", "targetTemperatureC": -18}})
     );
 }
+
+#[test]
+fn dehumidifier_is_a_humidifier_entity() {
+    let (model, status) = fixture("dehumidifier");
+    let payload = model.discovery_payload(&ctx());
+    let humidifier = component(&payload, "humidifier");
+    assert_eq!(humidifier["dev_cla"], "dehumidifier");
+    assert_eq!(
+        (humidifier["min_hum"].clone(), humidifier["max_hum"].clone()),
+        (json!(30), json!(70))
+    );
+    let state = model.state_payload(&status);
+    assert_eq!(state["humidifier_state"], "ON");
+    assert_eq!(state["humidifier_target"], 55);
+    assert_eq!(state["humidifier_current"], 80);
+    assert_eq!(state["humidifier_mode"], "smart_humidity");
+    let target = model
+        .command("humidifier", "target_humidity", "45", &status)
+        .expect("target");
+    assert_eq!(target, json!({"humidity": {"targetHumidity": 45}}));
+    assert!(
+        model
+            .command("humidifier", "target_humidity", "47", &status)
+            .is_err(),
+        "off the 5 % step"
+    );
+    let mode = model
+        .command("humidifier", "mode", "clothes_dry", &status)
+        .expect("mode");
+    assert_eq!(
+        mode,
+        json!({"dehumidifierJobMode": {"currentJobMode": "CLOTHES_DRY"}})
+    );
+}
+
+#[test]
+fn hood_fan_speed_travels_as_its_own_number() {
+    let (model, status) = fixture("hood");
+    let state = model.state_payload(&status);
+    assert_eq!(
+        (state["fan_state"].clone(), state["fan_speed"].clone()),
+        (json!("ON"), json!(1))
+    );
+    let faster = model
+        .command("fan", "percentage", "3", &status)
+        .expect("speed");
+    assert_eq!(faster["ventilation"], json!({"fanSpeed": 3}));
+    let off = model.command("fan", "state", "OFF", &status).expect("off");
+    assert_eq!(off["ventilation"], json!({"fanSpeed": 0}));
+}
+
+#[test]
+fn washtower_halves_are_addressed_by_sub_device() {
+    let (model, status) = fixture("lg-developer_washtower");
+    let payload = model.discovery_payload(&ctx());
+    assert_eq!(
+        component(&payload, "dryer_run_state_current_state")["name"],
+        "Dryer current status"
+    );
+    assert_eq!(
+        component(&payload, "washer_remaining_time")["name"],
+        "Washer remaining time"
+    );
+    let start = model
+        .command(
+            "dryer_operation_dryer_operation_mode_start",
+            "press",
+            "PRESS",
+            &status,
+        )
+        .expect("start");
+    assert_eq!(
+        start,
+        json!({"dryer": {"operation": {"dryerOperationMode": "START"}}})
+    );
+    let state = model.state_payload(&status);
+    assert_eq!(state["washer_error"], "no_error");
+}
+
+#[test]
+fn switches_selects_and_numbers_map_values_both_ways() {
+    let (model, status) = fixture("air_conditioner");
+    let state = model.state_payload(&status);
+    assert_eq!(state["power_save_power_save_enabled"], "OFF");
+    assert_eq!(state["air_quality_sensor_monitoring_enabled"], "on_working");
+    let on = model
+        .command("power_save_power_save_enabled", "state", "ON", &status)
+        .expect("switch");
+    assert_eq!(on, json!({"powerSave": {"powerSaveEnabled": true}}));
+    let always = model
+        .command(
+            "air_quality_sensor_monitoring_enabled",
+            "option",
+            "always",
+            &status,
+        )
+        .expect("select");
+    assert_eq!(
+        always,
+        json!({"airQualitySensor": {"monitoringEnabled": "ALWAYS"}})
+    );
+    assert!(matches!(
+        model.command(
+            "air_quality_sensor_monitoring_enabled",
+            "option",
+            "sometimes",
+            &status
+        ),
+        Err(thinq_addon::thinq::profile::CommandError::NotInEnum { .. })
+    ));
+    assert!(
+        model
+            .command("power_save_power_save_enabled", "state", "maybe", &status)
+            .is_err()
+    );
+
+    let (washer, washer_status) = fixture("washer");
+    let delay = washer
+        .command("timer_relative_hour_to_start", "value", "3", &washer_status)
+        .expect("number");
+    assert_eq!(
+        delay,
+        json!({"location": {"locationName": "MAIN"}, "timer": {"relativeHourToStart": 3}})
+    );
+    assert!(
+        washer
+            .command(
+                "timer_relative_hour_to_start",
+                "value",
+                "25",
+                &washer_status
+            )
+            .is_err()
+    );
+    assert!(
+        washer
+            .command("run_state_current_state", "value", "1", &washer_status)
+            .is_err(),
+        "sensors take no commands"
+    );
+}
+
+#[test]
+fn kimchi_compartments_show_numbers_and_names() {
+    let (model, status) = fixture("kimchi_refrigerator");
+    let state = model.state_payload(&status);
+    assert_eq!(state["top_temperature_target_temperature"], 6);
+    assert_eq!(state["middle_temperature_target_temperature"], "kimchi");
+}
+
+#[test]
+fn the_entity_table_has_a_row_per_entity() {
+    let (model, status) = fixture("air_conditioner");
+    let rows = model.describe(&status);
+    assert_eq!(rows.len(), model.entities.len());
+    let climate = rows
+        .iter()
+        .find(|r| r.platform == "climate")
+        .expect("climate row");
+    assert_eq!(climate.state, "cool, target 19°C, current 25°C, fan medium");
+    let pm = rows.iter().find(|r| r.name == "PM2.5").expect("PM2.5 row");
+    assert_eq!(pm.state, "24 µg/m³");
+}
