@@ -43,21 +43,29 @@ pub struct DeviceModel {
 impl DeviceModel {
     /// Parses the profile and builds the entities (catalog first, generic rule for the rest).
     pub fn new(device: DeviceSummary, raw_profile: &Value) -> Result<DeviceModel, ProfileError> {
-        let _ = (device, raw_profile);
-        todo!()
+        let profile = Profile::parse(raw_profile)?;
+        let entities =
+            entities::build::build_entities(&device, &profile, crate::catalog::Catalog::embedded());
+        Ok(DeviceModel {
+            device,
+            profile,
+            entities,
+        })
     }
 
     /// The device-based discovery payload (`<prefix>/device/<object_id>/config`, retained).
     pub fn discovery_payload(&self, ctx: &DiscoveryContext) -> Value {
-        let _ = ctx;
-        todo!()
+        discovery::device_payload(&self.device, &self.entities, ctx)
     }
 
     /// The JSON object published (retained) on the device's state topic: one key per value
     /// the entities' `value_template`s read.
     pub fn state_payload(&self, state: &Value) -> Value {
-        let _ = state;
-        todo!()
+        let mut out = serde_json::Map::new();
+        for entity in &self.entities {
+            entity.state(state, &mut out);
+        }
+        Value::Object(out)
     }
 
     /// Turns a Home Assistant command (`<base>/<device>/<entity>/<feature>/set`, payload as
@@ -69,20 +77,56 @@ impl DeviceModel {
         payload: &str,
         state: &Value,
     ) -> Result<Value, CommandError> {
-        let _ = (entity, feature, payload, state);
-        todo!()
+        let target = self
+            .entities
+            .iter()
+            .find(|e| e.key() == entity)
+            .ok_or_else(|| CommandError::UnknownCommand(format!("{entity}/{feature}")))?;
+        let writes = target.command(feature, payload, state)?;
+        if writes.is_empty() {
+            return Err(CommandError::UnknownCommand(format!("{entity}/{feature}")));
+        }
+        crate::thinq::control::build_control(
+            &self.profile,
+            &self.device.device_info.device_type,
+            state,
+            &writes,
+        )
     }
 
     /// A `DEVICE_PUSH` code as an event: `(entity key, event payload)` for the entity's event
     /// topic, `None` when this device has no event entity for it.
     pub fn notification(&self, push_code: &str) -> Option<(String, Value)> {
-        let _ = push_code;
-        todo!()
+        let code = push_code.trim();
+        let listed = self
+            .profile
+            .notifications
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(code));
+        let has_entity = self
+            .entities
+            .iter()
+            .any(|e| e.key() == entities::event::KEY);
+        (listed && has_entity).then(|| {
+            (
+                entities::event::KEY.to_owned(),
+                serde_json::json!({ "event_type": entities::common::ha_option(code) }),
+            )
+        })
     }
 
     /// The entity table: one row per entity.
     pub fn describe(&self, state: &Value) -> Vec<EntitySummary> {
-        let _ = state;
-        todo!()
+        self.entities
+            .iter()
+            .map(|entity| {
+                let (name, state) = entity.describe(state);
+                EntitySummary {
+                    platform: entity.platform().to_owned(),
+                    name,
+                    state,
+                }
+            })
+            .collect()
     }
 }

@@ -2,6 +2,21 @@
 //!
 //! An [`Entity`] knows three things: its discovery component, the values it needs in the
 //! device's state JSON, and how to turn a command into attribute writes.
+//! [`build::build_entities`] decides which entities a profile gets.
+
+pub mod binary_sensor;
+pub mod build;
+pub mod button;
+pub mod climate;
+pub mod common;
+pub mod event;
+pub mod fan;
+pub mod humidifier;
+pub mod number;
+pub mod select;
+pub mod sensor;
+pub mod switch;
+pub mod water_heater;
 
 use crate::hass::DiscoveryContext;
 use crate::thinq::control::Write;

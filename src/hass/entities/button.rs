@@ -1,0 +1,62 @@
+//! Write-only enum values as `button` entities, one per value (`washerOperationMode` START,
+//! STOP, POWER_OFF, …).
+//!
+//! Why buttons and not a select: a write-only attribute has no state, so a select would always
+//! show "unknown" (or a stale optimistic choice) and re-choosing the shown option would do
+//! nothing in the UI. These values are actions; a button per action says exactly that, and
+//! each can be put on a dashboard or used in an automation on its own.
+
+use super::Entity;
+use super::common::{self, EntityBase};
+use crate::hass::DiscoveryContext;
+use crate::thinq::control::Write;
+use crate::thinq::profile::{CommandError, Property};
+use serde_json::{Map, Value, json};
+
+/// The command feature of a button (`<base>/<device>/<key>/press/set`).
+pub const FEATURE: &str = "press";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ButtonEntity {
+    pub base: EntityBase,
+    pub property: Property,
+    /// The LG value this button writes.
+    pub value: String,
+}
+
+impl Entity for ButtonEntity {
+    fn key(&self) -> &str {
+        &self.base.key
+    }
+
+    fn platform(&self) -> &'static str {
+        "button"
+    }
+
+    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
+        let mut c = self.base.component("button", device_id);
+        common::add_command(&mut c, "cmd_t", &self.base.key, FEATURE, device_id, ctx);
+        Value::Object(c)
+    }
+
+    fn state(&self, _state: &Value, _out: &mut Map<String, Value>) {}
+
+    fn command(
+        &self,
+        feature: &str,
+        _payload: &str,
+        _state: &Value,
+    ) -> Result<Vec<Write>, CommandError> {
+        if feature != FEATURE {
+            return Err(self.base.unknown_feature(feature));
+        }
+        Ok(vec![Write {
+            path: self.property.path.clone(),
+            value: json!(self.value),
+        }])
+    }
+
+    fn describe(&self, _state: &Value) -> (String, String) {
+        (self.base.display_name(), format!("press → {}", self.value))
+    }
+}

@@ -1,0 +1,69 @@
+//! The device's push notifications (`notification.push` in the profile) as one `event` entity.
+//!
+//! Event types are the push codes in lower case (`WASHING_IS_COMPLETE` →
+//! `washing_is_complete`), as Home Assistant's lg_thinq integration names them. The payload
+//! (`{"event_type": …}`) goes to the entity's own event topic, not to the retained state.
+
+use super::Entity;
+use super::common::{self, EntityBase};
+use crate::hass::DiscoveryContext;
+use crate::thinq::control::Write;
+use crate::thinq::profile::CommandError;
+use serde_json::{Map, Value, json};
+
+/// The component key of the notification event entity.
+pub const KEY: &str = "notification";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventEntity {
+    pub base: EntityBase,
+    /// Lower-cased push codes.
+    pub event_types: Vec<String>,
+}
+
+impl EventEntity {
+    /// The event payload for a push code, `None` when the profile does not list it (Home
+    /// Assistant rejects event types it was not told about).
+    pub fn payload(&self, push_code: &str) -> Option<Value> {
+        let event_type = common::ha_option(push_code.trim());
+        self.event_types
+            .contains(&event_type)
+            .then(|| json!({ "event_type": event_type }))
+    }
+}
+
+impl Entity for EventEntity {
+    fn key(&self) -> &str {
+        &self.base.key
+    }
+
+    fn platform(&self) -> &'static str {
+        "event"
+    }
+
+    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
+        let mut c = self.base.component("event", device_id);
+        c.insert(
+            "stat_t".into(),
+            json!(ctx.topics.event(device_id, &self.base.key)),
+        );
+        c.insert("event_types".into(), json!(self.event_types));
+        Value::Object(c)
+    }
+
+    /// Events are not part of the retained state.
+    fn state(&self, _state: &Value, _out: &mut Map<String, Value>) {}
+
+    fn command(
+        &self,
+        feature: &str,
+        _payload: &str,
+        _state: &Value,
+    ) -> Result<Vec<Write>, CommandError> {
+        Err(self.base.unknown_feature(feature))
+    }
+
+    fn describe(&self, _state: &Value) -> (String, String) {
+        (self.base.display_name(), self.event_types.join(", "))
+    }
+}

@@ -1,0 +1,251 @@
+//! `fan` entities: air purifiers, ceiling fans, ventilators (power + named wind strengths +
+//! job modes as presets) and hoods / microwaves (a numbered fan speed where the lowest is off).
+//!
+//! Speeds travel as small integers in `speed_range_min..=speed_range_max`: Home Assistant
+//! converts them to and from percentages itself, so the state never depends on rounding here.
+
+use super::Entity;
+use super::common::{self, EntityBase, PowerControl};
+use crate::hass::DiscoveryContext;
+use crate::thinq::control::Write;
+use crate::thinq::profile::{CommandError, Property};
+use serde_json::{Map, Value, json};
+
+/// How the fan's speed is expressed by LG.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FanSpeed {
+    /// Named speeds, slowest first (`LOW`, `MID`, `HIGH`, …): speed n is `speeds[n - 1]`.
+    Named {
+        property: Property,
+        speeds: Vec<String>,
+    },
+    /// A numbered range; `min` means off (hood `fanSpeed` 0..=5).
+    Ranged {
+        property: Property,
+        min: i64,
+        max: i64,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FanEntity {
+    pub base: EntityBase,
+    pub power: Option<PowerControl>,
+    pub speed: Option<FanSpeed>,
+    /// Job-mode enum and `(LG value, HA preset)`.
+    pub presets: Option<(Property, Vec<(String, String)>)>,
+}
+
+impl FanEntity {
+    fn speed_number(&self, state: &Value) -> Option<i64> {
+        match self.speed.as_ref()? {
+            FanSpeed::Named { property, speeds } => {
+                let value = property.read(state)?;
+                let text = value.as_str()?;
+                speeds.iter().position(|s| s == text).map(|i| i as i64 + 1)
+            }
+            FanSpeed::Ranged { property, .. } => {
+                common::as_number(&property.read(state)?).map(|f| f.round() as i64)
+            }
+        }
+    }
+
+    fn is_on(&self, state: &Value) -> Option<bool> {
+        if let Some(power) = &self.power {
+            return power.is_on(state);
+        }
+        match &self.speed {
+            Some(FanSpeed::Ranged { min, .. }) => self.speed_number(state).map(|n| n > *min),
+            _ => None,
+        }
+    }
+
+    fn speed_range(&self) -> Option<(i64, i64)> {
+        match self.speed.as_ref()? {
+            FanSpeed::Named { speeds, .. } => Some((1, speeds.len() as i64)),
+            FanSpeed::Ranged { min, max, .. } => Some((min + 1, *max)),
+        }
+    }
+
+    fn preset_value(&self, state: &Value) -> Value {
+        let Some((property, pairs)) = &self.presets else {
+            return Value::Null;
+        };
+        property
+            .read(state)
+            .as_ref()
+            .and_then(|v| common::option_for_lg(pairs, v))
+            .map_or(Value::Null, |ha| json!(ha))
+    }
+
+    fn switch(&self, on: bool) -> Result<Vec<Write>, CommandError> {
+        if let Some(power) = &self.power {
+            return Ok(vec![power.write(on)]);
+        }
+        match &self.speed {
+            Some(FanSpeed::Ranged { property, min, .. }) => {
+                let value = if on { min + 1 } else { *min };
+                Ok(vec![Write {
+                    path: property.path.clone(),
+                    value: json!(value),
+                }])
+            }
+            _ => Err(CommandError::NotWritable(format!(
+                "{}/state",
+                self.base.key
+            ))),
+        }
+    }
+}
+
+impl Entity for FanEntity {
+    fn key(&self) -> &str {
+        &self.base.key
+    }
+
+    fn platform(&self) -> &'static str {
+        "fan"
+    }
+
+    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
+        let key = self.base.key.as_str();
+        let mut c = self.base.component("fan", device_id);
+        common::add_command(&mut c, "cmd_t", key, "state", device_id, ctx);
+        common::add_state(
+            &mut c,
+            "stat_t",
+            "stat_val_tpl",
+            &format!("{key}_state"),
+            device_id,
+            ctx,
+        );
+        if let Some((low, high)) = self.speed_range() {
+            common::add_command(&mut c, "pct_cmd_t", key, "percentage", device_id, ctx);
+            common::add_state(
+                &mut c,
+                "pct_stat_t",
+                "pct_val_tpl",
+                &format!("{key}_speed"),
+                device_id,
+                ctx,
+            );
+            c.insert("spd_rng_min".into(), json!(low));
+            c.insert("spd_rng_max".into(), json!(high));
+        }
+        if let Some((_, pairs)) = &self.presets {
+            common::add_command(&mut c, "pr_mode_cmd_t", key, "preset_mode", device_id, ctx);
+            common::add_state(
+                &mut c,
+                "pr_mode_stat_t",
+                "pr_mode_val_tpl",
+                &format!("{key}_preset"),
+                device_id,
+                ctx,
+            );
+            c.insert(
+                "pr_modes".into(),
+                json!(pairs.iter().map(|(_, ha)| ha).collect::<Vec<_>>()),
+            );
+        }
+        Value::Object(c)
+    }
+
+    fn state(&self, state: &Value, out: &mut Map<String, Value>) {
+        let key = &self.base.key;
+        out.insert(
+            format!("{key}_state"),
+            self.is_on(state).map_or(Value::Null, common::on_off),
+        );
+        if self.speed.is_some() {
+            out.insert(
+                format!("{key}_speed"),
+                self.speed_number(state).map_or(Value::Null, |n| json!(n)),
+            );
+        }
+        if self.presets.is_some() {
+            out.insert(format!("{key}_preset"), self.preset_value(state));
+        }
+    }
+
+    fn command(
+        &self,
+        feature: &str,
+        payload: &str,
+        state: &Value,
+    ) -> Result<Vec<Write>, CommandError> {
+        let key = &self.base.key;
+        match feature {
+            "state" => self.switch(common::parse_on_off(key, payload)?),
+            "percentage" => {
+                let speed = self
+                    .speed
+                    .as_ref()
+                    .ok_or_else(|| self.base.unknown_feature(feature))?;
+                let n = common::parse_number(key, payload)?.round() as i64;
+                let (low, high) = self.speed_range().unwrap_or((1, 1));
+                if n < low {
+                    return self.switch(false);
+                }
+                let n = n.min(high);
+                match speed {
+                    FanSpeed::Named { property, speeds } => {
+                        let value = speeds.get((n - 1).max(0) as usize).ok_or_else(|| {
+                            CommandError::OutOfRange {
+                                property: key.clone(),
+                                value: n as f64,
+                                min: low as f64,
+                                max: high as f64,
+                                step: 1.0,
+                            }
+                        })?;
+                        let mut writes = Vec::new();
+                        if let Some(power) = self
+                            .power
+                            .as_ref()
+                            .filter(|p| p.is_on(state) == Some(false))
+                        {
+                            writes.push(power.write(true));
+                        }
+                        writes.push(Write {
+                            path: property.path.clone(),
+                            value: json!(value),
+                        });
+                        Ok(writes)
+                    }
+                    FanSpeed::Ranged { property, .. } => Ok(vec![Write {
+                        path: property.path.clone(),
+                        value: json!(n),
+                    }]),
+                }
+            }
+            "preset_mode" => {
+                let (property, pairs) = self
+                    .presets
+                    .as_ref()
+                    .ok_or_else(|| self.base.unknown_feature(feature))?;
+                let lg = common::lg_for_option(pairs, payload)
+                    .ok_or_else(|| common::not_an_option(key, payload, pairs))?;
+                Ok(vec![Write {
+                    path: property.path.clone(),
+                    value: json!(lg),
+                }])
+            }
+            _ => Err(self.base.unknown_feature(feature)),
+        }
+    }
+
+    fn describe(&self, state: &Value) -> (String, String) {
+        let mut text = match self.is_on(state) {
+            Some(true) => "on".to_owned(),
+            Some(false) => "off".to_owned(),
+            None => "unknown".to_owned(),
+        };
+        if let (Some(n), Some((_, high))) = (self.speed_number(state), self.speed_range()) {
+            text.push_str(&format!(", speed {n}/{high}"));
+        }
+        if let Value::String(p) = self.preset_value(state) {
+            text.push_str(&format!(", {p}"));
+        }
+        (self.base.display_name(), text)
+    }
+}

@@ -1,0 +1,202 @@
+//! `humidifier` entities (device class humidifier or dehumidifier): power, target humidity,
+//! job modes as modes, current humidity.
+
+use super::Entity;
+use super::common::{self, EntityBase, PowerControl};
+use crate::hass::DiscoveryContext;
+use crate::thinq::control::Write;
+use crate::thinq::profile::{CommandError, Property, ValueSpec};
+use serde_json::{Map, Value, json};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct HumidifierEntity {
+    pub base: EntityBase,
+    /// `humidifier` or `dehumidifier`.
+    pub device_class: String,
+    pub power: PowerControl,
+    /// Writable target humidity.
+    pub target: Property,
+    pub current: Option<Property>,
+    /// Writable job-mode enum and `(LG value, HA mode)`.
+    pub modes: Option<(Property, Vec<(String, String)>)>,
+}
+
+impl HumidifierEntity {
+    fn limits(&self) -> Option<(f64, f64)> {
+        match &self.target.spec {
+            ValueSpec::Range { write, read } => {
+                write.as_ref().or(read.as_ref()).map(|r| (r.min, r.max))
+            }
+            _ => None,
+        }
+    }
+
+    fn number(property: Option<&Property>, state: &Value) -> Value {
+        property
+            .and_then(|p| p.read(state))
+            .as_ref()
+            .and_then(common::as_number)
+            .map_or(Value::Null, common::json_number)
+    }
+
+    fn mode_value(&self, state: &Value) -> Value {
+        let Some((property, pairs)) = &self.modes else {
+            return Value::Null;
+        };
+        property
+            .read(state)
+            .as_ref()
+            .and_then(|v| common::option_for_lg(pairs, v))
+            .map_or(Value::Null, |ha| json!(ha))
+    }
+}
+
+impl Entity for HumidifierEntity {
+    fn key(&self) -> &str {
+        &self.base.key
+    }
+
+    fn platform(&self) -> &'static str {
+        "humidifier"
+    }
+
+    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
+        let key = self.base.key.as_str();
+        let mut c = self.base.component("humidifier", device_id);
+        c.insert("dev_cla".into(), json!(self.device_class));
+        common::add_command(&mut c, "cmd_t", key, "state", device_id, ctx);
+        if self.power.property.readable {
+            common::add_state(
+                &mut c,
+                "stat_t",
+                "stat_val_tpl",
+                &format!("{key}_state"),
+                device_id,
+                ctx,
+            );
+        }
+        common::add_command(&mut c, "hum_cmd_t", key, "target_humidity", device_id, ctx);
+        if self.target.readable {
+            common::add_state(
+                &mut c,
+                "hum_stat_t",
+                "hum_state_tpl",
+                &format!("{key}_target"),
+                device_id,
+                ctx,
+            );
+        }
+        if let Some((min, max)) = self.limits() {
+            c.insert("min_hum".into(), common::json_number(min));
+            c.insert("max_hum".into(), common::json_number(max));
+        }
+        if self.current.is_some() {
+            let cur = format!("{key}_current");
+            common::add_state(
+                &mut c,
+                "current_humidity_topic",
+                "current_humidity_template",
+                &cur,
+                device_id,
+                ctx,
+            );
+        }
+        if let Some((property, pairs)) = &self.modes {
+            common::add_command(&mut c, "mode_cmd_t", key, "mode", device_id, ctx);
+            if property.readable {
+                common::add_state(
+                    &mut c,
+                    "mode_stat_t",
+                    "mode_stat_tpl",
+                    &format!("{key}_mode"),
+                    device_id,
+                    ctx,
+                );
+            }
+            c.insert(
+                "modes".into(),
+                json!(pairs.iter().map(|(_, ha)| ha).collect::<Vec<_>>()),
+            );
+        }
+        Value::Object(c)
+    }
+
+    fn state(&self, state: &Value, out: &mut Map<String, Value>) {
+        let key = &self.base.key;
+        if self.power.property.readable {
+            out.insert(
+                format!("{key}_state"),
+                self.power.is_on(state).map_or(Value::Null, common::on_off),
+            );
+        }
+        if self.target.readable {
+            out.insert(
+                format!("{key}_target"),
+                Self::number(Some(&self.target), state),
+            );
+        }
+        if self.current.is_some() {
+            out.insert(
+                format!("{key}_current"),
+                Self::number(self.current.as_ref(), state),
+            );
+        }
+        if self.modes.as_ref().is_some_and(|(p, _)| p.readable) {
+            out.insert(format!("{key}_mode"), self.mode_value(state));
+        }
+    }
+
+    fn command(
+        &self,
+        feature: &str,
+        payload: &str,
+        _state: &Value,
+    ) -> Result<Vec<Write>, CommandError> {
+        let key = &self.base.key;
+        match feature {
+            "state" => Ok(vec![self.power.write(common::parse_on_off(key, payload)?)]),
+            "target_humidity" => {
+                let value = common::parse_number(key, payload)?.round();
+                Ok(vec![Write {
+                    path: self.target.path.clone(),
+                    value: common::json_number(value),
+                }])
+            }
+            "mode" => {
+                let (property, pairs) = self
+                    .modes
+                    .as_ref()
+                    .ok_or_else(|| self.base.unknown_feature(feature))?;
+                let lg = common::lg_for_option(pairs, payload)
+                    .ok_or_else(|| common::not_an_option(key, payload, pairs))?;
+                Ok(vec![Write {
+                    path: property.path.clone(),
+                    value: json!(lg),
+                }])
+            }
+            _ => Err(self.base.unknown_feature(feature)),
+        }
+    }
+
+    fn describe(&self, state: &Value) -> (String, String) {
+        let power = match self.power.is_on(state) {
+            Some(true) => "on",
+            Some(false) => "off",
+            None => "unknown",
+        };
+        let mut text = format!(
+            "{power}, target {} %",
+            common::render(&Self::number(Some(&self.target), state))
+        );
+        if self.current.is_some() {
+            text.push_str(&format!(
+                ", current {} %",
+                common::render(&Self::number(self.current.as_ref(), state))
+            ));
+        }
+        if let Value::String(m) = self.mode_value(state) {
+            text.push_str(&format!(", {m}"));
+        }
+        (self.base.display_name(), text)
+    }
+}

@@ -1,0 +1,79 @@
+//! Writable enums whose every readable value can also be written: `select` entities.
+
+use super::Entity;
+use super::common::{self, EntityBase};
+use crate::hass::DiscoveryContext;
+use crate::thinq::control::Write;
+use crate::thinq::profile::{CommandError, Property};
+use serde_json::{Map, Value, json};
+
+/// The command feature of a select (`<base>/<device>/<key>/option/set`).
+pub const FEATURE: &str = "option";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SelectEntity {
+    pub base: EntityBase,
+    pub property: Property,
+    /// `(LG value, HA option)` for every writable value.
+    pub options: Vec<(String, String)>,
+}
+
+impl SelectEntity {
+    fn value(&self, state: &Value) -> Value {
+        self.property
+            .read(state)
+            .as_ref()
+            .and_then(|v| common::option_for_lg(&self.options, v))
+            .map_or(Value::Null, |ha| json!(ha))
+    }
+}
+
+impl Entity for SelectEntity {
+    fn key(&self) -> &str {
+        &self.base.key
+    }
+
+    fn platform(&self) -> &'static str {
+        "select"
+    }
+
+    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
+        let mut c = self.base.component("select", device_id);
+        common::add_command(&mut c, "cmd_t", &self.base.key, FEATURE, device_id, ctx);
+        if self.property.readable {
+            common::add_state(&mut c, "stat_t", "val_tpl", &self.base.key, device_id, ctx);
+        }
+        c.insert(
+            "ops".into(),
+            json!(self.options.iter().map(|(_, ha)| ha).collect::<Vec<_>>()),
+        );
+        Value::Object(c)
+    }
+
+    fn state(&self, state: &Value, out: &mut Map<String, Value>) {
+        if self.property.readable {
+            out.insert(self.base.key.clone(), self.value(state));
+        }
+    }
+
+    fn command(
+        &self,
+        feature: &str,
+        payload: &str,
+        _state: &Value,
+    ) -> Result<Vec<Write>, CommandError> {
+        if feature != FEATURE {
+            return Err(self.base.unknown_feature(feature));
+        }
+        let lg = common::lg_for_option(&self.options, payload)
+            .ok_or_else(|| common::not_an_option(&self.base.key, payload, &self.options))?;
+        Ok(vec![Write {
+            path: self.property.path.clone(),
+            value: json!(lg),
+        }])
+    }
+
+    fn describe(&self, state: &Value) -> (String, String) {
+        (self.base.display_name(), common::render(&self.value(state)))
+    }
+}

@@ -1,0 +1,269 @@
+//! Read-only values: `sensor` entities (plain properties, durations made from hour / minute /
+//! second attributes, and the device's current error code).
+
+use super::Entity;
+use super::common::{self, EntityBase};
+use crate::hass::DiscoveryContext;
+use crate::thinq::control::Write;
+use crate::thinq::profile::{CommandError, Property};
+use serde_json::{Map, Value, json};
+
+/// How a property's value is shown.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SensorValue {
+    /// A Home Assistant `enum` sensor: `(LG value, HA option)` pairs.
+    Enum(Vec<(String, String)>),
+    /// A number (`state_class` measurement unless the catalog says otherwise).
+    Numeric,
+    /// Text as LG reports it.
+    Text,
+    /// An enum whose reported values stray from its list (kimchi refrigerator compartments
+    /// report a number where the profile lists names): shown as text, strings lower-cased
+    /// like every other enum state.
+    EnumText,
+    /// A profile constant; the state's value wins when it has one.
+    Constant(Value),
+}
+
+/// One property shown as a sensor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SensorEntity {
+    pub base: EntityBase,
+    pub property: Property,
+    pub value: SensorValue,
+    pub device_class: Option<String>,
+    pub unit: Option<String>,
+    pub state_class: Option<String>,
+    pub precision: Option<u32>,
+}
+
+impl SensorEntity {
+    fn value(&self, state: &Value) -> Value {
+        let read = self.property.read(state);
+        match &self.value {
+            SensorValue::Enum(pairs) => read
+                .as_ref()
+                .and_then(|v| common::option_for_lg(pairs, v))
+                .map_or(Value::Null, |ha| json!(ha)),
+            SensorValue::Numeric => read
+                .as_ref()
+                .and_then(common::as_number)
+                .map_or(Value::Null, common::json_number),
+            SensorValue::EnumText => match read {
+                Some(Value::String(s)) => json!(common::ha_option(&s)),
+                Some(v @ (Value::Number(_) | Value::Bool(_))) => v,
+                _ => Value::Null,
+            },
+            SensorValue::Text => match read {
+                Some(Value::String(s)) => json!(s),
+                Some(v @ (Value::Number(_) | Value::Bool(_))) => v,
+                _ => Value::Null,
+            },
+            SensorValue::Constant(constant) => match read {
+                Some(v @ (Value::String(_) | Value::Number(_) | Value::Bool(_))) => v,
+                _ => constant.clone(),
+            },
+        }
+    }
+}
+
+impl Entity for SensorEntity {
+    fn key(&self) -> &str {
+        &self.base.key
+    }
+
+    fn platform(&self) -> &'static str {
+        "sensor"
+    }
+
+    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
+        let mut c = self.base.component("sensor", device_id);
+        common::add_state(&mut c, "stat_t", "val_tpl", &self.base.key, device_id, ctx);
+        match &self.value {
+            SensorValue::Enum(pairs) => {
+                c.insert("dev_cla".into(), json!("enum"));
+                c.insert(
+                    "ops".into(),
+                    json!(pairs.iter().map(|(_, ha)| ha).collect::<Vec<_>>()),
+                );
+            }
+            _ => {
+                if let Some(class) = &self.device_class {
+                    c.insert("dev_cla".into(), json!(class));
+                }
+                if let Some(unit) = &self.unit {
+                    c.insert("unit_of_meas".into(), json!(unit));
+                }
+                if let Some(state_class) = &self.state_class {
+                    c.insert("stat_cla".into(), json!(state_class));
+                }
+                if let Some(precision) = self.precision {
+                    c.insert("suggested_display_precision".into(), json!(precision));
+                }
+            }
+        }
+        Value::Object(c)
+    }
+
+    fn state(&self, state: &Value, out: &mut Map<String, Value>) {
+        out.insert(self.base.key.clone(), self.value(state));
+    }
+
+    fn command(
+        &self,
+        feature: &str,
+        _payload: &str,
+        _state: &Value,
+    ) -> Result<Vec<Write>, CommandError> {
+        Err(self.base.unknown_feature(feature))
+    }
+
+    fn describe(&self, state: &Value) -> (String, String) {
+        (
+            self.base.display_name(),
+            common::render_with_unit(&self.value(state), self.unit.as_deref()),
+        )
+    }
+}
+
+/// A duration from hour / minute / second attributes (`timer.remainHour` + `remainMinute`):
+/// one sensor, device class `duration`, in minutes (seconds when LG reports seconds).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DurationSensor {
+    pub base: EntityBase,
+    pub hour: Option<Property>,
+    pub minute: Option<Property>,
+    pub second: Option<Property>,
+}
+
+impl DurationSensor {
+    fn unit(&self) -> &'static str {
+        if self.second.is_some() { "s" } else { "min" }
+    }
+
+    fn value(&self, state: &Value) -> Value {
+        let read = |p: &Option<Property>| {
+            p.as_ref()
+                .and_then(|p| p.read(state))
+                .and_then(|v| common::as_number(&v))
+        };
+        let (h, m, s) = (read(&self.hour), read(&self.minute), read(&self.second));
+        if h.is_none() && m.is_none() && s.is_none() {
+            return Value::Null;
+        }
+        let minutes = h.unwrap_or(0.0) * 60.0 + m.unwrap_or(0.0);
+        if self.second.is_some() {
+            common::json_number(minutes * 60.0 + s.unwrap_or(0.0))
+        } else {
+            common::json_number(minutes)
+        }
+    }
+}
+
+impl Entity for DurationSensor {
+    fn key(&self) -> &str {
+        &self.base.key
+    }
+
+    fn platform(&self) -> &'static str {
+        "sensor"
+    }
+
+    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
+        let mut c = self.base.component("sensor", device_id);
+        common::add_state(&mut c, "stat_t", "val_tpl", &self.base.key, device_id, ctx);
+        c.insert("dev_cla".into(), json!("duration"));
+        c.insert("unit_of_meas".into(), json!(self.unit()));
+        Value::Object(c)
+    }
+
+    fn state(&self, state: &Value, out: &mut Map<String, Value>) {
+        out.insert(self.base.key.clone(), self.value(state));
+    }
+
+    fn command(
+        &self,
+        feature: &str,
+        _payload: &str,
+        _state: &Value,
+    ) -> Result<Vec<Write>, CommandError> {
+        Err(self.base.unknown_feature(feature))
+    }
+
+    fn describe(&self, state: &Value) -> (String, String) {
+        (
+            self.base.display_name(),
+            common::render_with_unit(&self.value(state), Some(self.unit())),
+        )
+    }
+}
+
+/// The code in the state's `error` member (profile `error` list), or `no_error` without one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorSensor {
+    pub base: EntityBase,
+    /// Pattern D sub-device whose state holds the error, else the top level.
+    pub sub_device: Option<String>,
+    /// `(LG code, HA option)`; the options also hold [`ErrorSensor::NO_ERROR`].
+    pub codes: Vec<(String, String)>,
+}
+
+impl ErrorSensor {
+    pub const NO_ERROR: &'static str = "no_error";
+
+    fn value(&self, state: &Value) -> Value {
+        let scope = match &self.sub_device {
+            Some(sub) => state.get(sub),
+            None => Some(state),
+        };
+        match scope.and_then(|s| s.get("error")) {
+            None | Some(Value::Null) => json!(Self::NO_ERROR),
+            Some(Value::String(s)) if s.is_empty() || s == "NO_ERROR" => json!(Self::NO_ERROR),
+            Some(code) => {
+                common::option_for_lg(&self.codes, code).map_or(Value::Null, |ha| json!(ha))
+            }
+        }
+    }
+}
+
+impl Entity for ErrorSensor {
+    fn key(&self) -> &str {
+        &self.base.key
+    }
+
+    fn platform(&self) -> &'static str {
+        "sensor"
+    }
+
+    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
+        let mut c = self.base.component("sensor", device_id);
+        common::add_state(&mut c, "stat_t", "val_tpl", &self.base.key, device_id, ctx);
+        c.insert("dev_cla".into(), json!("enum"));
+        let mut options = vec![Self::NO_ERROR.to_owned()];
+        options.extend(
+            self.codes
+                .iter()
+                .map(|(_, ha)| ha.clone())
+                .filter(|o| o != Self::NO_ERROR),
+        );
+        c.insert("ops".into(), json!(options));
+        Value::Object(c)
+    }
+
+    fn state(&self, state: &Value, out: &mut Map<String, Value>) {
+        out.insert(self.base.key.clone(), self.value(state));
+    }
+
+    fn command(
+        &self,
+        feature: &str,
+        _payload: &str,
+        _state: &Value,
+    ) -> Result<Vec<Write>, CommandError> {
+        Err(self.base.unknown_feature(feature))
+    }
+
+    fn describe(&self, state: &Value) -> (String, String) {
+        (self.base.display_name(), common::render(&self.value(state)))
+    }
+}

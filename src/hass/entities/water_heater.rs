@@ -1,0 +1,156 @@
+//! `water_heater` entities: job modes mapped onto Home Assistant's fixed mode names, target and
+//! current temperature, power when LG lets us switch it.
+
+use super::Entity;
+use super::climate::TemperatureSet;
+use super::common::{self, EntityBase, PowerControl};
+use crate::hass::DiscoveryContext;
+use crate::thinq::control::Write;
+use crate::thinq::profile::{CommandError, Property};
+use serde_json::{Map, Value, json};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaterHeaterEntity {
+    pub base: EntityBase,
+    pub power: Option<PowerControl>,
+    /// Job-mode enum and `(LG value, HA mode)` for the values Home Assistant can name.
+    pub mode: Option<(Property, Vec<(String, String)>)>,
+    pub temperature: Option<TemperatureSet>,
+}
+
+impl WaterHeaterEntity {
+    fn mode_value(&self, state: &Value) -> Value {
+        if self.power.as_ref().and_then(|p| p.is_on(state)) == Some(false) {
+            return json!("off");
+        }
+        let Some((property, pairs)) = &self.mode else {
+            return Value::Null;
+        };
+        property
+            .read(state)
+            .as_ref()
+            .and_then(|v| common::option_for_lg(pairs, v))
+            .map_or(Value::Null, |ha| json!(ha))
+    }
+
+    fn job_mode(&self, state: &Value) -> Option<String> {
+        self.mode
+            .as_ref()?
+            .0
+            .read(state)?
+            .as_str()
+            .map(str::to_owned)
+    }
+}
+
+impl Entity for WaterHeaterEntity {
+    fn key(&self) -> &str {
+        &self.base.key
+    }
+
+    fn platform(&self) -> &'static str {
+        "water_heater"
+    }
+
+    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
+        let key = self.base.key.as_str();
+        let mut c = self.base.component("water_heater", device_id);
+        if let Some((property, pairs)) = &self.mode {
+            if property.writable {
+                common::add_command(&mut c, "mode_cmd_t", key, "mode", device_id, ctx);
+            }
+            common::add_state(
+                &mut c,
+                "mode_stat_t",
+                "mode_stat_tpl",
+                &format!("{key}_mode"),
+                device_id,
+                ctx,
+            );
+            let mut modes: Vec<&str> = pairs.iter().map(|(_, ha)| ha.as_str()).collect();
+            if self.power.is_some() && !modes.contains(&"off") {
+                modes.push("off");
+            }
+            c.insert("modes".into(), json!(modes));
+        }
+        if self.power.is_some() {
+            common::add_command(&mut c, "pow_cmd_t", key, "power", device_id, ctx);
+        }
+        if let Some(t) = &self.temperature {
+            t.add_component(&mut c, key, device_id, ctx);
+        }
+        Value::Object(c)
+    }
+
+    fn state(&self, state: &Value, out: &mut Map<String, Value>) {
+        let key = &self.base.key;
+        if self.mode.is_some() {
+            out.insert(format!("{key}_mode"), self.mode_value(state));
+        }
+        if let Some(t) = &self.temperature {
+            t.add_state(key, state, out);
+        }
+    }
+
+    fn command(
+        &self,
+        feature: &str,
+        payload: &str,
+        state: &Value,
+    ) -> Result<Vec<Write>, CommandError> {
+        let key = &self.base.key;
+        match feature {
+            "power" => {
+                let power = self
+                    .power
+                    .as_ref()
+                    .ok_or_else(|| self.base.unknown_feature(feature))?;
+                Ok(vec![power.write(common::parse_on_off(key, payload)?)])
+            }
+            "mode" => {
+                let (property, pairs) = self
+                    .mode
+                    .as_ref()
+                    .ok_or_else(|| self.base.unknown_feature(feature))?;
+                if let Some(lg) = common::lg_for_option(pairs, payload) {
+                    return Ok(vec![Write {
+                        path: property.path.clone(),
+                        value: json!(lg),
+                    }]);
+                }
+                match &self.power {
+                    Some(power) if payload.trim() == "off" => Ok(vec![power.write(false)]),
+                    _ => Err(common::not_an_option(key, payload, pairs)),
+                }
+            }
+            "temperature" => {
+                let t = self
+                    .temperature
+                    .as_ref()
+                    .ok_or_else(|| self.base.unknown_feature(feature))?;
+                Ok(vec![t.write(
+                    key,
+                    payload,
+                    self.job_mode(state).as_deref(),
+                )?])
+            }
+            _ => Err(self.base.unknown_feature(feature)),
+        }
+    }
+
+    fn describe(&self, state: &Value) -> (String, String) {
+        let mut parts = vec![common::render(&self.mode_value(state))];
+        if let Some(t) = &self.temperature {
+            let unit = common::ha_temperature_unit(&t.unit).unwrap_or("");
+            parts.push(format!(
+                "target {}{unit}",
+                common::render(&t.target_value(state))
+            ));
+            parts.push(format!(
+                "current {}{unit}",
+                common::render(&t.current_value(state))
+            ));
+        }
+        (self.base.display_name(), parts.join(", "))
+    }
+}
