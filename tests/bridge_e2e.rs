@@ -47,7 +47,10 @@ impl World {
             SimConfig {
                 pats: vec![PAT.to_owned()],
                 devices: devices.clone(),
-                push_broker: Some(PushBroker { host: "127.0.0.1".into(), port: push_broker.port() }),
+                push_broker: Some(PushBroker {
+                    host: "127.0.0.1".into(),
+                    port: push_broker.port(),
+                }),
                 control_delay: Duration::from_millis(200),
             },
             ca.clone(),
@@ -60,7 +63,16 @@ impl World {
         let data_dir = dir.path().join("data");
         std::fs::create_dir_all(&data_dir).unwrap();
         let options_path = dir.path().join("options.json");
-        let world = World { _dir: dir, data_dir, options_path, ca_path, sim, _push_broker: push_broker, ha_broker, devices };
+        let world = World {
+            _dir: dir,
+            data_dir,
+            options_path,
+            ca_path,
+            sim,
+            _push_broker: push_broker,
+            ha_broker,
+            devices,
+        };
         world.write_options(json!({
             "pat": PAT,
             "country": "US",
@@ -78,7 +90,12 @@ impl World {
     }
 
     fn bridge(&self) -> Bridge {
-        Bridge::spawn(&self.options_path, &self.data_dir, &self.sim.api_url(), &self.ca_path)
+        Bridge::spawn(
+            &self.options_path,
+            &self.data_dir,
+            &self.sim.api_url(),
+            &self.ca_path,
+        )
     }
 
     /// A Home Assistant stand-in on the HA broker, subscribed to everything we publish.
@@ -130,19 +147,27 @@ impl Bridge {
         let pid = self.child.id().unwrap() as i32;
         let started = Instant::now();
         unsafe_free_kill(pid, "TERM");
-        let status = tokio::time::timeout(Duration::from_secs(15), self.child.wait()).await.unwrap().unwrap();
+        let status = tokio::time::timeout(Duration::from_secs(15), self.child.wait())
+            .await
+            .unwrap()
+            .unwrap();
         (status.code(), started.elapsed(), self.collect().await)
     }
 
     async fn wait_exit(mut self) -> (Option<i32>, String) {
-        let status = tokio::time::timeout(WAIT, self.child.wait()).await.unwrap().unwrap();
+        let status = tokio::time::timeout(WAIT, self.child.wait())
+            .await
+            .unwrap()
+            .unwrap();
         (status.code(), self.collect().await)
     }
 
     async fn collect(&mut self) -> String {
         let mut all = String::new();
         for _ in 0..2 {
-            if let Ok(Some(part)) = tokio::time::timeout(Duration::from_secs(5), self.output.recv()).await {
+            if let Ok(Some(part)) =
+                tokio::time::timeout(Duration::from_secs(5), self.output.recv()).await
+            {
                 all.push_str(&part);
             }
         }
@@ -152,7 +177,11 @@ impl Bridge {
 
 /// Sends a signal with the `kill` command (the crate forbids unsafe code, tests included).
 fn unsafe_free_kill(pid: i32, signal: &str) {
-    let status = std::process::Command::new("kill").arg(format!("-{signal}")).arg(pid.to_string()).status().unwrap();
+    let status = std::process::Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(pid.to_string())
+        .status()
+        .unwrap();
     assert!(status.success());
 }
 
@@ -167,7 +196,9 @@ impl Watcher {
     async fn connect(port: u16, filters: &[&str]) -> Watcher {
         let id = format!("watcher-{}", uuid::Uuid::new_v4().simple());
         let mut options = MqttOptions::new(id, "127.0.0.1", port);
-        options.set_credentials(HA_USER, HA_PASS).set_max_packet_size(1 << 20, 1 << 20);
+        options
+            .set_credentials(HA_USER, HA_PASS)
+            .set_max_packet_size(1 << 20, 1 << 20);
         let (client, mut eventloop) = AsyncClient::new(options, 64);
         for filter in filters {
             client.subscribe(*filter, QoS::AtLeastOnce).await.unwrap();
@@ -177,7 +208,10 @@ impl Watcher {
             loop {
                 match eventloop.poll().await {
                     Ok(Event::Incoming(Packet::Publish(p))) => {
-                        if tx.send((p.topic.clone(), p.payload.to_vec(), Instant::now())).is_err() {
+                        if tx
+                            .send((p.topic.clone(), p.payload.to_vec(), Instant::now()))
+                            .is_err()
+                        {
                             break;
                         }
                     }
@@ -186,21 +220,30 @@ impl Watcher {
                 }
             }
         });
-        Watcher { client, rx, last: HashMap::new() }
+        Watcher {
+            client,
+            rx,
+            last: HashMap::new(),
+        }
     }
 
     /// Waits for a message on `topic` that satisfies `check`; returns it and when it arrived.
     async fn wait_for(&mut self, topic: &str, check: impl Fn(&[u8]) -> bool) -> (Vec<u8>, Instant) {
-        if let Some(payload) = self.last.get(topic) {
-            if check(payload) {
-                return (payload.clone(), Instant::now());
-            }
+        if let Some(payload) = self.last.get(topic)
+            && check(payload)
+        {
+            return (payload.clone(), Instant::now());
         }
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
             let next = tokio::time::timeout_at(deadline, self.rx.recv()).await;
             let Ok(Some((t, payload, at))) = next else {
-                panic!("no matching message on {topic} within {WAIT:?}; last: {:?}", self.last.get(topic).map(|p| String::from_utf8_lossy(p).into_owned()))
+                panic!(
+                    "no matching message on {topic} within {WAIT:?}; last: {:?}",
+                    self.last
+                        .get(topic)
+                        .map(|p| String::from_utf8_lossy(p).into_owned())
+                )
             };
             self.last.insert(t.clone(), payload.clone());
             if t == topic && check(&payload) {
@@ -211,13 +254,20 @@ impl Watcher {
 
     async fn wait_json(&mut self, topic: &str, check: impl Fn(&Value) -> bool) -> (Value, Instant) {
         let (payload, at) = self
-            .wait_for(topic, |p| serde_json::from_slice::<Value>(p).map(|v| check(&v)).unwrap_or(false))
+            .wait_for(topic, |p| {
+                serde_json::from_slice::<Value>(p)
+                    .map(|v| check(&v))
+                    .unwrap_or(false)
+            })
             .await;
         (serde_json::from_slice(&payload).unwrap(), at)
     }
 
     async fn publish(&self, topic: &str, payload: &str) {
-        self.client.publish(topic, QoS::AtLeastOnce, false, payload).await.unwrap();
+        self.client
+            .publish(topic, QoS::AtLeastOnce, false, payload)
+            .await
+            .unwrap();
     }
 }
 
@@ -234,7 +284,11 @@ fn state_topic(device_id: &str) -> String {
 }
 
 fn device_of_type<'a>(world: &'a World, device_type: &str) -> &'a SimDevice {
-    world.devices.iter().find(|d| d.summary.device_info.device_type == device_type).unwrap()
+    world
+        .devices
+        .iter()
+        .find(|d| d.summary.device_info.device_type == device_type)
+        .unwrap()
 }
 
 /// Discovery for every fixture device, a live state change, a command round trip, a clean
@@ -247,41 +301,77 @@ async fn bridges_every_fixture_device_live_with_control_and_restart() {
 
     // 1. Discovery: one retained device payload per fixture device, plus the bridge device.
     for device in &world.devices {
-        let (discovery, _) = ha.wait_json(&discovery_topic(&device.summary.device_id), |v| v.get("cmps").is_some()).await;
+        let (discovery, _) = ha
+            .wait_json(&discovery_topic(&device.summary.device_id), |v| {
+                v.get("cmps").is_some()
+            })
+            .await;
         assert_eq!(discovery["dev"]["name"], device.summary.device_info.alias);
         assert!(discovery["o"]["name"].is_string());
         let components = discovery["cmps"].as_object().unwrap();
-        assert!(!components.is_empty(), "{} has no entities", device.summary.device_info.alias);
-        println!("bridged {} ({}) with {} entities", device.summary.device_info.alias, device.summary.device_info.device_type, components.len());
-        ha.wait_for(&format!("thinq/{}/availability", object_id(&device.summary.device_id)), |p| p == b"online").await;
-        ha.wait_json(&state_topic(&device.summary.device_id), |v| v.is_object()).await;
+        assert!(
+            !components.is_empty(),
+            "{} has no entities",
+            device.summary.device_info.alias
+        );
+        println!(
+            "bridged {} ({}) with {} entities",
+            device.summary.device_info.alias,
+            device.summary.device_info.device_type,
+            components.len()
+        );
+        ha.wait_for(
+            &format!(
+                "thinq/{}/availability",
+                object_id(&device.summary.device_id)
+            ),
+            |p| p == b"online",
+        )
+        .await;
+        ha.wait_json(&state_topic(&device.summary.device_id), |v| v.is_object())
+            .await;
     }
-    ha.wait_for("homeassistant/device/thinq_bridge/config", |p| !p.is_empty()).await;
-    ha.wait_for("thinq/bridge/availability", |p| p == b"online").await;
+    ha.wait_for("homeassistant/device/thinq_bridge/config", |p| {
+        !p.is_empty()
+    })
+    .await;
+    ha.wait_for("thinq/bridge/availability", |p| p == b"online")
+        .await;
     // The push session is up once the bridge says so.
-    ha.wait_json("thinq/bridge/state", |v| v["lg_push"] == "ON").await;
+    ha.wait_json("thinq/bridge/state", |v| v["lg_push"] == "ON")
+        .await;
 
     // 2. A state change at LG arrives as a state message; measure push-to-state latency.
-    let ac = device_of_type(&world, "DEVICE_AIR_CONDITIONER").summary.device_id.clone();
+    let ac = device_of_type(&world, "DEVICE_AIR_CONDITIONER")
+        .summary
+        .device_id
+        .clone();
     let ac_state = state_topic(&ac);
     let mut latencies = Vec::new();
     for (i, temp) in [26, 27, 28, 29, 24].into_iter().enumerate() {
         let sent = Instant::now();
         world
             .sim
-            .report(&ac, json!({"temperatureInUnits": [{"currentTemperature": temp, "unit": "C"}]}))
+            .report(
+                &ac,
+                json!({"temperatureInUnits": [{"currentTemperature": temp, "unit": "C"}]}),
+            )
             .await;
         let (_, at) = ha
             .wait_for(&ac_state, |p| {
                 let v: Value = serde_json::from_slice(p).unwrap_or_default();
-                v.as_object().is_some_and(|o| o.values().any(|x| x == &json!(temp)))
+                v.as_object()
+                    .is_some_and(|o| o.values().any(|x| x == &json!(temp)))
             })
             .await;
         latencies.push(at.duration_since(sent));
         println!("push-to-state latency #{i}: {:?}", at.duration_since(sent));
     }
     latencies.sort();
-    println!("push-to-state latency median: {:?}", latencies[latencies.len() / 2]);
+    println!(
+        "push-to-state latency median: {:?}",
+        latencies[latencies.len() / 2]
+    );
 
     // 3. A Home Assistant command reaches LG as a valid control body; the new state comes back.
     command_round_trip(&world, &mut ha, &ac).await;
@@ -293,26 +383,47 @@ async fn bridges_every_fixture_device_live_with_control_and_restart() {
         .find(|e| std::fs::read_to_string(e.path()).is_ok_and(|t| t.contains("PRIVATE KEY")))
         .expect("a private key file in the data dir");
     use std::os::unix::fs::PermissionsExt;
-    assert_eq!(key.metadata().unwrap().permissions().mode() & 0o777, 0o600, "{:?}", key.path());
+    assert_eq!(
+        key.metadata().unwrap().permissions().mode() & 0o777,
+        0o600,
+        "{:?}",
+        key.path()
+    );
 
     // 5. SIGTERM: exit 0 within 10 s, bridge availability `offline` retained.
     let (code, took, output) = bridge.stop().await;
     assert_eq!(code, Some(0), "output:\n{output}");
     assert!(took < Duration::from_secs(10), "stop took {took:?}");
-    ha.wait_for("thinq/bridge/availability", |p| p == b"offline").await;
+    ha.wait_for("thinq/bridge/availability", |p| p == b"offline")
+        .await;
     assert!(!output.contains(PAT), "the PAT leaked into the log");
-    assert!(!output.contains(HA_PASS), "the MQTT password leaked into the log");
-    assert!(!output.contains("PRIVATE KEY"), "the private key leaked into the log");
+    assert!(
+        !output.contains(HA_PASS),
+        "the MQTT password leaked into the log"
+    );
+    assert!(
+        !output.contains("PRIVATE KEY"),
+        "the private key leaked into the log"
+    );
     assert_eq!(world.sim.count("POST", "/client/certificate"), 1);
 
     // 6. Restart: stored client id, key and certificate are reused.
     let bridge = world.bridge();
-    ha.wait_for("thinq/bridge/availability", |p| p == b"online").await;
-    ha.wait_json("thinq/bridge/state", |v| v["lg_push"] == "ON").await;
-    assert_eq!(world.sim.count("POST", "/client/certificate"), 1, "a restart asked for a second certificate");
+    ha.wait_for("thinq/bridge/availability", |p| p == b"online")
+        .await;
+    ha.wait_json("thinq/bridge/state", |v| v["lg_push"] == "ON")
+        .await;
+    assert_eq!(
+        world.sim.count("POST", "/client/certificate"),
+        1,
+        "a restart asked for a second certificate"
+    );
     let (code, _, output) = bridge.stop().await;
     assert_eq!(code, Some(0), "output:\n{output}");
-    assert!(output.contains("reusing the stored MQTT certificate"), "output:\n{output}");
+    assert!(
+        output.contains("reusing the stored MQTT certificate"),
+        "output:\n{output}"
+    );
     assert!(!output.contains(PAT));
 }
 
@@ -323,10 +434,32 @@ async fn bad_options_and_rejected_pat_exit_non_zero_with_one_clear_line() {
     let cases: Vec<(&str, Option<Value>, i32, &str)> = vec![
         ("missing file", None, 2, "options"),
         ("missing pat", Some(json!({"country": "US"})), 2, "pat"),
-        ("empty pat", Some(json!({"pat": "  ", "country": "US"})), 2, "pat"),
-        ("bad country", Some(json!({"pat": PAT, "country": "XX"})), 2, "country"),
-        ("not json", Some(Value::String("{not json".into())), 2, "options"),
-        ("rejected pat", Some(json!({"pat": "thinqpat_wrong_token_000000000000", "country": "US", "mqtt_host": "127.0.0.1", "mqtt_port": world.ha_broker.port()})), 3, "token"),
+        (
+            "empty pat",
+            Some(json!({"pat": "  ", "country": "US"})),
+            2,
+            "pat",
+        ),
+        (
+            "bad country",
+            Some(json!({"pat": PAT, "country": "XX"})),
+            2,
+            "country",
+        ),
+        (
+            "not json",
+            Some(Value::String("{not json".into())),
+            2,
+            "options",
+        ),
+        (
+            "rejected pat",
+            Some(
+                json!({"pat": "thinqpat_wrong_token_000000000000", "country": "US", "mqtt_host": "127.0.0.1", "mqtt_port": world.ha_broker.port()}),
+            ),
+            3,
+            "token",
+        ),
     ];
     for (name, options, expected, mention) in cases {
         match &options {
@@ -339,17 +472,34 @@ async fn bad_options_and_rejected_pat_exit_non_zero_with_one_clear_line() {
         let (code, output) = world.bridge().wait_exit().await;
         assert_eq!(code, Some(expected), "{name}: output:\n{output}");
         let errors: Vec<&str> = output.lines().filter(|l| l.contains("ERROR")).collect();
-        assert_eq!(errors.len(), 1, "{name}: expected one error line, got:\n{output}");
-        assert!(errors[0].to_lowercase().contains(mention), "{name}: {:?} does not mention {mention}", errors[0]);
-        assert!(!output.contains(PAT) && !output.contains("thinqpat_wrong"), "{name}: PAT leaked:\n{output}");
+        assert_eq!(
+            errors.len(),
+            1,
+            "{name}: expected one error line, got:\n{output}"
+        );
+        assert!(
+            errors[0].to_lowercase().contains(mention),
+            "{name}: {:?} does not mention {mention}",
+            errors[0]
+        );
+        assert!(
+            !output.contains(PAT) && !output.contains("thinqpat_wrong"),
+            "{name}: PAT leaked:\n{output}"
+        );
     }
 }
 
 /// The key a `{{ value_json.KEY }}` template reads.
 fn template_key(template: &Value) -> String {
     let text = template.as_str().expect("a template string");
-    let inner = text.split("value_json.").nth(1).expect("a value_json template");
-    inner.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect()
+    let inner = text
+        .split("value_json.")
+        .nth(1)
+        .expect("a value_json template");
+    inner
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect()
 }
 
 /// Drives the air conditioner's climate entity through the Home Assistant broker: a mode
@@ -357,7 +507,9 @@ fn template_key(template: &Value) -> String {
 /// (the simulator checks them against the profile on its own), and the appliance's
 /// confirmation must come back as new state.
 async fn command_round_trip(world: &World, ha: &mut Watcher, ac: &str) {
-    let (discovery, _) = ha.wait_json(&discovery_topic(ac), |v| v.get("cmps").is_some()).await;
+    let (discovery, _) = ha
+        .wait_json(&discovery_topic(ac), |v| v.get("cmps").is_some())
+        .await;
     let (key, climate) = discovery["cmps"]
         .as_object()
         .unwrap()
@@ -366,26 +518,47 @@ async fn command_round_trip(world: &World, ha: &mut Watcher, ac: &str) {
         .map(|(k, c)| (k.clone(), c.clone()))
         .expect("the air conditioner has a climate entity");
     let modes: Vec<String> = serde_json::from_value(climate["modes"].clone()).unwrap();
-    assert!(modes.contains(&"off".to_owned()), "climate modes {modes:?} lack off");
+    assert!(
+        modes.contains(&"off".to_owned()),
+        "climate modes {modes:?} lack off"
+    );
     let mode_key = template_key(&climate["mode_stat_tpl"]);
     let state = state_topic(ac);
     let (now, _) = ha.wait_json(&state, |v| v.get(&mode_key).is_some()).await;
     let current = now[&mode_key].as_str().unwrap().to_owned();
-    let target = modes.iter().find(|m| *m != "off" && **m != current).expect("a second mode").clone();
+    let target = modes
+        .iter()
+        .find(|m| *m != "off" && **m != current)
+        .expect("a second mode")
+        .clone();
     println!("climate {key}: {current} → {target}");
 
     let controls_before = world.sim.controls().len();
     let sent = Instant::now();
-    ha.publish(climate["mode_cmd_t"].as_str().unwrap(), &target).await;
-    let (_, at) = ha.wait_json(&state, |v| v[&mode_key] == json!(target)).await;
+    ha.publish(climate["mode_cmd_t"].as_str().unwrap(), &target)
+        .await;
+    let (_, at) = ha
+        .wait_json(&state, |v| v[&mode_key] == json!(target))
+        .await;
     println!("command-to-state round trip: {:?}", at.duration_since(sent));
     let controls = world.sim.controls();
-    assert!(controls.len() > controls_before, "no control reached the cloud");
+    assert!(
+        controls.len() > controls_before,
+        "no control reached the cloud"
+    );
     let (device, body) = controls.last().unwrap();
     assert_eq!(device, ac);
     println!("control body: {body}");
-    let refused: Vec<_> = world.sim.requests().into_iter().filter(|r| r.path.ends_with("/control") && r.status != 200).collect();
-    assert!(refused.is_empty(), "the cloud refused controls: {refused:?}");
+    let refused: Vec<_> = world
+        .sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/control") && r.status != 200)
+        .collect();
+    assert!(
+        refused.is_empty(),
+        "the cloud refused controls: {refused:?}"
+    );
 
     // Temperature: the profile's writable target, with its unit, inside the allowed range.
     let min = climate["min_temp"].as_f64().unwrap();
@@ -393,16 +566,30 @@ async fn command_round_trip(world: &World, ha: &mut Watcher, ac: &str) {
     let wanted = ((min + max) / 2.0).round();
     tokio::time::sleep(Duration::from_millis(3100)).await; // LG's 3 s gap per device
     let before = world.sim.controls().len();
-    ha.publish(climate["temp_cmd_t"].as_str().unwrap(), &wanted.to_string()).await;
+    ha.publish(climate["temp_cmd_t"].as_str().unwrap(), &wanted.to_string())
+        .await;
     let temp_key = template_key(&climate["temp_stat_tpl"]);
-    ha.wait_json(&state, |v| v[&temp_key].as_f64() == Some(wanted)).await;
+    ha.wait_json(&state, |v| v[&temp_key].as_f64() == Some(wanted))
+        .await;
     let controls = world.sim.controls();
     assert_eq!(controls.len(), before + 1);
     println!("temperature control body: {}", controls.last().unwrap().1);
 
     // Out of range: refused before LG is asked, reported on the error topic.
-    ha.publish(climate["temp_cmd_t"].as_str().unwrap(), &(max + 10.0).to_string()).await;
-    let (error, _) = ha.wait_json(&format!("thinq/{}/error", object_id(ac)), |v| v.get("error").is_some()).await;
+    ha.publish(
+        climate["temp_cmd_t"].as_str().unwrap(),
+        &(max + 10.0).to_string(),
+    )
+    .await;
+    let (error, _) = ha
+        .wait_json(&format!("thinq/{}/error", object_id(ac)), |v| {
+            v.get("error").is_some()
+        })
+        .await;
     println!("refused: {error}");
-    assert_eq!(world.sim.controls().len(), before + 1, "an out-of-range command reached LG");
+    assert_eq!(
+        world.sim.controls().len(),
+        before + 1,
+        "an out-of-range command reached LG"
+    );
 }
