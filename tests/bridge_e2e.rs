@@ -90,11 +90,17 @@ impl World {
     }
 
     fn bridge(&self) -> Bridge {
+        self.bridge_with_supervisor("http://127.0.0.1:9", None)
+    }
+
+    fn bridge_with_supervisor(&self, url: &str, token: Option<&str>) -> Bridge {
         Bridge::spawn(
             &self.options_path,
             &self.data_dir,
             &self.sim.api_url(),
             &self.ca_path,
+            url,
+            token,
         )
     }
 
@@ -111,8 +117,20 @@ struct Bridge {
 }
 
 impl Bridge {
-    fn spawn(options: &Path, data_dir: &Path, api_url: &str, ca: &Path) -> Bridge {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_thinq-addon"))
+    fn spawn(
+        options: &Path,
+        data_dir: &Path,
+        api_url: &str,
+        ca: &Path,
+        supervisor: &str,
+        token: Option<&str>,
+    ) -> Bridge {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_thinq-addon"));
+        match token {
+            Some(token) => command.env("SUPERVISOR_TOKEN", token),
+            None => command.env_remove("SUPERVISOR_TOKEN"),
+        };
+        let mut child = command
             .arg("run")
             .arg("--options")
             .arg(options)
@@ -120,7 +138,7 @@ impl Bridge {
             .arg(data_dir)
             .env("THINQ_API_URL", api_url)
             .env("THINQ_ROOT_CA", ca)
-            .env("SUPERVISOR_URL", "http://127.0.0.1:9")
+            .env("SUPERVISOR_URL", supervisor)
             .env_remove("RUST_LOG")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -591,5 +609,77 @@ async fn command_round_trip(world: &World, ha: &mut Watcher, ac: &str) {
         world.sim.controls().len(),
         before + 1,
         "an out-of-range command reached LG"
+    );
+}
+
+/// Without `mqtt_host` in the options the broker comes from the Supervisor's MQTT service,
+/// as inside Home Assistant OS: a stand-in Supervisor answers `GET /services/mqtt` (port as a
+/// string, as the Supervisor's docs show it) only with the right Bearer token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broker_from_the_supervisor_mqtt_service() {
+    use tokio::io::AsyncWriteExt;
+    let world = World::start().await;
+    world.write_options(json!({"pat": PAT, "country": "DE"}));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let supervisor = format!("http://{}", listener.local_addr().unwrap());
+    let port = world.ha_broker.port();
+    let (seen_tx, mut seen_rx) = mpsc::unbounded_channel::<String>();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                break;
+            };
+            let mut buf = vec![0u8; 4096];
+            let n = socket.read(&mut buf).await.unwrap_or(0);
+            let request = String::from_utf8_lossy(&buf[..n]).into_owned();
+            let authorized = request
+                .lines()
+                .any(|l| l.eq_ignore_ascii_case("authorization: Bearer supervisor-token-123"));
+            let (status, body) = if !request.starts_with("GET /services/mqtt ") {
+                (
+                    "404 Not Found",
+                    json!({"result": "error", "message": "not found"}),
+                )
+            } else if !authorized {
+                (
+                    "401 Unauthorized",
+                    json!({"result": "error", "message": "unauthorized"}),
+                )
+            } else {
+                (
+                    "200 OK",
+                    json!({"result": "ok", "data": {"host": "127.0.0.1", "port": port.to_string(), "ssl": false,
+                    "protocol": "3.1.1", "username": HA_USER, "password": HA_PASS, "addon": "core_mosquitto"}}),
+                )
+            };
+            let _ = seen_tx.send(request.lines().next().unwrap_or_default().to_owned());
+            let body = body.to_string();
+            let response = format!(
+                "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = socket.write_all(response.as_bytes()).await;
+        }
+    });
+    let mut ha = world.home_assistant().await;
+    let bridge = world.bridge_with_supervisor(&supervisor, Some("supervisor-token-123"));
+    ha.wait_for("thinq/bridge/availability", |p| p == b"online")
+        .await;
+    let ac = device_of_type(&world, "DEVICE_AIR_CONDITIONER")
+        .summary
+        .device_id
+        .clone();
+    ha.wait_json(&discovery_topic(&ac), |v| v.get("cmps").is_some())
+        .await;
+    assert_eq!(
+        seen_rx.recv().await.as_deref(),
+        Some("GET /services/mqtt HTTP/1.1")
+    );
+    let (code, _, output) = bridge.stop().await;
+    assert_eq!(code, Some(0), "output:\n{output}");
+    assert!(
+        !output.contains(HA_PASS)
+            && !output.contains("supervisor-token-123")
+            && !output.contains(PAT)
     );
 }
