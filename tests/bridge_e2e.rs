@@ -683,3 +683,178 @@ async fn broker_from_the_supervisor_mqtt_service() {
             && !output.contains(PAT)
     );
 }
+
+fn sim_device_from_lg_example(kind: &str, device_type: &str, id: &str, alias: &str) -> SimDevice {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/lg-developer")
+        .join(kind);
+    let read = |f: &str| {
+        serde_json::from_str::<Value>(&std::fs::read_to_string(dir.join(f)).unwrap()).unwrap()
+    };
+    SimDevice {
+        summary: serde_json::from_value(json!({
+            "deviceId": id,
+            "deviceInfo": {"deviceType": device_type, "modelName": "TEST_MODEL", "alias": alias, "reportable": true}
+        }))
+        .unwrap(),
+        profile: read("profile.json"),
+        state: read("status.json"),
+    }
+}
+
+/// Faults from LG's side and account changes: malformed pushes, an offline appliance, rate
+/// limits and refusals on control, a device registered with a type no catalog file knows,
+/// a rename and a removal. The bridge keeps running and says what happened where a user sees it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_and_account_changes_keep_the_bridge_running() {
+    let world = World::start().await;
+    let mut ha = world.home_assistant().await;
+    let bridge = world.bridge();
+    ha.wait_json("thinq/bridge/state", |v| v["lg_push"] == "ON")
+        .await;
+    let ac = device_of_type(&world, "DEVICE_AIR_CONDITIONER")
+        .summary
+        .device_id
+        .clone();
+    let washer = device_of_type(&world, "DEVICE_WASHER")
+        .summary
+        .device_id
+        .clone();
+    let (ac_discovery, _) = ha
+        .wait_json(&discovery_topic(&ac), |v| v.get("cmps").is_some())
+        .await;
+    let climate = ac_discovery["cmps"]
+        .as_object()
+        .unwrap()
+        .values()
+        .find(|c| c["p"] == "climate")
+        .unwrap()
+        .clone();
+    let mode_cmd = climate["mode_cmd_t"].as_str().unwrap().to_owned();
+    let ac_errors = format!("thinq/{}/error", object_id(&ac));
+
+    // Malformed pushes are dropped; the next good one still arrives.
+    let client_id = std::fs::read_to_string(world.data_dir.join("thinq-client-id")).unwrap();
+    for junk in [
+        &b"{not json"[..],
+        b"\xff\xfe\x00",
+        b"{\"pushType\":\"DEVICE_STATUS\"}",
+        b"[]",
+        b"{\"pushType\":\"DEVICE_FROM_THE_FUTURE\",\"deviceId\":\"x\"}",
+    ] {
+        world.sim.publish_raw(client_id.trim(), junk.to_vec()).await;
+    }
+    world
+        .sim
+        .report(
+            &ac,
+            json!({"temperatureInUnits": [{"currentTemperature": 21, "unit": "C"}]}),
+        )
+        .await;
+    ha.wait_for(&state_topic(&ac), |p| {
+        serde_json::from_slice::<Value>(p).is_ok_and(|v| {
+            v.as_object()
+                .is_some_and(|o| o.values().any(|x| x == &json!(21)))
+        })
+    })
+    .await;
+
+    // Rate limit on a control (HTTP 401 + 1314): reported with its code, not taken for a bad PAT.
+    world
+        .sim
+        .inject(thinq_addon::sim::Fault::RateLimit { times: 1 });
+    ha.publish(&mode_cmd, "dry").await;
+    let (error, _) = ha.wait_json(&ac_errors, |v| v["code"] == "1314").await;
+    println!("rate limited: {error}");
+    ha.wait_for("thinq/bridge/availability", |p| p == b"online")
+        .await;
+
+    // The appliance refuses (remote control off → 2301): reported, nothing retried.
+    tokio::time::sleep(Duration::from_millis(3100)).await;
+    world.sim.inject(thinq_addon::sim::Fault::ControlFails {
+        code: "2301".into(),
+    });
+    let before = world.sim.controls().len();
+    ha.publish(&mode_cmd, "dry").await;
+    let (error, _) = ha.wait_json(&ac_errors, |v| v["code"] == "2301").await;
+    println!("refused by the appliance: {error}");
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    assert_eq!(
+        world.sim.controls().len(),
+        before + 1,
+        "a refused control was retried"
+    );
+
+    // An offline appliance (1222): the command fails, the device turns unavailable, and
+    // comes back with its next report.
+    world.sim.set_online(&washer, false).await;
+    let (washer_discovery, _) = ha
+        .wait_json(&discovery_topic(&washer), |v| v.get("cmps").is_some())
+        .await;
+    let button = washer_discovery["cmps"]
+        .as_object()
+        .unwrap()
+        .values()
+        .find(|c| c["p"] == "button")
+        .expect("a washer button")
+        .clone();
+    ha.publish(button["cmd_t"].as_str().unwrap(), "PRESS").await;
+    let (error, _) = ha
+        .wait_json(&format!("thinq/{}/error", object_id(&washer)), |v| {
+            v["code"] == "1222"
+        })
+        .await;
+    println!("offline: {error}");
+    let washer_availability = format!("thinq/{}/availability", object_id(&washer));
+    ha.wait_for(&washer_availability, |p| p == b"offline").await;
+    world.sim.set_online(&washer, true).await;
+    world
+        .sim
+        .report(&washer, json!({"runState": {"currentState": "RINSING"}}))
+        .await;
+    ha.wait_for(&washer_availability, |p| p == b"online").await;
+
+    // A new appliance of a type no catalog file describes: bridged through the generic rule.
+    let boiler = sim_device_from_lg_example(
+        "system_boiler",
+        "DEVICE_SYSTEM_BOILER",
+        "SB-0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0",
+        "Basement boiler",
+    );
+    world.sim.add_device(boiler).await;
+    let (discovery, _) = ha
+        .wait_json(
+            &discovery_topic("SB-0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0"),
+            |v| v.get("cmps").is_some(),
+        )
+        .await;
+    assert_eq!(discovery["dev"]["name"], "Basement boiler");
+    println!(
+        "registered boiler with {} entities",
+        discovery["cmps"].as_object().unwrap().len()
+    );
+    ha.wait_json("thinq/bridge/state", |v| {
+        v["devices"] == json!(world.devices.len() + 1)
+    })
+    .await;
+
+    // Renamed in the ThinQ app: the device name follows.
+    world.sim.rename_device(&ac, "Living room AC").await;
+    ha.wait_json(&discovery_topic(&ac), |v| {
+        v["dev"]["name"] == "Living room AC"
+    })
+    .await;
+
+    // Removed from the account: its discovery is cleared, so Home Assistant removes it.
+    world.sim.remove_device(&washer).await;
+    ha.wait_for(&discovery_topic(&washer), |p| p.is_empty())
+        .await;
+    ha.wait_json("thinq/bridge/state", |v| {
+        v["devices"] == json!(world.devices.len())
+    })
+    .await;
+
+    let (code, _, output) = bridge.stop().await;
+    assert_eq!(code, Some(0), "output:\n{output}");
+    assert!(output.contains("malformed push"), "output:\n{output}");
+}
