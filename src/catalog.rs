@@ -84,6 +84,9 @@ pub const FILES: &[(&str, &str)] = &[
     ),
 ];
 
+/// The `device_types` entry of the file whose property entries apply to every device type.
+pub const ANY_TYPE: &str = "*";
+
 /// Why a catalog file could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
@@ -403,6 +406,12 @@ impl Catalog {
     pub fn for_type(&self, device_type: &str) -> Option<&DeviceCatalog> {
         self.by_type.get(device_type)
     }
+
+    /// The entries every device type shares (`common.yaml`, device type [`ANY_TYPE`]): used for
+    /// a property the device type's own file does not name.
+    pub fn common(&self) -> Option<&DeviceCatalog> {
+        self.by_type.get(ANY_TYPE)
+    }
 }
 
 fn default_power_on() -> String {
@@ -424,6 +433,8 @@ fn default_target_temperature() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeSet;
+    use std::path::Path;
 
     #[test]
     fn every_embedded_file_parses_and_types_are_unique() {
@@ -457,5 +468,143 @@ mod tests {
             ("b.yaml", "device_types: [A]\n"),
         ]);
         assert!(matches!(err, Err(CatalogError::DuplicateType { .. })));
+    }
+
+    /// `resource.attribute` names and resource names of every real fixture profile, per device
+    /// type. Read straight from the JSON so the check does not depend on the profile parser.
+    fn fixture_names() -> BTreeMap<String, (BTreeSet<String>, BTreeSet<String>)> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let read = |p: &Path| -> serde_json::Value {
+            serde_json::from_str(&std::fs::read_to_string(p).expect("fixture readable"))
+                .expect("fixture is JSON")
+        };
+        let mut out: BTreeMap<String, (BTreeSet<String>, BTreeSet<String>)> = BTreeMap::new();
+        let mut add = |device_type: String, profile: &serde_json::Value| {
+            let entry = out.entry(device_type).or_default();
+            collect_profile_names(profile, entry);
+        };
+        for dir in std::fs::read_dir(&root)
+            .expect("fixtures")
+            .filter_map(Result::ok)
+        {
+            let path = dir.path();
+            let name = dir.file_name().to_string_lossy().into_owned();
+            if name == "lg-developer" {
+                for ex in std::fs::read_dir(&path)
+                    .expect("lg-developer")
+                    .filter_map(Result::ok)
+                {
+                    let folder = ex.file_name().to_string_lossy().into_owned();
+                    let device_type = match folder.as_str() {
+                        "main_washcombo" => "DEVICE_WASHCOMBO_MAIN".to_owned(),
+                        "mini_washcombo" => "DEVICE_WASHCOMBO_MINI".to_owned(),
+                        other => format!("DEVICE_{}", other.to_ascii_uppercase()),
+                    };
+                    let profile = read(&ex.path().join("profile.json"));
+                    // Pattern D halves also stand for their own device types.
+                    for (sub, sub_type) in [("washer", "DEVICE_WASHER"), ("dryer", "DEVICE_DRYER")]
+                    {
+                        if let Some(sub_profile) = profile.get(sub) {
+                            add(sub_type.to_owned(), sub_profile);
+                        }
+                    }
+                    add(device_type, &profile);
+                }
+            } else if path.join("device.json").exists() {
+                let device = read(&path.join("device.json"));
+                let device_type = device["deviceInfo"]["deviceType"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                add(device_type, &read(&path.join("profile.json")));
+            }
+        }
+        out
+    }
+
+    fn collect_profile_names(
+        profile: &serde_json::Value,
+        out: &mut (BTreeSet<String>, BTreeSet<String>),
+    ) {
+        let resources = |property: &serde_json::Value,
+                         out: &mut (BTreeSet<String>, BTreeSet<String>)| {
+            let Some(map) = property.as_object() else {
+                return;
+            };
+            for (resource, body) in map {
+                out.1.insert(resource.clone());
+                let entries: Vec<&serde_json::Value> = match body {
+                    serde_json::Value::Array(items) => items.iter().collect(),
+                    other => vec![other],
+                };
+                for entry in entries.into_iter().filter_map(|e| e.as_object()) {
+                    for attribute in entry.keys() {
+                        out.0.insert(format!("{resource}.{attribute}"));
+                    }
+                }
+            }
+        };
+        for sub in ["washer", "dryer"] {
+            if let Some(sub_profile) = profile.get(sub) {
+                collect_profile_names(sub_profile, out);
+            }
+        }
+        for key in ["property", "extensionProperty"] {
+            match profile.get(key) {
+                Some(serde_json::Value::Array(locations)) => {
+                    locations.iter().for_each(|l| resources(l, out))
+                }
+                Some(property) => resources(property, out),
+                None => {}
+            }
+        }
+    }
+
+    #[test]
+    fn every_named_property_exists_in_a_real_profile_of_that_type() {
+        let names = fixture_names();
+        let mut missing = Vec::new();
+        for (file, text) in FILES {
+            let catalog: DeviceCatalog = serde_yaml::from_str(text).expect("parses");
+            let mut attributes = BTreeSet::new();
+            let mut resources = BTreeSet::new();
+            for device_type in &catalog.device_types {
+                if device_type == ANY_TYPE {
+                    for (a, r) in names.values() {
+                        attributes.extend(a.iter().cloned());
+                        resources.extend(r.iter().cloned());
+                    }
+                }
+                if let Some((a, r)) = names.get(device_type) {
+                    attributes.extend(a.iter().cloned());
+                    resources.extend(r.iter().cloned());
+                }
+            }
+            if resources.is_empty() {
+                missing.push(format!(
+                    "{file}: no fixture profile for {:?}",
+                    catalog.device_types
+                ));
+                continue;
+            }
+            for name in catalog.named_properties() {
+                if !attributes.contains(&name) {
+                    missing.push(format!("{file}: {name} is in no fixture profile"));
+                }
+            }
+            for resource in catalog.named_resources() {
+                if !resources.contains(&resource) {
+                    missing.push(format!(
+                        "{file}: resource {resource} is in no fixture profile"
+                    ));
+                }
+            }
+            for sub_type in catalog.sub_devices.values() {
+                if !FILES.iter().any(|(_, t)| t.contains(sub_type.as_str())) {
+                    missing.push(format!("{file}: sub-device type {sub_type} has no catalog"));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "{}", missing.join("\n"));
     }
 }

@@ -72,13 +72,20 @@ impl Flags {
         let mut flags = Flags::default();
         let mut it = args.iter();
         while let Some(flag) = it.next() {
-            let mut value = || it.next().cloned().ok_or_else(|| format!("{flag} needs a value"));
+            let mut value = || {
+                it.next()
+                    .cloned()
+                    .ok_or_else(|| format!("{flag} needs a value"))
+            };
             match flag.as_str() {
                 "--options" => flags.options = Some(value()?.into()),
                 "--data-dir" => flags.data_dir = Some(value()?.into()),
                 "--duration" => {
                     let text = value()?;
-                    flags.duration = Some(text.parse().map_err(|_| format!("--duration {text:?} is not a number of seconds"))?)
+                    flags.duration =
+                        Some(text.parse().map_err(|_| {
+                            format!("--duration {text:?} is not a number of seconds")
+                        })?)
                 }
                 "--mqtt" => flags.mqtt = Some(value()?),
                 other => return Err(format!("unknown flag {other:?}")),
@@ -99,13 +106,14 @@ fn runtime() -> tokio::runtime::Runtime {
 /// Cancels the token on SIGTERM (the Supervisor's stop) or SIGINT (Ctrl-C).
 fn cancel_on_signal(token: CancellationToken) {
     tokio::spawn(async move {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(signal) => signal,
-            Err(err) => {
-                error!(%err, "cannot listen for SIGTERM");
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(err) => {
+                    error!(%err, "cannot listen for SIGTERM");
+                    return;
+                }
+            };
         tokio::select! {
             _ = term.recv() => info!("SIGTERM: stopping"),
             _ = tokio::signal::ctrl_c() => info!("interrupted: stopping"),
@@ -115,7 +123,9 @@ fn cancel_on_signal(token: CancellationToken) {
 }
 
 fn run(flags: Flags) -> ExitCode {
-    let options_path = flags.options.unwrap_or_else(|| PathBuf::from("/data/options.json"));
+    let options_path = flags
+        .options
+        .unwrap_or_else(|| PathBuf::from("/data/options.json"));
     let data_dir = flags.data_dir.unwrap_or_else(|| PathBuf::from("/data"));
     let options = match Options::load(&options_path) {
         Ok(options) => options,
@@ -126,7 +136,13 @@ fn run(flags: Flags) -> ExitCode {
         }
     };
     thinq_addon::logging::init(&options.log_level);
-    let config = BridgeConfig { options, data_dir, supervisor: Supervisor::from_env(), api_base_url: None, push_root_ca_pem: None };
+    let config = BridgeConfig {
+        options,
+        data_dir,
+        supervisor: Supervisor::from_env(),
+        api_base_url: None,
+        push_root_ca_pem: None,
+    };
     let shutdown = CancellationToken::new();
     let result = runtime().block_on(async {
         cancel_on_signal(shutdown.clone());

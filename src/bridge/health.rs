@@ -30,12 +30,19 @@ pub fn path(data_dir: &Path) -> PathBuf {
 }
 
 fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// Writes the current health (atomically: a reader never sees half a file).
 pub fn write(data_dir: &Path, home_assistant: bool, lg_push: bool) -> std::io::Result<()> {
-    let health = Health { home_assistant, lg_push, updated: now() };
+    let health = Health {
+        home_assistant,
+        lg_push,
+        updated: now(),
+    };
     let tmp = data_dir.join(".health.json.tmp");
     std::fs::write(&tmp, serde_json::to_vec(&health).unwrap_or_default())?;
     std::fs::rename(tmp, path(data_dir))
@@ -44,10 +51,13 @@ pub fn write(data_dir: &Path, home_assistant: bool, lg_push: bool) -> std::io::R
 /// Why the bridge is not healthy, or `Ok` when it is.
 pub fn check(data_dir: &Path) -> Result<Health, String> {
     let text = std::fs::read(path(data_dir)).map_err(|e| format!("no health file: {e}"))?;
-    let health: Health = serde_json::from_slice(&text).map_err(|e| format!("unreadable health file: {e}"))?;
+    let health: Health =
+        serde_json::from_slice(&text).map_err(|e| format!("unreadable health file: {e}"))?;
     let age = now().saturating_sub(health.updated);
     if age > STALE_AFTER.as_secs() {
-        return Err(format!("health file is {age} s old: the bridge loop is stuck"));
+        return Err(format!(
+            "health file is {age} s old: the bridge loop is stuck"
+        ));
     }
     if !health.home_assistant {
         return Err("not connected to the Home Assistant MQTT broker".into());
@@ -70,7 +80,11 @@ mod tests {
         assert!(check(dir.path()).unwrap_err().contains("LG's push"));
         write(dir.path(), true, true).unwrap();
         assert!(check(dir.path()).is_ok());
-        let stale = Health { home_assistant: true, lg_push: true, updated: now() - 600 };
+        let stale = Health {
+            home_assistant: true,
+            lg_push: true,
+            updated: now() - 600,
+        };
         std::fs::write(path(dir.path()), serde_json::to_vec(&stale).unwrap()).unwrap();
         assert!(check(dir.path()).unwrap_err().contains("stuck"));
     }

@@ -51,9 +51,13 @@ pub struct BridgeConfig {
 /// Why the bridge stopped before its time. Each is one log line for the user.
 #[derive(Debug, thiserror::Error)]
 pub enum Fatal {
-    #[error("LG rejected the personal access token ({0}). Create a new token at https://connect-pat.lgthinq.com and paste it into the add-on options")]
+    #[error(
+        "LG rejected the personal access token ({0}). Create a new token at https://connect-pat.lgthinq.com and paste it into the add-on options"
+    )]
     PatRejected(ApiError),
-    #[error("the country is not accepted by LG for this token ({0}). Choose the country the token was created for")]
+    #[error(
+        "the country is not accepted by LG for this token ({0}). Choose the country the token was created for"
+    )]
     CountryRejected(ApiError),
     #[error("cannot set up the ThinQ API client: {0}")]
     Api(ApiError),
@@ -71,7 +75,8 @@ pub async fn run(cfg: BridgeConfig, shutdown: CancellationToken) -> Result<(), F
     std::fs::create_dir_all(&cfg.data_dir).map_err(|e| Fatal::DataDir(cfg.data_dir.clone(), e))?;
     let store = CredentialStore::new(&cfg.data_dir);
     let client_id = store.client_id(options.client_id.as_deref())?;
-    let mut api_config = ApiConfig::for_country(options.pat.clone(), &options.country, &client_id).map_err(Fatal::Api)?;
+    let mut api_config = ApiConfig::for_country(options.pat.clone(), &options.country, &client_id)
+        .map_err(Fatal::Api)?;
     if let Some(url) = &cfg.api_base_url {
         api_config.base_url = url.trim_end_matches('/').to_owned();
     }
@@ -83,16 +88,30 @@ pub async fn run(cfg: BridgeConfig, shutdown: CancellationToken) -> Result<(), F
     let Some(devices) = retry_startup_call(&shutdown, || api.devices()).await? else {
         return Ok(());
     };
-    info!(count = devices.len(), "LG lists {} appliance(s)", devices.len());
+    info!(
+        count = devices.len(),
+        "LG lists {} appliance(s)",
+        devices.len()
+    );
 
-    let Some(mqtt) = options::resolve_mqtt(options, &cfg.supervisor, &shutdown).await.map(Some).or_else(|e| {
-        if shutdown.is_cancelled() { Ok(None) } else { Err(e) }
-    })?
+    let Some(mqtt) = options::resolve_mqtt(options, &cfg.supervisor, &shutdown)
+        .await
+        .map(Some)
+        .or_else(|e| {
+            if shutdown.is_cancelled() {
+                Ok(None)
+            } else {
+                Err(e)
+            }
+        })?
     else {
         return Ok(());
     };
     let topics = Topics::new(&options.discovery_prefix, &options.base_topic);
-    let ctx = DiscoveryContext { topics: topics.clone(), sw_version: crate::VERSION.to_owned() };
+    let ctx = DiscoveryContext {
+        topics: topics.clone(),
+        sw_version: crate::VERSION.to_owned(),
+    };
     let broker = BrokerAddress {
         host: mqtt.host.clone(),
         port: mqtt.port,
@@ -101,18 +120,37 @@ pub async fn run(cfg: BridgeConfig, shutdown: CancellationToken) -> Result<(), F
         tls: mqtt.ssl,
     };
     let (hass_tx, hass_rx) = mpsc::channel(256);
-    let (publisher, hass_task) =
-        session::connect(&broker, &format!("{client_id}-ha"), topics.clone(), hass_tx, shutdown.clone());
+    let (publisher, hass_task) = session::connect(
+        &broker,
+        &format!("{client_id}-ha"),
+        topics.clone(),
+        hass_tx,
+        shutdown.clone(),
+    );
 
     let (outcome_tx, outcome_rx) = mpsc::channel(64);
-    let mut registry = Registry::new(api.clone(), publisher.clone(), ctx, outcome_tx, shutdown.clone());
+    let mut registry = Registry::new(
+        api.clone(),
+        publisher.clone(),
+        ctx,
+        outcome_tx,
+        shutdown.clone(),
+    );
     for device in devices {
         registry.add(device).await;
     }
 
     let (push_tx, push_rx) = mpsc::channel(256);
     let mut push_task = None;
-    if let Some(task) = start_push(&api, &store, cfg.push_root_ca_pem.clone(), push_tx.clone(), &shutdown).await? {
+    if let Some(task) = start_push(
+        &api,
+        &store,
+        cfg.push_root_ca_pem.clone(),
+        push_tx.clone(),
+        &shutdown,
+    )
+    .await?
+    {
         push_task = Some(task);
     }
     registry.subscribe_all().await;
@@ -146,7 +184,10 @@ pub async fn run(cfg: BridgeConfig, shutdown: CancellationToken) -> Result<(), F
 
 /// Calls a start-up API, waiting out rate limits and network trouble; auth and country
 /// refusals are fatal. `Ok(None)` when shut down while waiting.
-async fn retry_startup_call<T, F, Fut>(shutdown: &CancellationToken, mut call: F) -> Result<Option<T>, Fatal>
+async fn retry_startup_call<T, F, Fut>(
+    shutdown: &CancellationToken,
+    mut call: F,
+) -> Result<Option<T>, Fatal>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, ApiError>>,
@@ -198,7 +239,9 @@ async fn start_push(
     let (identity, issued) = loop {
         match store.identity(api).await {
             Ok(found) => break found,
-            Err(CredentialError::Api(err)) if err.is_auth_failure() => return Err(Fatal::PatRejected(err)),
+            Err(CredentialError::Api(err)) if err.is_auth_failure() => {
+                return Err(Fatal::PatRejected(err));
+            }
             Err(CredentialError::Api(err)) => {
                 warn!(%err, "cannot get an MQTT certificate from LG yet; trying again in 30 s");
                 tokio::select! {
@@ -216,9 +259,16 @@ async fn start_push(
     }
     let root_ca = match root_ca_pem {
         Some(pem) => RootCa::Pem(pem),
-        None => RootCa::from_env().map_err(|e| Fatal::Credentials(CredentialError::Key(e.to_string())))?,
+        None => RootCa::from_env()
+            .map_err(|e| Fatal::Credentials(CredentialError::Key(e.to_string())))?,
     };
-    let config = PushConfig { host, port, root_ca, identity, keep_alive: Duration::from_secs(30) };
+    let config = PushConfig {
+        host,
+        port,
+        root_ca,
+        identity,
+        keep_alive: Duration::from_secs(30),
+    };
     Ok(Some(push::spawn(config, events, shutdown.clone())))
 }
 
@@ -247,7 +297,8 @@ impl Loop {
         mut outcome_rx: mpsc::Receiver<pacing::ControlOutcome>,
     ) {
         let mut health_tick = tokio::time::interval(health::WRITE_INTERVAL);
-        let mut renewal = tokio::time::interval_at(tokio::time::Instant::now() + EVENT_RENEWAL, EVENT_RENEWAL);
+        let mut renewal =
+            tokio::time::interval_at(tokio::time::Instant::now() + EVENT_RENEWAL, EVENT_RENEWAL);
         loop {
             tokio::select! {
                 _ = self.shutdown.cancelled() => break,
@@ -281,21 +332,31 @@ impl Loop {
                 self.hass_connected = false;
                 self.write_health();
             }
-            HassEvent::Command { topic, payload } => self.registry.on_command(&topic, &payload).await,
+            HassEvent::Command { topic, payload } => {
+                self.registry.on_command(&topic, &payload).await
+            }
         }
     }
 
     async fn publish_bridge(&self) {
         let ctx = self.registry.context();
         let payload = bridge_device::discovery_payload(ctx);
-        self.publisher.retained(&ctx.topics.bridge_discovery(), payload.to_string()).await;
+        self.publisher
+            .retained(&ctx.topics.bridge_discovery(), payload.to_string())
+            .await;
         self.publish_bridge_state().await;
     }
 
     async fn publish_bridge_state(&self) {
         let ctx = self.registry.context();
-        let state = bridge_device::state_payload(self.push_connected, self.registry.len(), self.registry.last_error());
-        self.publisher.retained(&bridge_device::state_topic(ctx), state.to_string()).await;
+        let state = bridge_device::state_payload(
+            self.push_connected,
+            self.registry.len(),
+            self.registry.last_error(),
+        );
+        self.publisher
+            .retained(&bridge_device::state_topic(ctx), state.to_string())
+            .await;
     }
 
     async fn on_push(&mut self, event: PushEvent) {
@@ -318,7 +379,9 @@ impl Loop {
                 self.write_health();
             }
             PushEvent::Message(message) => self.on_message(message).await,
-            PushEvent::Malformed { reason } => warn!(%reason, "ignored a malformed push message from LG"),
+            PushEvent::Malformed { reason } => {
+                warn!(%reason, "ignored a malformed push message from LG")
+            }
             PushEvent::CertificateRejected => {
                 warn!("LG's broker refused our certificate; asking LG for a new one");
                 self.push_connected = false;
@@ -328,7 +391,15 @@ impl Loop {
                 if let Err(err) = self.store.forget_certificate() {
                     error!(%err, "cannot remove the refused certificate");
                 }
-                match start_push(&self.api, &self.store, self.push_root_ca_pem.clone(), self.push_tx.clone(), &self.shutdown).await {
+                match start_push(
+                    &self.api,
+                    &self.store,
+                    self.push_root_ca_pem.clone(),
+                    self.push_tx.clone(),
+                    &self.shutdown,
+                )
+                .await
+                {
                     Ok(task) => self.push_task = task,
                     Err(err) => error!(%err, "cannot restart the push session"),
                 }
@@ -338,8 +409,14 @@ impl Loop {
 
     async fn on_message(&mut self, message: PushMessage) {
         match message {
-            PushMessage::Status { device_id, report, .. } => self.registry.on_status(&device_id, &report).await,
-            PushMessage::Push { device_id, push_code, .. } => self.registry.on_notification(&device_id, &push_code).await,
+            PushMessage::Status {
+                device_id, report, ..
+            } => self.registry.on_status(&device_id, &report).await,
+            PushMessage::Push {
+                device_id,
+                push_code,
+                ..
+            } => self.registry.on_notification(&device_id, &push_code).await,
             PushMessage::Registered { device_id, .. } => {
                 self.registry.on_registered(&device_id).await;
                 self.publish_bridge_state().await;
@@ -348,7 +425,9 @@ impl Loop {
                 self.registry.remove(&device_id).await;
                 self.publish_bridge_state().await;
             }
-            PushMessage::AliasChanged { device_id, alias } => self.registry.rename(&device_id, &alias).await,
+            PushMessage::AliasChanged { device_id, alias } => {
+                self.registry.rename(&device_id, &alias).await
+            }
         }
     }
 }

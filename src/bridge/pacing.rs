@@ -55,7 +55,12 @@ impl ControlQueue {
                     next = receiver.recv() => next,
                 } {
                     let result = api.control(&device_id, &body).await;
-                    let outcome = ControlOutcome { device_id: device_id.clone(), command, body, result };
+                    let outcome = ControlOutcome {
+                        device_id: device_id.clone(),
+                        command,
+                        body,
+                        result,
+                    };
                     if outcomes.send(outcome).await.is_err() {
                         break;
                     }

@@ -98,7 +98,9 @@ impl Registry {
         let profile = match self.api.profile(&device_id).instrument(span.clone()).await {
             Ok(profile) => profile,
             Err(err) => {
-                span.in_scope(|| error!(%err, "cannot read the device profile; the device is left out"));
+                span.in_scope(
+                    || error!(%err, "cannot read the device profile; the device is left out"),
+                );
                 self.note_rate_limit(&err);
                 self.note_error(format!("profile of {}: {err}", summary.device_info.alias));
                 return;
@@ -107,7 +109,9 @@ impl Registry {
         let model = match DeviceModel::new(summary, &profile) {
             Ok(model) => model,
             Err(err) => {
-                span.in_scope(|| error!(%err, "cannot understand the device profile; the device is left out"));
+                span.in_scope(
+                    || error!(%err, "cannot understand the device profile; the device is left out"),
+                );
                 return;
             }
         };
@@ -124,9 +128,24 @@ impl Registry {
             }
         };
         span.in_scope(|| info!(entities = model.entities.len(), "device ready"));
-        let controls = ControlQueue::start(self.api.clone(), device_id.clone(), self.outcomes.clone(), self.shutdown.clone());
-        self.by_object_id.insert(Topics::object_id(&device_id), device_id.clone());
-        self.devices.insert(device_id, Entry { model, state, online, controls, span });
+        let controls = ControlQueue::start(
+            self.api.clone(),
+            device_id.clone(),
+            self.outcomes.clone(),
+            self.shutdown.clone(),
+        );
+        self.by_object_id
+            .insert(Topics::object_id(&device_id), device_id.clone());
+        self.devices.insert(
+            device_id,
+            Entry {
+                model,
+                state,
+                online,
+                controls,
+                span,
+            },
+        );
     }
 
     /// Push- and event-subscribes every device (1207 "already subscribed" is fine), and asks
@@ -136,27 +155,33 @@ impl Registry {
         for id in &ids {
             self.subscribe(id).await;
         }
-        if let Err(err) = self.api.push_devices_subscribe().await {
-            if !err.is_already_subscribed() {
-                warn!(%err, "cannot subscribe to device-list changes; new appliances need a restart");
-            }
+        if let Err(err) = self.api.push_devices_subscribe().await
+            && !err.is_already_subscribed()
+        {
+            warn!(%err, "cannot subscribe to device-list changes; new appliances need a restart");
         }
     }
 
     async fn subscribe(&mut self, device_id: &str) {
-        let Some(span) = self.devices.get(device_id).map(|e| e.span.clone()) else { return };
+        let Some(span) = self.devices.get(device_id).map(|e| e.span.clone()) else {
+            return;
+        };
         let api = self.api.clone();
         let (push, event) = async {
-            (api.push_subscribe(device_id).await, api.event_subscribe(device_id, EVENT_SUBSCRIPTION_HOURS).await)
+            (
+                api.push_subscribe(device_id).await,
+                api.event_subscribe(device_id, EVENT_SUBSCRIPTION_HOURS)
+                    .await,
+            )
         }
         .instrument(span.clone())
         .await;
         for (what, result) in [("notifications", push), ("state events", event)] {
-            if let Err(err) = result {
-                if !err.is_already_subscribed() {
-                    span.in_scope(|| warn!(%err, "cannot subscribe to {what}"));
-                    self.note_rate_limit(&err);
-                }
+            if let Err(err) = result
+                && !err.is_already_subscribed()
+            {
+                span.in_scope(|| warn!(%err, "cannot subscribe to {what}"));
+                self.note_rate_limit(&err);
             }
         }
     }
@@ -165,11 +190,14 @@ impl Registry {
     pub async fn renew_event_subscriptions(&mut self) {
         let ids: Vec<String> = self.devices.keys().cloned().collect();
         for id in ids {
-            if let Err(err) = self.api.event_subscribe(&id, EVENT_SUBSCRIPTION_HOURS).await {
-                if !err.is_already_subscribed() {
-                    warn!(device = %id, %err, "cannot renew the event subscription");
-                    self.note_rate_limit(&err);
-                }
+            if let Err(err) = self
+                .api
+                .event_subscribe(&id, EVENT_SUBSCRIPTION_HOURS)
+                .await
+                && !err.is_already_subscribed()
+            {
+                warn!(device = %id, %err, "cannot renew the event subscription");
+                self.note_rate_limit(&err);
             }
         }
     }
@@ -186,19 +214,27 @@ impl Registry {
         let id = &entry.model.device.device_id;
         let topics = self.topics();
         let discovery = entry.model.discovery_payload(&self.ctx);
-        self.publisher.retained(&topics.device_discovery(id), discovery.to_string()).await;
+        self.publisher
+            .retained(&topics.device_discovery(id), discovery.to_string())
+            .await;
         self.publish_availability(entry).await;
         self.publish_state(entry).await;
     }
 
     async fn publish_availability(&self, entry: &Entry) {
-        let topic = self.topics().device_availability(&entry.model.device.device_id);
-        self.publisher.retained(&topic, if entry.online { "online" } else { "offline" }).await;
+        let topic = self
+            .topics()
+            .device_availability(&entry.model.device.device_id);
+        self.publisher
+            .retained(&topic, if entry.online { "online" } else { "offline" })
+            .await;
     }
 
     async fn publish_state(&self, entry: &Entry) {
         let topic = self.topics().device_state(&entry.model.device.device_id);
-        self.publisher.retained(&topic, entry.model.state_payload(&entry.state).to_string()).await;
+        self.publisher
+            .retained(&topic, entry.model.state_payload(&entry.state).to_string())
+            .await;
     }
 
     /// A `DEVICE_STATUS` report: merge, mark reachable, publish.
@@ -210,10 +246,14 @@ impl Registry {
         merge_report(&mut entry.state, report);
         let came_back = !entry.online;
         entry.online = true;
-        entry.span.in_scope(|| tracing::debug!(%report, "state report"));
+        entry
+            .span
+            .in_scope(|| tracing::debug!(%report, "state report"));
         let entry = &self.devices[device_id];
         if came_back {
-            entry.span.in_scope(|| info!("the appliance is reachable again"));
+            entry
+                .span
+                .in_scope(|| info!("the appliance is reachable again"));
             self.publish_availability(entry).await;
         }
         self.publish_state(entry).await;
@@ -231,7 +271,9 @@ impl Registry {
                 let topic = self.topics().event(device_id, &entity);
                 self.publisher.transient(&topic, payload.to_string()).await;
             }
-            None => entry.span.in_scope(|| warn!(%push_code, "no event entity for this notification")),
+            None => entry
+                .span
+                .in_scope(|| warn!(%push_code, "no event entity for this notification")),
         }
     }
 
@@ -241,20 +283,28 @@ impl Registry {
             warn!(device = %topic.device, "command for an unknown device ignored");
             return;
         };
-        let Some(entry) = self.devices.get(&device_id) else { return };
+        let Some(entry) = self.devices.get(&device_id) else {
+            return;
+        };
         let command = format!("{}/{} = {payload}", topic.entity, topic.feature);
-        let built = entry.model.command(&topic.entity, &topic.feature, payload, &entry.state);
+        let built = entry
+            .model
+            .command(&topic.entity, &topic.feature, payload, &entry.state);
         let span = entry.span.clone();
         let result = match built {
             Ok(body) => {
                 span.in_scope(|| info!(%command, %body, "sending command"));
-                entry.controls.push(command.clone(), body).map_err(|e| e.to_string())
+                entry
+                    .controls
+                    .push(command.clone(), body)
+                    .map_err(|e| e.to_string())
             }
             Err(err) => Err(err.to_string()),
         };
         if let Err(reason) = result {
             span.in_scope(|| warn!(%command, %reason, "command refused"));
-            self.publish_error(&device_id, &command, &reason, None).await;
+            self.publish_error(&device_id, &command, &reason, None)
+                .await;
         }
     }
 
@@ -262,11 +312,17 @@ impl Registry {
     pub async fn on_control_outcome(&mut self, outcome: ControlOutcome) {
         let Err(err) = &outcome.result else {
             if let Some(entry) = self.devices.get(&outcome.device_id) {
-                entry.span.in_scope(|| info!(command = %outcome.command, "LG accepted the command"));
+                entry
+                    .span
+                    .in_scope(|| info!(command = %outcome.command, "LG accepted the command"));
             }
             return;
         };
-        let span = self.devices.get(&outcome.device_id).map(|e| e.span.clone()).unwrap_or_else(Span::none);
+        let span = self
+            .devices
+            .get(&outcome.device_id)
+            .map(|e| e.span.clone())
+            .unwrap_or_else(Span::none);
         span.in_scope(|| warn!(command = %outcome.command, %err, "LG refused the command"));
         self.note_rate_limit(err);
         if err.is_device_offline() {
@@ -278,14 +334,27 @@ impl Registry {
             }
         }
         let code = err.code().map(|c| c.to_string());
-        self.publish_error(&outcome.device_id, &outcome.command, &err.to_string(), code).await;
+        self.publish_error(&outcome.device_id, &outcome.command, &err.to_string(), code)
+            .await;
     }
 
-    async fn publish_error(&mut self, device_id: &str, command: &str, reason: &str, code: Option<String>) {
-        let alias = self.devices.get(device_id).map(|e| e.model.device.device_info.alias.clone()).unwrap_or_default();
+    async fn publish_error(
+        &mut self,
+        device_id: &str,
+        command: &str,
+        reason: &str,
+        code: Option<String>,
+    ) {
+        let alias = self
+            .devices
+            .get(device_id)
+            .map(|e| e.model.device.device_info.alias.clone())
+            .unwrap_or_default();
         self.note_error(format!("{alias}: {reason}"));
         let payload = json!({ "command": command, "error": reason, "code": code });
-        self.publisher.transient(&self.topics().error(device_id), payload.to_string()).await;
+        self.publisher
+            .transient(&self.topics().error(device_id), payload.to_string())
+            .await;
     }
 
     /// Reads every device's state again (after the push session was down). Skipped while
@@ -298,7 +367,9 @@ impl Registry {
         let ids: Vec<String> = self.devices.keys().cloned().collect();
         for id in ids {
             let result = self.api.state(&id).await;
-            let Some(entry) = self.devices.get_mut(&id) else { continue };
+            let Some(entry) = self.devices.get_mut(&id) else {
+                continue;
+            };
             match result {
                 Ok(state) => {
                     entry.state = state;
@@ -306,7 +377,9 @@ impl Registry {
                 }
                 Err(err) if err.is_device_offline() => entry.online = false,
                 Err(err) => {
-                    entry.span.in_scope(|| warn!(%err, "cannot refresh the state"));
+                    entry
+                        .span
+                        .in_scope(|| warn!(%err, "cannot refresh the state"));
                     let rate = err.is_rate_limited();
                     self.note_rate_limit(&err);
                     if rate {
@@ -348,22 +421,37 @@ impl Registry {
     /// `DEVICE_UNREGISTERED`: remove its discovery (Home Assistant removes the device) and
     /// its retained state.
     pub async fn remove(&mut self, device_id: &str) {
-        let Some(entry) = self.devices.remove(device_id) else { return };
-        entry.span.in_scope(|| info!("appliance removed from the ThinQ account"));
+        let Some(entry) = self.devices.remove(device_id) else {
+            return;
+        };
+        entry
+            .span
+            .in_scope(|| info!("appliance removed from the ThinQ account"));
         self.by_object_id.remove(&Topics::object_id(device_id));
         let topics = self.topics();
-        for topic in [topics.device_discovery(device_id), topics.device_state(device_id), topics.device_availability(device_id)] {
+        for topic in [
+            topics.device_discovery(device_id),
+            topics.device_state(device_id),
+            topics.device_availability(device_id),
+        ] {
             self.publisher.retained(&topic, Vec::new()).await;
         }
     }
 
     /// `DEVICE_ALIAS_CHANGED`: the device name in Home Assistant follows.
     pub async fn rename(&mut self, device_id: &str, alias: &str) {
-        let Some(entry) = self.devices.get_mut(device_id) else { return };
+        let Some(entry) = self.devices.get_mut(device_id) else {
+            return;
+        };
         entry.span.in_scope(|| info!(%alias, "appliance renamed"));
         entry.model.device.device_info.alias = alias.to_owned();
         let entry = &self.devices[device_id];
         let discovery = entry.model.discovery_payload(&self.ctx);
-        self.publisher.retained(&self.topics().device_discovery(device_id), discovery.to_string()).await;
+        self.publisher
+            .retained(
+                &self.topics().device_discovery(device_id),
+                discovery.to_string(),
+            )
+            .await;
     }
 }

@@ -44,7 +44,10 @@ pub enum HassEvent {
     /// state and wants discovery again.
     HomeAssistantOnline,
     /// A command from Home Assistant.
-    Command { topic: CommandTopic, payload: String },
+    Command {
+        topic: CommandTopic,
+        payload: String,
+    },
     /// The connection dropped; the session reconnects by itself.
     Disconnected { reason: String },
 }
@@ -73,7 +76,11 @@ impl HassPublisher {
 
     async fn send(&self, topic: &str, payload: Vec<u8>, retain: bool) {
         // The request channel only fails when the event loop is gone (shutdown); nothing to do.
-        if let Err(err) = self.client.publish(topic, QoS::AtLeastOnce, retain, payload).await {
+        if let Err(err) = self
+            .client
+            .publish(topic, QoS::AtLeastOnce, retain, payload)
+            .await
+        {
             debug!(%topic, %err, "publish dropped: session closed");
         }
     }
@@ -98,18 +105,30 @@ pub fn connect(
         .set_keep_alive(Duration::from_secs(30))
         .set_clean_session(true)
         .set_max_packet_size(MAX_PACKET_SIZE, MAX_PACKET_SIZE)
-        .set_last_will(LastWill::new(&availability, "offline", QoS::AtLeastOnce, true));
+        .set_last_will(LastWill::new(
+            &availability,
+            "offline",
+            QoS::AtLeastOnce,
+            true,
+        ));
     if let Some(user) = &broker.username {
-        let password = broker.password.as_ref().map(|p| p.expose().to_owned()).unwrap_or_default();
+        let password = broker
+            .password
+            .as_ref()
+            .map(|p| p.expose().to_owned())
+            .unwrap_or_default();
         options.set_credentials(user.clone(), password);
     }
     if broker.tls {
-        options.set_transport(Transport::tls_with_config(rumqttc::TlsConfiguration::Rustls(
-            Arc::new(mozilla_roots_config()),
-        )));
+        options.set_transport(Transport::tls_with_config(
+            rumqttc::TlsConfiguration::Rustls(Arc::new(mozilla_roots_config())),
+        ));
     }
     let (client, eventloop) = AsyncClient::new(options, 256);
-    let publisher = HassPublisher { client: client.clone(), topics: Arc::new(topics) };
+    let publisher = HassPublisher {
+        client: client.clone(),
+        topics: Arc::new(topics),
+    };
     let runner = publisher.clone();
     let task = tokio::spawn(async move {
         run(runner, eventloop, events, shutdown).await;
@@ -118,7 +137,9 @@ pub fn connect(
 }
 
 fn mozilla_roots_config() -> rustls::ClientConfig {
-    let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
     rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()
         .expect("ring supports the default TLS versions")
@@ -142,14 +163,21 @@ async fn run(
         };
         match polled {
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
-                info!(broker = "home-assistant", "connected to the Home Assistant MQTT broker");
+                info!(
+                    broker = "home-assistant",
+                    "connected to the Home Assistant MQTT broker"
+                );
                 connected = true;
                 backoff = RECONNECT_MIN;
                 // Requests are queued, so they go out in order on this connection.
                 let client = &publisher.client;
-                let _ = client.subscribe(topics.command_filter(), QoS::AtLeastOnce).await;
+                let _ = client
+                    .subscribe(topics.command_filter(), QoS::AtLeastOnce)
+                    .await;
                 let _ = client.subscribe(topics.ha_status(), QoS::AtLeastOnce).await;
-                publisher.retained(&topics.bridge_availability(), "online").await;
+                publisher
+                    .retained(&topics.bridge_availability(), "online")
+                    .await;
                 let _ = events.send(HassEvent::Connected).await;
             }
             Ok(Event::Incoming(Packet::Publish(publish))) => {
@@ -191,7 +219,10 @@ async fn run(
 /// Publishes `offline` for the bridge and disconnects cleanly, within [`DISCONNECT_TIMEOUT`].
 async fn close(publisher: &HassPublisher, eventloop: &mut rumqttc::EventLoop) {
     let topic = publisher.topics.bridge_availability();
-    let _ = publisher.client.publish(&topic, QoS::AtLeastOnce, true, "offline").await;
+    let _ = publisher
+        .client
+        .publish(&topic, QoS::AtLeastOnce, true, "offline")
+        .await;
     let _ = publisher.client.disconnect().await;
     let drain = async {
         loop {
@@ -201,7 +232,10 @@ async fn close(publisher: &HassPublisher, eventloop: &mut rumqttc::EventLoop) {
             }
         }
     };
-    if tokio::time::timeout(DISCONNECT_TIMEOUT, drain).await.is_err() {
+    if tokio::time::timeout(DISCONNECT_TIMEOUT, drain)
+        .await
+        .is_err()
+    {
         warn!("the Home Assistant broker did not take our disconnect in time");
     } else {
         info!("disconnected from the Home Assistant MQTT broker");

@@ -72,44 +72,52 @@ const HA_FIXTURES: [(&str, &str, &str); 11] = [
     ha_fixture!("washtower_dryer"),
 ];
 
-/// LG examples with a made-up but realistic list entry:
-/// (id, type, model, alias, (profile, state)).
-const LG_EXAMPLES: [(&str, &str, &str, &str, (&str, &str)); 5] = [
-    (
-        REFRIGERATOR_ID,
-        "DEVICE_REFRIGERATOR",
-        "GBB92STAXP_WIFI",
-        "Kitchen refrigerator",
-        lg_example!("refrigerator"),
-    ),
-    (
-        "TQS-51D0A6C3-2E8B-4C7F-B1A9-6F3E2D8C4B05",
-        "DEVICE_WATER_HEATER",
-        "APHWC501M_HP",
-        "Water heater",
-        lg_example!("water_heater"),
-    ),
-    (
-        "MW2-3F9B6E21-C04D-4A8E-8B7F-12E5D9A3C6F0",
-        "DEVICE_DISH_WASHER",
-        "DF425HSS_WIFI",
-        "Dish washer",
-        lg_example!("dish_washer"),
-    ),
-    (
-        "MW2-6D2E8A14-97B3-4C5F-A0E1-7B4C3D2F8E19",
-        "DEVICE_ROBOT_CLEANER",
-        "R9MASTER_WIFI",
-        "Robot cleaner",
-        lg_example!("robot_cleaner"),
-    ),
-    (
-        "d5e2a9c4f0b1873e6a4c2d9f8b7e1a3c5d6f0e9b8a7c6d5e4f3a2b1c0d9e8f7a",
-        "DEVICE_WASHTOWER",
-        "WKEX300HBA_WT",
-        "Laundry tower",
-        lg_example!("washtower"),
-    ),
+/// An LG example with a made-up but realistic list entry.
+struct LgExample {
+    id: &'static str,
+    device_type: &'static str,
+    model: &'static str,
+    alias: &'static str,
+    /// (profile, state) JSON.
+    documents: (&'static str, &'static str),
+}
+
+const LG_EXAMPLES: [LgExample; 5] = [
+    LgExample {
+        id: REFRIGERATOR_ID,
+        device_type: "DEVICE_REFRIGERATOR",
+        model: "GBB92STAXP_WIFI",
+        alias: "Kitchen refrigerator",
+        documents: lg_example!("refrigerator"),
+    },
+    LgExample {
+        id: "TQS-51D0A6C3-2E8B-4C7F-B1A9-6F3E2D8C4B05",
+        device_type: "DEVICE_WATER_HEATER",
+        model: "APHWC501M_HP",
+        alias: "Water heater",
+        documents: lg_example!("water_heater"),
+    },
+    LgExample {
+        id: "MW2-3F9B6E21-C04D-4A8E-8B7F-12E5D9A3C6F0",
+        device_type: "DEVICE_DISH_WASHER",
+        model: "DF425HSS_WIFI",
+        alias: "Dish washer",
+        documents: lg_example!("dish_washer"),
+    },
+    LgExample {
+        id: "MW2-6D2E8A14-97B3-4C5F-A0E1-7B4C3D2F8E19",
+        device_type: "DEVICE_ROBOT_CLEANER",
+        model: "R9MASTER_WIFI",
+        alias: "Robot cleaner",
+        documents: lg_example!("robot_cleaner"),
+    },
+    LgExample {
+        id: "d5e2a9c4f0b1873e6a4c2d9f8b7e1a3c5d6f0e9b8a7c6d5e4f3a2b1c0d9e8f7a",
+        device_type: "DEVICE_WASHTOWER",
+        model: "WKEX300HBA_WT",
+        alias: "Laundry tower",
+        documents: lg_example!("washtower"),
+    },
 ];
 
 impl SimDevice {
@@ -128,14 +136,15 @@ impl SimDevice {
                 state: parse_embedded(state),
             });
         }
-        for (id, device_type, model, alias, (profile, state)) in LG_EXAMPLES {
+        for example in LG_EXAMPLES {
+            let (profile, state) = example.documents;
             devices.push(SimDevice {
                 summary: DeviceSummary {
-                    device_id: id.to_owned(),
+                    device_id: example.id.to_owned(),
                     device_info: DeviceInfo {
-                        device_type: device_type.to_owned(),
-                        model_name: model.to_owned(),
-                        alias: alias.to_owned(),
+                        device_type: example.device_type.to_owned(),
+                        model_name: example.model.to_owned(),
+                        alias: example.alias.to_owned(),
                         reportable: true,
                         group_id: None,
                     },

@@ -215,7 +215,7 @@ pub fn door_step(state: &Value, tick: u64) -> Option<Value> {
     let open = door.get("doorState").and_then(Value::as_str) == Some("OPEN");
     let next = if open {
         "CLOSE"
-    } else if tick % DOOR_PERIOD == 0 {
+    } else if tick.is_multiple_of(DOOR_PERIOD) {
         "OPEN"
     } else {
         return None;

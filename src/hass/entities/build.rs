@@ -28,7 +28,9 @@ use crate::catalog::{
     PropertyMeta, WaterHeaterSpec,
 };
 use crate::thinq::DeviceSummary;
-use crate::thinq::profile::{LocationKind, Profile, Property, PropertyPath, RangeSpec, ValueSpec};
+use crate::thinq::profile::{
+    self, LocationKind, Profile, Property, PropertyPath, RangeSpec, ValueSpec,
+};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -131,6 +133,8 @@ pub fn build_entities(
 struct Scope<'a> {
     sub_device: Option<String>,
     catalog: Option<&'a DeviceCatalog>,
+    /// Entries for attributes that mean the same on every device (`battery.percent`).
+    common: Option<&'a DeviceCatalog>,
     properties: Vec<&'a Property>,
 }
 
@@ -156,7 +160,7 @@ fn scopes<'a>(
             if properties.is_empty() {
                 return None;
             }
-            let catalog = match &sub {
+            let own = match &sub {
                 None => root,
                 Some(name) => root
                     .and_then(|r| r.sub_devices.get(name))
@@ -165,7 +169,8 @@ fn scopes<'a>(
             };
             Some(Scope {
                 sub_device: sub,
-                catalog,
+                catalog: own,
+                common: catalog.common(),
                 properties,
             })
         })
@@ -197,9 +202,16 @@ impl<'a> Scope<'a> {
             .collect()
     }
 
+    /// The device type's entry, else the entry every device type shares.
     fn meta(&self, property: &Property) -> Option<&'a PropertyMeta> {
-        let name = format!("{}.{}", property.path.resource, property.path.attribute);
-        self.catalog.and_then(|c| c.properties.get(&name))
+        let name = format!(
+            "{}.{}",
+            property.path.resource,
+            real_attribute(&property.path).0
+        );
+        self.catalog
+            .and_then(|c| c.properties.get(&name))
+            .or_else(|| self.common.and_then(|c| c.properties.get(&name)))
     }
 
     /// Whether a property's location is worth naming: more than one location of its kind.
@@ -763,7 +775,7 @@ fn plan_properties(scope: &Scope, consumed: &HashSet<PropertyPath>) -> Vec<Plan>
         {
             continue;
         }
-        if is_fahrenheit_twin(scope, property) {
+        if is_temperature_unit_enum(property) || is_fahrenheit_twin(scope, property) {
             continue;
         }
         let (mut keys, prefix) = scope.prefix(Some(path));
@@ -791,9 +803,40 @@ fn plan_properties(scope: &Scope, consumed: &HashSet<PropertyPath>) -> Vec<Plan>
     plans
 }
 
+/// A read-only `unit` enum of temperature units (`temperature.unit` [C, F]): it only says
+/// which unit the numbers beside it are in, and those numbers carry their unit already.
+fn is_temperature_unit_enum(property: &Property) -> bool {
+    match &property.spec {
+        ValueSpec::Enum { read, .. } if property.path.attribute == "unit" && !property.writable => {
+            !read.is_empty()
+                && read
+                    .iter()
+                    .all(|u| common::ha_temperature_unit(u).is_some())
+        }
+        _ => false,
+    }
+}
+
+/// The attribute's real name and, for a unit entry nested in a pattern A location (oven
+/// `temperature: [{unit: F, …}]`, parsed as `targetTemperature@F`), its unit.
+fn real_attribute(path: &PropertyPath) -> (&str, Option<&str>) {
+    match path.nested_unit() {
+        Some((stem, unit)) => (stem, Some(unit)),
+        None => (path.attribute.as_str(), None),
+    }
+}
+
 /// `targetTemperatureF` when `targetTemperatureC` exists at the same place: the same setting
 /// in the other unit.
 fn is_fahrenheit_twin(scope: &Scope, property: &Property) -> bool {
+    if let (stem, Some("F")) = real_attribute(&property.path) {
+        let celsius = profile::nested_unit_attribute(stem, "C");
+        return scope.properties.iter().any(|p| {
+            p.path.attribute == celsius
+                && p.path.resource == property.path.resource
+                && p.path.location == property.path.location
+        });
+    }
     let Some(stem) = property.path.attribute.strip_suffix('F') else {
         return false;
     };
@@ -815,6 +858,11 @@ fn temperature_unit(scope: &Scope, property: &Property) -> Option<String> {
         return None;
     }
     let known = |u: &str| common::ha_temperature_unit(u).is_some();
+    if let (_, Some(unit)) = real_attribute(path)
+        && known(unit)
+    {
+        return Some(unit.to_owned());
+    }
     if path.location_kind == LocationKind::UnitArray
         && let Some(unit) = path.location.as_deref().filter(|u| known(u))
     {
@@ -875,7 +923,7 @@ fn kinds(property: &Property, meta: &PropertyMeta, temperature_unit: Option<&str
     let enum_sensor = |read: &[String]| {
         if meta.text || read.is_empty() {
             Kind::Sensor {
-                value: SensorValue::Text,
+                value: SensorValue::EnumText,
                 device_class: None,
                 unit: None,
                 state_class: None,

@@ -480,10 +480,16 @@ impl Entity for ClimateEntity {
                     .find(|(_, ha)| ha == payload)
                     .map(|(lg, _)| lg.clone())
                     .or_else(|| {
-                        // The preset hvac mode with no hvac job mode of its own: keep the preset.
-                        (payload == self.preset_hvac_mode)
-                            .then(|| self.job_mode(state))
-                            .flatten()
+                        // The hvac mode shown for presets, with no job mode of its own: running
+                        // a preset is what it means (AIR_CLEAN shows as fan_only). Keep the
+                        // preset that runs, else start the first one.
+                        if payload != self.preset_hvac_mode {
+                            return None;
+                        }
+                        let running = self
+                            .job_mode(state)
+                            .filter(|j| self.presets.iter().any(|(lg, _)| lg == j));
+                        running.or_else(|| self.presets.first().map(|(lg, _)| lg.clone()))
                     })
                     .ok_or_else(|| common::not_an_option(key, payload, &self.hvac_modes))?;
                 self.set_job_mode(&lg, state)

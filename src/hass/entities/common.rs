@@ -283,8 +283,10 @@ pub fn humanize(name: &str) -> String {
             .chars()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
         let has_letter = w.chars().any(|c| c.is_ascii_alphabetic());
-        let acronym =
-            upper && has_letter && (w.chars().any(|c| c.is_ascii_digit()) || w.len() <= 2);
+        let acronym = upper
+            && has_letter
+            && !name.contains('_')
+            && (w.chars().any(|c| c.is_ascii_digit()) || w.len() <= 2);
         if acronym {
             out.push_str(w);
         } else if i == 0 {
@@ -412,6 +414,8 @@ mod tests {
         assert_eq!(humanize("FRIDGE"), "Fridge");
         assert_eq!(humanize("WINE_UPPER"), "Wine upper");
         assert_eq!(humanize("POWER_OFF"), "Power off");
+        assert_eq!(humanize("POWER_ON"), "Power on");
+        assert_eq!(humanize("UV"), "UV");
         assert_eq!(
             prefixed_name("Fridge", "Target temperature"),
             "Fridge target temperature"

@@ -17,6 +17,10 @@ pub enum SensorValue {
     Numeric,
     /// Text as LG reports it.
     Text,
+    /// An enum whose reported values stray from its list (kimchi refrigerator compartments
+    /// report a number where the profile lists names): shown as text, strings lower-cased
+    /// like every other enum state.
+    EnumText,
     /// A profile constant; the state's value wins when it has one.
     Constant(Value),
 }
@@ -45,6 +49,11 @@ impl SensorEntity {
                 .as_ref()
                 .and_then(common::as_number)
                 .map_or(Value::Null, common::json_number),
+            SensorValue::EnumText => match read {
+                Some(Value::String(s)) => json!(common::ha_option(&s)),
+                Some(v @ (Value::Number(_) | Value::Bool(_))) => v,
+                _ => Value::Null,
+            },
             SensorValue::Text => match read {
                 Some(Value::String(s)) => json!(s),
                 Some(v @ (Value::Number(_) | Value::Bool(_))) => v,

@@ -1,0 +1,597 @@
+//! Discovery payloads of the real fixture devices: compared with reviewed golden files, and
+//! checked against Home Assistant's schema rules (`reference/ha-addon.md` §2) for every
+//! fixture profile, including LG's 59 developer-site examples.
+//!
+//! `UPDATE_GOLDEN=1 cargo test --test discovery_golden` rewrites the golden files; review the
+//! diff before committing it.
+
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use thinq_addon::hass::discovery::{check_device_payload, template_keys};
+use thinq_addon::hass::topics::Topics;
+use thinq_addon::hass::{DeviceModel, DiscoveryContext};
+use thinq_addon::thinq::{DeviceInfo, DeviceSummary};
+
+/// The Home Assistant fixture folders (each has device.json, profile.json, status.json).
+const HA_FIXTURES: &[&str] = &[
+    "air_conditioner",
+    "air_conditioner1",
+    "air_conditioner2",
+    "air_conditioner_step",
+    "air_purifier",
+    "dehumidifier",
+    "hood",
+    "kimchi_refrigerator",
+    "oven",
+    "washer",
+    "washtower_dryer",
+];
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn ctx() -> DiscoveryContext {
+    DiscoveryContext {
+        topics: Topics::new("homeassistant", "thinq"),
+        sw_version: "0.0.0-test".to_owned(),
+    }
+}
+
+/// The device type LG uses for an lg-developer example folder.
+fn lg_developer_type(folder: &str) -> String {
+    match folder {
+        "main_washcombo" => "DEVICE_WASHCOMBO_MAIN".to_owned(),
+        "mini_washcombo" => "DEVICE_WASHCOMBO_MINI".to_owned(),
+        other => format!("DEVICE_{}", other.to_ascii_uppercase()),
+    }
+}
+
+/// A made-up device list entry for an lg-developer example (LG publishes no device.json).
+fn lg_developer_device(folder: &str) -> DeviceSummary {
+    DeviceSummary {
+        device_id: format!("LGDEV-{}", folder.replace('_', "-").to_ascii_uppercase()),
+        device_info: DeviceInfo {
+            device_type: lg_developer_type(folder),
+            model_name: format!("{}_EXAMPLE", folder.to_ascii_uppercase()),
+            alias: format!("Example {}", folder.replace('_', " ")),
+            reportable: true,
+            group_id: None,
+        },
+    }
+}
+
+/// Every fixture device: (golden name, device, raw profile, status).
+fn all_devices() -> Vec<(String, DeviceSummary, Value, Value)> {
+    let mut out = Vec::new();
+    for folder in HA_FIXTURES {
+        let dir = fixtures().join(folder);
+        let device: DeviceSummary =
+            serde_json::from_value(read_json(&dir.join("device.json"))).expect("device.json");
+        out.push((
+            folder.to_string(),
+            device,
+            read_json(&dir.join("profile.json")),
+            read_json(&dir.join("status.json")),
+        ));
+    }
+    let lg = fixtures().join("lg-developer");
+    let mut folders: Vec<String> = std::fs::read_dir(&lg)
+        .expect("lg-developer fixtures")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    folders.sort();
+    for folder in folders {
+        let dir = lg.join(&folder);
+        out.push((
+            format!("lg-developer_{folder}"),
+            lg_developer_device(&folder),
+            read_json(&dir.join("profile.json")),
+            read_json(&dir.join("status.json")),
+        ));
+    }
+    out
+}
+
+/// The devices with golden files: the HA folders plus LG's refrigerator example.
+fn golden_devices() -> Vec<(String, DeviceSummary, Value, Value)> {
+    all_devices()
+        .into_iter()
+        .filter(|(name, ..)| {
+            HA_FIXTURES.contains(&name.as_str()) || name == "lg-developer_refrigerator"
+        })
+        .collect()
+}
+
+fn model(device: &DeviceSummary, profile: &Value) -> DeviceModel {
+    DeviceModel::new(device.clone(), profile)
+        .unwrap_or_else(|e| panic!("{}: {e}", device.device_id))
+}
+
+#[test]
+fn discovery_payloads_match_the_golden_files() {
+    let update = std::env::var("UPDATE_GOLDEN").is_ok_and(|v| v == "1");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let mut mismatches = Vec::new();
+    for (name, device, profile, _) in golden_devices() {
+        let payload = model(&device, &profile).discovery_payload(&ctx());
+        let path = dir.join(format!("{name}.json"));
+        let pretty = serde_json::to_string_pretty(&payload).expect("serialises") + "\n";
+        if update {
+            std::fs::create_dir_all(&dir).expect("golden dir");
+            std::fs::write(&path, &pretty).expect("write golden");
+            continue;
+        }
+        let expected = std::fs::read_to_string(&path).unwrap_or_default();
+        if expected != pretty {
+            mismatches.push(name);
+        }
+    }
+    assert!(
+        mismatches.is_empty(),
+        "payloads differ from tests/golden for {mismatches:?} (UPDATE_GOLDEN=1 to rewrite)"
+    );
+}
+
+#[test]
+fn every_fixture_payload_follows_the_discovery_schema() {
+    let mut failures = Vec::new();
+    for (name, device, profile, _) in all_devices() {
+        let payload = model(&device, &profile).discovery_payload(&ctx());
+        for error in check_device_payload(&payload) {
+            failures.push(format!("{name}: {error}"));
+        }
+        let cmps = payload["cmps"].as_object().expect("cmps");
+        assert!(!cmps.is_empty(), "{name}: no entities at all");
+        for (key, component) in cmps {
+            assert_eq!(
+                component["uniq_id"],
+                json!(format!(
+                    "thinq_{}_{key}",
+                    Topics::object_id(&device.device_id)
+                )),
+                "{name}: unique id shape"
+            );
+        }
+        assert_eq!(payload["dev"]["via_device"], json!("thinq_bridge"));
+        assert_eq!(payload["avty_mode"], json!("all"));
+        assert_eq!(payload["avty"].as_array().map(Vec::len), Some(2));
+    }
+    assert!(
+        failures.is_empty(),
+        "schema violations:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn the_state_payload_has_every_key_a_template_reads() {
+    let mut failures = Vec::new();
+    for (name, device, profile, status) in all_devices() {
+        let model = model(&device, &profile);
+        let payload = model.discovery_payload(&ctx());
+        let state = model.state_payload(&status);
+        let provided: BTreeSet<String> =
+            state.as_object().expect("object").keys().cloned().collect();
+        let read = template_keys(&payload);
+        for missing in read.difference(&provided) {
+            failures.push(format!(
+                "{name}: template reads {missing} but the state lacks it"
+            ));
+        }
+        for unused in provided.difference(&read) {
+            failures.push(format!("{name}: state has {unused} that no template reads"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Entity counts per fixture device, printed for the record (`--nocapture`) and bounded below
+/// so that a regression that drops entities is caught.
+#[test]
+fn every_readable_property_becomes_an_entity() {
+    for (name, device, profile, status) in golden_devices() {
+        let model = model(&device, &profile);
+        let rows = model.describe(&status);
+        let platforms: BTreeSet<&str> = model.entities.iter().map(|e| e.platform()).collect();
+        println!("{name}: {} entities {platforms:?}", rows.len());
+        let readable = model
+            .profile
+            .properties
+            .iter()
+            .filter(|p| p.readable)
+            .count();
+        assert!(
+            readable == 0 || !rows.is_empty(),
+            "{name}: readable properties but no entities"
+        );
+    }
+}
+
+fn fixture(folder: &str) -> (DeviceModel, Value) {
+    let (_, device, profile, status) = all_devices()
+        .into_iter()
+        .find(|(name, ..)| name == folder)
+        .unwrap_or_else(|| panic!("no fixture {folder}"));
+    (model(&device, &profile), status)
+}
+
+fn component<'a>(payload: &'a Value, key: &str) -> &'a Value {
+    payload["cmps"]
+        .get(key)
+        .unwrap_or_else(|| panic!("no component {key} in {}", payload["cmps"]))
+}
+
+#[test]
+fn air_conditioner_is_a_climate_entity() {
+    let (model, status) = fixture("air_conditioner");
+    let payload = model.discovery_payload(&ctx());
+    let climate = component(&payload, "climate");
+    assert_eq!(climate["p"], "climate");
+    assert_eq!(climate["name"], Value::Null);
+    assert_eq!(climate["modes"], json!(["off", "cool", "dry", "fan_only"]));
+    assert_eq!(climate["pr_modes"], json!(["air_clean"]));
+    assert_eq!(climate["fan_modes"], json!(["low", "high", "medium"]));
+    assert_eq!(climate["swing_modes"], json!(["on", "off"]));
+    assert_eq!(climate["temp_unit"], "C");
+    assert_eq!(
+        (climate["min_temp"].clone(), climate["max_temp"].clone()),
+        (json!(18), json!(30))
+    );
+    let state = model.state_payload(&status);
+    assert_eq!(state["climate_mode"], "cool");
+    assert_eq!(state["climate_target_temp"], 19);
+    assert_eq!(state["climate_current_temp"], 25);
+    assert_eq!(state["climate_fan_mode"], "medium");
+    assert_eq!(state["climate_swing"], "off");
+    assert_eq!(state["climate_preset"], "none");
+
+    let off = model
+        .command("climate", "mode", "off", &status)
+        .expect("off");
+    assert_eq!(
+        off,
+        json!({"operation": {"airConOperationMode": "POWER_OFF"}})
+    );
+    let cool = model
+        .command("climate", "temperature", "22", &status)
+        .expect("temperature");
+    assert_eq!(
+        cool,
+        json!({"temperatureInUnits": {"coolTargetTemperature": 22, "unit": "C"}})
+    );
+    let fan = model
+        .command("climate", "fan_mode", "medium", &status)
+        .expect("fan");
+    assert_eq!(fan, json!({"airFlow": {"windStrength": "MID"}}));
+    let preset = model
+        .command("climate", "preset_mode", "air_clean", &status)
+        .expect("preset");
+    assert_eq!(
+        preset,
+        json!({"airConJobMode": {"currentJobMode": "AIR_CLEAN"}})
+    );
+    assert!(
+        model
+            .command("climate", "temperature", "45", &status)
+            .is_err()
+    );
+    assert!(matches!(
+        model.command("climate", "nonsense", "1", &status),
+        Err(thinq_addon::thinq::profile::CommandError::UnknownCommand(_))
+    ));
+    assert!(matches!(
+        model.command("no_such_entity", "mode", "cool", &status),
+        Err(thinq_addon::thinq::profile::CommandError::UnknownCommand(_))
+    ));
+}
+
+#[test]
+fn switching_an_air_conditioner_on_to_a_mode_sends_power_and_mode_together() {
+    let (model, mut status) = fixture("air_conditioner");
+    status["operation"]["airConOperationMode"] = json!("POWER_OFF");
+    assert_eq!(model.state_payload(&status)["climate_mode"], "off");
+    let body = model
+        .command("climate", "mode", "dry", &status)
+        .expect("dry");
+    assert_eq!(
+        body,
+        json!({"operation": {"airConOperationMode": "POWER_ON"}, "airConJobMode": {"currentJobMode": "AIR_DRY"}})
+    );
+}
+
+#[test]
+fn washer_has_run_state_remaining_time_buttons_and_notifications() {
+    let (model, status) = fixture("washer");
+    let payload = model.discovery_payload(&ctx());
+    let run_state = component(&payload, "run_state_current_state");
+    assert_eq!(run_state["dev_cla"], "enum");
+    assert!(
+        run_state["ops"]
+            .as_array()
+            .is_some_and(|o| o.contains(&json!("rinsing")))
+    );
+    let remaining = component(&payload, "remaining_time");
+    assert_eq!(
+        (
+            remaining["dev_cla"].clone(),
+            remaining["unit_of_meas"].clone()
+        ),
+        (json!("duration"), json!("min"))
+    );
+    let event = component(&payload, "notification");
+    assert_eq!(
+        event["event_types"],
+        json!(["washing_is_complete", "error_during_washing"])
+    );
+    assert_eq!(
+        event["stat_t"],
+        json!(ctx().topics.event(&model.device.device_id, "notification"))
+    );
+    let state = model.state_payload(&status);
+    assert_eq!(state["run_state_current_state"], "power_off");
+    assert_eq!(state["remaining_time"], 45);
+    assert_eq!(state["total_time"], 50);
+    let start = model
+        .command(
+            "operation_washer_operation_mode_start",
+            "press",
+            "PRESS",
+            &status,
+        )
+        .expect("start");
+    assert_eq!(
+        start,
+        json!({"location": {"locationName": "MAIN"}, "operation": {"washerOperationMode": "START"}})
+    );
+    assert_eq!(
+        model.notification("WASHING_IS_COMPLETE"),
+        Some((
+            "notification".to_owned(),
+            json!({"event_type": "washing_is_complete"})
+        ))
+    );
+    assert_eq!(model.notification("SOMETHING_ELSE"), None);
+}
+
+#[test]
+fn air_purifier_is_a_fan() {
+    let (model, status) = fixture("lg-developer_air_purifier");
+    let payload = model.discovery_payload(&ctx());
+    let fan = component(&payload, "fan");
+    assert_eq!(fan["p"], "fan");
+    assert_eq!(
+        fan["pr_modes"],
+        json!(["clean", "auto", "circulator", "dual_clean"])
+    );
+    assert_eq!(
+        (fan["spd_rng_min"].clone(), fan["spd_rng_max"].clone()),
+        (json!(1), json!(4))
+    );
+    let state = model.state_payload(&status);
+    assert_eq!(state["fan_state"], "OFF");
+    assert_eq!(state["fan_speed"], 3);
+    assert_eq!(state["fan_preset"], "clean");
+    let on = model.command("fan", "state", "ON", &status).expect("on");
+    assert_eq!(
+        on,
+        json!({"operation": {"airPurifierOperationMode": "POWER_ON"}})
+    );
+    let preset = model
+        .command("fan", "preset_mode", "auto", &status)
+        .expect("preset");
+    assert_eq!(
+        preset,
+        json!({"airPurifierJobMode": {"currentJobMode": "AUTO"}})
+    );
+}
+
+#[test]
+fn refrigerator_has_a_celsius_target_per_compartment() {
+    let (model, status) = fixture("lg-developer_refrigerator");
+    let payload = model.discovery_payload(&ctx());
+    let fridge = component(&payload, "fridge_temperature_in_units_target_temperature_c");
+    let freezer = component(
+        &payload,
+        "freezer_temperature_in_units_target_temperature_c",
+    );
+    for (c, min, max) in [(fridge, 1, 8), (freezer, -21, -13)] {
+        assert_eq!(c["p"], "number");
+        assert_eq!(c["dev_cla"], "temperature");
+        assert_eq!(c["unit_of_meas"], "°C");
+        assert_eq!(
+            (c["min"].clone(), c["max"].clone()),
+            (json!(min), json!(max))
+        );
+    }
+    assert_eq!(fridge["name"], "Fridge target temperature");
+    let state = model.state_payload(&status);
+    assert_eq!(state["fridge_temperature_in_units_target_temperature_c"], 7);
+    assert_eq!(
+        state["freezer_temperature_in_units_target_temperature_c"],
+        -16
+    );
+    let body = model
+        .command(
+            "freezer_temperature_in_units_target_temperature_c",
+            "value",
+            "-18",
+            &status,
+        )
+        .expect("set");
+    assert_eq!(
+        body,
+        json!({"temperatureInUnits": {"locationName": "FREEZER", "targetTemperatureC": -18}})
+    );
+}
+
+#[test]
+fn dehumidifier_is_a_humidifier_entity() {
+    let (model, status) = fixture("dehumidifier");
+    let payload = model.discovery_payload(&ctx());
+    let humidifier = component(&payload, "humidifier");
+    assert_eq!(humidifier["dev_cla"], "dehumidifier");
+    assert_eq!(
+        (humidifier["min_hum"].clone(), humidifier["max_hum"].clone()),
+        (json!(30), json!(70))
+    );
+    let state = model.state_payload(&status);
+    assert_eq!(state["humidifier_state"], "ON");
+    assert_eq!(state["humidifier_target"], 55);
+    assert_eq!(state["humidifier_current"], 80);
+    assert_eq!(state["humidifier_mode"], "smart_humidity");
+    let target = model
+        .command("humidifier", "target_humidity", "45", &status)
+        .expect("target");
+    assert_eq!(target, json!({"humidity": {"targetHumidity": 45}}));
+    assert!(
+        model
+            .command("humidifier", "target_humidity", "47", &status)
+            .is_err(),
+        "off the 5 % step"
+    );
+    let mode = model
+        .command("humidifier", "mode", "clothes_dry", &status)
+        .expect("mode");
+    assert_eq!(
+        mode,
+        json!({"dehumidifierJobMode": {"currentJobMode": "CLOTHES_DRY"}})
+    );
+}
+
+#[test]
+fn hood_fan_speed_travels_as_its_own_number() {
+    let (model, status) = fixture("hood");
+    let state = model.state_payload(&status);
+    assert_eq!(
+        (state["fan_state"].clone(), state["fan_speed"].clone()),
+        (json!("ON"), json!(1))
+    );
+    let faster = model
+        .command("fan", "percentage", "3", &status)
+        .expect("speed");
+    assert_eq!(faster["ventilation"], json!({"fanSpeed": 3}));
+    let off = model.command("fan", "state", "OFF", &status).expect("off");
+    assert_eq!(off["ventilation"], json!({"fanSpeed": 0}));
+}
+
+#[test]
+fn washtower_halves_are_addressed_by_sub_device() {
+    let (model, status) = fixture("lg-developer_washtower");
+    let payload = model.discovery_payload(&ctx());
+    assert_eq!(
+        component(&payload, "dryer_run_state_current_state")["name"],
+        "Dryer current status"
+    );
+    assert_eq!(
+        component(&payload, "washer_remaining_time")["name"],
+        "Washer remaining time"
+    );
+    let start = model
+        .command(
+            "dryer_operation_dryer_operation_mode_start",
+            "press",
+            "PRESS",
+            &status,
+        )
+        .expect("start");
+    assert_eq!(
+        start,
+        json!({"dryer": {"operation": {"dryerOperationMode": "START"}}})
+    );
+    let state = model.state_payload(&status);
+    assert_eq!(state["washer_error"], "no_error");
+}
+
+#[test]
+fn switches_selects_and_numbers_map_values_both_ways() {
+    let (model, status) = fixture("air_conditioner");
+    let state = model.state_payload(&status);
+    assert_eq!(state["power_save_power_save_enabled"], "OFF");
+    assert_eq!(state["air_quality_sensor_monitoring_enabled"], "on_working");
+    let on = model
+        .command("power_save_power_save_enabled", "state", "ON", &status)
+        .expect("switch");
+    assert_eq!(on, json!({"powerSave": {"powerSaveEnabled": true}}));
+    let always = model
+        .command(
+            "air_quality_sensor_monitoring_enabled",
+            "option",
+            "always",
+            &status,
+        )
+        .expect("select");
+    assert_eq!(
+        always,
+        json!({"airQualitySensor": {"monitoringEnabled": "ALWAYS"}})
+    );
+    assert!(matches!(
+        model.command(
+            "air_quality_sensor_monitoring_enabled",
+            "option",
+            "sometimes",
+            &status
+        ),
+        Err(thinq_addon::thinq::profile::CommandError::NotInEnum { .. })
+    ));
+    assert!(
+        model
+            .command("power_save_power_save_enabled", "state", "maybe", &status)
+            .is_err()
+    );
+
+    let (washer, washer_status) = fixture("washer");
+    let delay = washer
+        .command("timer_relative_hour_to_start", "value", "3", &washer_status)
+        .expect("number");
+    assert_eq!(
+        delay,
+        json!({"location": {"locationName": "MAIN"}, "timer": {"relativeHourToStart": 3}})
+    );
+    assert!(
+        washer
+            .command(
+                "timer_relative_hour_to_start",
+                "value",
+                "25",
+                &washer_status
+            )
+            .is_err()
+    );
+    assert!(
+        washer
+            .command("run_state_current_state", "value", "1", &washer_status)
+            .is_err(),
+        "sensors take no commands"
+    );
+}
+
+#[test]
+fn kimchi_compartments_show_numbers_and_names() {
+    let (model, status) = fixture("kimchi_refrigerator");
+    let state = model.state_payload(&status);
+    assert_eq!(state["top_temperature_target_temperature"], 6);
+    assert_eq!(state["middle_temperature_target_temperature"], "kimchi");
+}
+
+#[test]
+fn the_entity_table_has_a_row_per_entity() {
+    let (model, status) = fixture("air_conditioner");
+    let rows = model.describe(&status);
+    assert_eq!(rows.len(), model.entities.len());
+    let climate = rows
+        .iter()
+        .find(|r| r.platform == "climate")
+        .expect("climate row");
+    assert_eq!(climate.state, "cool, target 19°C, current 25°C, fan medium");
+    let pm = rows.iter().find(|r| r.name == "PM2.5").expect("PM2.5 row");
+    assert_eq!(pm.state, "24 µg/m³");
+}

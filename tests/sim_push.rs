@@ -1,0 +1,217 @@
+//! Pushes from the simulated cloud travel over mutual TLS through a real Mosquitto to a
+//! client holding a certificate the cloud signed, and only to subscribed clients.
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use support::{LgClient, PushCloud, Subscriber, WAIT, tls_client_config};
+use thinq_addon::sim::SimDevice;
+use thinq_addon::sim::devices::{AIR_CONDITIONER_ID, WASHER_ID};
+
+/// Registers `client_id`, gets its certificate, and connects a subscriber on its topic.
+async fn connected_client(cloud: &PushCloud, client_id: &str) -> (LgClient, Subscriber) {
+    let lg = LgClient::new(&cloud.sim.api_url(), client_id);
+    let (cert, key, topic) = lg.certify().await.expect("certificate");
+    let tls = tls_client_config(&cloud.ca.ca_pem(), Some((&cert, &key))).expect("tls");
+    let subscriber = Subscriber::connect(cloud.broker.port(), client_id, &topic, Some(tls), None)
+        .await
+        .unwrap_or_else(|err| panic!("subscriber: {err:#}\n{}", cloud.broker.log()));
+    (lg, subscriber)
+}
+
+fn is_push(kind: &'static str, device: &'static str) -> impl Fn(&Value) -> bool {
+    move |v| v["pushType"] == kind && v["deviceId"] == device
+}
+
+#[tokio::test]
+async fn a_valid_control_comes_back_as_device_status_over_mtls() {
+    let cloud = PushCloud::start(SimDevice::fixture_set(), Duration::from_millis(20))
+        .await
+        .expect("cloud");
+    let (lg, mut subscriber) = connected_client(&cloud, "home-assistant-one").await;
+    lg.ok(
+        "POST",
+        &format!("/event/{AIR_CONDITIONER_ID}/subscribe"),
+        Some(&json!({"expire": {"unit": "HOUR", "timer": 24}})),
+    )
+    .await
+    .expect("event subscribe");
+
+    let body = json!({"airFlow": {"windStrength": "HIGH"}});
+    lg.ok(
+        "POST",
+        &format!("/devices/{AIR_CONDITIONER_ID}/control"),
+        Some(&body),
+    )
+    .await
+    .expect("control");
+    let status = subscriber
+        .next_json(is_push("DEVICE_STATUS", AIR_CONDITIONER_ID))
+        .await
+        .expect("DEVICE_STATUS arrives");
+    assert_eq!(status["deviceType"], "DEVICE_AIR_CONDITIONER");
+    assert_eq!(
+        status["report"],
+        json!({"airFlow": {"windStrength": "HIGH"}})
+    );
+    assert!(status["userList"].is_array());
+    assert_eq!(
+        cloud.sim.device_state(AIR_CONDITIONER_ID).expect("state")["airFlow"]["windStrength"],
+        "HIGH"
+    );
+
+    // A refused control sends nothing; a report from the device does.
+    let refused = json!({"airFlow": {"windStrength": "TURBO"}});
+    let (status_code, _) = lg
+        .call(
+            "POST",
+            &format!("/devices/{AIR_CONDITIONER_ID}/control"),
+            Some(&refused),
+        )
+        .await
+        .expect("call");
+    assert_eq!(status_code, 400);
+    cloud
+        .sim
+        .report(
+            AIR_CONDITIONER_ID,
+            json!({"powerSave": {"powerSaveEnabled": true}}),
+        )
+        .await;
+    let next = subscriber
+        .next_json(is_push("DEVICE_STATUS", AIR_CONDITIONER_ID))
+        .await
+        .expect("report arrives");
+    assert_eq!(
+        next["report"],
+        json!({"powerSave": {"powerSaveEnabled": true}})
+    );
+    cloud.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn pushes_reach_only_subscribed_clients_in_both_shapes() {
+    let cloud = PushCloud::start(SimDevice::fixture_set(), Duration::from_millis(20))
+        .await
+        .expect("cloud");
+    let (lg, mut subscribed) = connected_client(&cloud, "client-subscribed").await;
+    let (_other, mut bystander) = connected_client(&cloud, "client-bystander").await;
+    lg.ok("POST", &format!("/push/{WASHER_ID}/subscribe"), None)
+        .await
+        .expect("push subscribe");
+    lg.ok("POST", "/push/devices", None)
+        .await
+        .expect("device list subscribe");
+
+    cloud.sim.notify(WASHER_ID, "WASHING_IS_COMPLETE").await;
+    let push = subscribed
+        .next_json(is_push("DEVICE_PUSH", WASHER_ID))
+        .await
+        .expect("DEVICE_PUSH");
+    assert_eq!(push["pushCode"], "WASHING_IS_COMPLETE");
+    assert_eq!(push["deviceType"], "DEVICE_WASHER");
+
+    cloud.sim.rename_device(WASHER_ID, "Laundry").await;
+    let renamed = subscribed
+        .next_json(is_push("DEVICE_ALIAS_CHANGED", WASHER_ID))
+        .await
+        .expect("alias change");
+    assert_eq!(renamed["alias"], "Laundry");
+
+    cloud.sim.set_wrapped_pushes(true);
+    cloud.sim.notify(WASHER_ID, "ERROR_DURING_WASHING").await;
+    let wrapped = subscribed
+        .next_json(|v| v["push"]["pushType"] == "DEVICE_PUSH")
+        .await
+        .expect("wrapped push");
+    assert_eq!(wrapped["push"]["pushCode"], "ERROR_DURING_WASHING");
+    assert!(wrapped["messageId"].is_string());
+
+    cloud
+        .sim
+        .publish_raw("client-subscribed", b"{not json".to_vec())
+        .await;
+    let (topic, raw) = subscribed.next(WAIT).await.expect("raw payload");
+    assert_eq!(topic, "app/clients/client-subscribed/push");
+    assert_eq!(raw, b"{not json");
+
+    // Nothing of that was for the bystander; a raw push to it arrives first and alone.
+    cloud
+        .sim
+        .publish_raw("client-bystander", b"ping".to_vec())
+        .await;
+    let (_, first) = bystander.next(WAIT).await.expect("bystander's own push");
+    assert_eq!(first, b"ping");
+    let sent = cloud.sim.pushes();
+    assert_eq!(
+        sent.iter()
+            .filter(|p| p.client_id == "client-bystander")
+            .count(),
+        1
+    );
+    cloud.sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn device_list_changes_and_life_send_pushes() {
+    let cloud = PushCloud::start(SimDevice::fixture_set(), Duration::from_millis(20))
+        .await
+        .expect("cloud");
+    let (lg, mut subscriber) = connected_client(&cloud, "client-life").await;
+    lg.ok("POST", "/push/devices", None)
+        .await
+        .expect("device list subscribe");
+    lg.ok(
+        "POST",
+        &format!("/event/{AIR_CONDITIONER_ID}/subscribe"),
+        Some(&json!({"expire": {"unit": "HOUR", "timer": 1}})),
+    )
+    .await
+    .expect("event subscribe");
+
+    let mut extra = SimDevice::fixture_set()
+        .into_iter()
+        .find(|d| d.id() == WASHER_ID)
+        .expect("washer");
+    extra.summary.device_id = "MW2-NEW-WASHER".to_owned();
+    cloud.sim.add_device(extra).await;
+    let registered = subscriber
+        .next_json(|v| v["pushType"] == "DEVICE_REGISTERED")
+        .await
+        .expect("registered");
+    assert_eq!(registered["deviceId"], "MW2-NEW-WASHER");
+    assert_eq!(registered["modelName"], "FAFXU22027");
+    cloud.sim.remove_device("MW2-NEW-WASHER").await;
+    subscriber
+        .next_json(|v| v["pushType"] == "DEVICE_UNREGISTERED" && v["deviceId"] == "MW2-NEW-WASHER")
+        .await
+        .expect("unregistered");
+
+    let life = cloud.sim.start_life(Duration::from_millis(20));
+    let drift = subscriber
+        .next_json(is_push("DEVICE_STATUS", AIR_CONDITIONER_ID))
+        .await
+        .expect("the room temperature drifts");
+    assert_eq!(
+        drift["report"]["temperatureInUnits"][0]["currentTemperature"],
+        24
+    );
+    cloud.sim.shutdown().await;
+    life.await.expect("life ends with the simulator");
+}
+
+#[tokio::test]
+async fn the_broker_refuses_a_client_without_a_certificate() {
+    let cloud = PushCloud::start(Vec::new(), Duration::ZERO)
+        .await
+        .expect("cloud");
+    let tls = tls_client_config(&cloud.ca.ca_pem(), None).expect("tls");
+    let result = Subscriber::connect(cloud.broker.port(), "anonymous", "#", Some(tls), None).await;
+    assert!(
+        result.is_err(),
+        "a client without a certificate must not connect"
+    );
+    cloud.sim.shutdown().await;
+}
