@@ -223,6 +223,24 @@ async fn close(publisher: &HassPublisher, eventloop: &mut rumqttc::EventLoop) {
         .client
         .publish(&topic, QoS::AtLeastOnce, true, "offline")
         .await;
+    // Wait until the broker has acknowledged everything in flight, `offline` included:
+    // disconnecting before the PUBACK makes Mosquitto treat the session as broken.
+    let flushed = async {
+        let mut sent_offline = false;
+        loop {
+            match eventloop.poll().await {
+                Ok(Event::Outgoing(rumqttc::Outgoing::Publish(_))) => sent_offline = true,
+                Ok(Event::Incoming(Packet::PubAck(_)))
+                    if sent_offline && eventloop.state.inflight() == 0 =>
+                {
+                    break;
+                }
+                Ok(_) => {}
+                Err(_) => break,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(DISCONNECT_TIMEOUT, flushed).await;
     let _ = publisher.client.disconnect().await;
     let drain = async {
         loop {
