@@ -24,21 +24,6 @@ pub const API_KEY: &str = "v6GFvkweNo7DK7yD3ylIZ9w52aKBU0eJ7wLXkSR3";
 /// Largest request body accepted; a CSR is about 1.5 KB.
 const MAX_BODY: usize = 256 * 1024;
 
-/// Country codes LG serves (the SDK's table; thinq-api.md §1.1).
-const COUNTRIES: &[&str] = &[
-    "AU", "BD", "CN", "HK", "ID", "IN", "JP", "KH", "KR", "LA", "LK", "MM", "MY", "NP", "NZ", "PH",
-    "SG", "TH", "TW", "VN", "AG", "AR", "AW", "BB", "BO", "BR", "BS", "BZ", "CA", "CL", "CO", "CR",
-    "CU", "DM", "DO", "EC", "GD", "GT", "GY", "HN", "HT", "JM", "KN", "LC", "MX", "NI", "PA", "PE",
-    "PR", "PY", "SR", "SV", "TT", "US", "UY", "VC", "VE", "AE", "AF", "AL", "AM", "AO", "AT", "AZ",
-    "BA", "BE", "BF", "BG", "BH", "BJ", "BY", "CD", "CF", "CG", "CH", "CI", "CM", "CV", "CY", "CZ",
-    "DE", "DJ", "DK", "DZ", "EE", "EG", "ES", "ET", "FI", "FR", "GA", "GB", "GE", "GH", "GM", "GN",
-    "GQ", "GR", "HR", "HU", "IE", "IL", "IQ", "IR", "IS", "IT", "JO", "KE", "KG", "KW", "KZ", "LB",
-    "LR", "LT", "LU", "LV", "LY", "MA", "MD", "ME", "MK", "ML", "MR", "MT", "MU", "MW", "NE", "NG",
-    "NL", "NO", "OM", "PK", "PL", "PS", "PT", "QA", "RO", "RS", "RU", "RW", "SA", "SD", "SE", "SI",
-    "SK", "SL", "SN", "SO", "ST", "SY", "TD", "TG", "TN", "TR", "TZ", "UA", "UG", "UZ", "XK", "YE",
-    "ZA", "ZM",
-];
-
 /// Accepts connections until `cancel` fires; one task per connection.
 pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>, cancel: CancellationToken) {
     loop {
@@ -161,7 +146,8 @@ fn check_headers(
         return Err(ApiError::new(code::INVALID_MESSAGE_ID));
     }
     let country = header(headers, "x-country").ok_or_else(|| incorrect("x-country"))?;
-    if !COUNTRIES.contains(&country) {
+    // LG's country table is data, shared with the client; the checks around it are the sim's own.
+    if !crate::thinq::region::is_supported_country(country) {
         return Err(ApiError::new(code::NOT_SUPPORTED_COUNTRY));
     }
     let client_id = header(headers, "x-client-id")
