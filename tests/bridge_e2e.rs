@@ -408,7 +408,26 @@ async fn bridges_every_fixture_device_live_with_control_and_restart() {
         key.path()
     );
 
-    // 5. SIGTERM: exit 0 within 10 s, bridge availability `offline` retained.
+    // 5. The container HEALTHCHECK command agrees: both sessions are up.
+    let health = |dir: &Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_thinq-addon"))
+            .arg("health")
+            .arg("--data-dir")
+            .arg(dir)
+            .output()
+            .unwrap()
+    };
+    let deadline = Instant::now() + WAIT;
+    while !health(&world.data_dir).status.success() {
+        assert!(
+            Instant::now() < deadline,
+            "never healthy: {}",
+            String::from_utf8_lossy(&health(&world.data_dir).stdout)
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // 6. SIGTERM: exit 0 within 10 s, bridge availability `offline` retained.
     let (code, took, output) = bridge.stop().await;
     assert_eq!(code, Some(0), "output:\n{output}");
     assert!(took < Duration::from_secs(10), "stop took {took:?}");
@@ -424,8 +443,14 @@ async fn bridges_every_fixture_device_live_with_control_and_restart() {
         "the private key leaked into the log"
     );
     assert_eq!(world.sim.count("POST", "/client/certificate"), 1);
+    let after = health(&world.data_dir);
+    assert!(
+        !after.status.success(),
+        "healthy after stop: {}",
+        String::from_utf8_lossy(&after.stdout)
+    );
 
-    // 6. Restart: stored client id, key and certificate are reused.
+    // 7. Restart: stored client id, key and certificate are reused.
     let bridge = world.bridge();
     ha.wait_for("thinq/bridge/availability", |p| p == b"online")
         .await;
