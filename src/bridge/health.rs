@@ -9,10 +9,11 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// How often the bridge rewrites the file.
-pub const WRITE_INTERVAL: Duration = Duration::from_secs(30);
-/// Older than this, the main loop is considered stuck.
-pub const STALE_AFTER: Duration = Duration::from_secs(120);
+/// How often the bridge rewrites the file even when nothing changed (it also writes on every
+/// connect and disconnect). Rare on purpose: `/data` often lives on an SD card.
+pub const WRITE_INTERVAL: Duration = Duration::from_secs(300);
+/// Older than this (three missed rewrites), the main loop is considered stuck.
+pub const STALE_AFTER: Duration = Duration::from_secs(900);
 
 /// What the file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -83,7 +84,7 @@ mod tests {
         let stale = Health {
             home_assistant: true,
             lg_push: true,
-            updated: now() - 600,
+            updated: now() - 3600,
         };
         std::fs::write(path(dir.path()), serde_json::to_vec(&stale).unwrap()).unwrap();
         assert!(check(dir.path()).unwrap_err().contains("stuck"));

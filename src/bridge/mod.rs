@@ -30,6 +30,10 @@ use tracing::{error, info, warn};
 /// as Home Assistant's own integration does.
 pub const EVENT_SUBSCRIPTION_HOURS: u32 = 4464;
 pub const EVENT_RENEWAL: Duration = Duration::from_secs(24 * 3600);
+/// Push is the source of state; this rare full read is the safety net for a push channel
+/// that stays connected but silently stops delivering (the failure users of Home Assistant's
+/// own integration report). Six-hourly keeps it far below LG's hourly call limits.
+pub const SAFETY_REFRESH: Duration = Duration::from_secs(6 * 3600);
 /// Back-off after LG says "too many calls" (1306 / 1314): start here, double, cap.
 const RATE_LIMIT_FIRST_WAIT: Duration = Duration::from_secs(60);
 const RATE_LIMIT_LONGEST_WAIT: Duration = Duration::from_secs(3600);
@@ -299,6 +303,8 @@ impl Loop {
         let mut health_tick = tokio::time::interval(health::WRITE_INTERVAL);
         let mut renewal =
             tokio::time::interval_at(tokio::time::Instant::now() + EVENT_RENEWAL, EVENT_RENEWAL);
+        let mut safety_refresh =
+            tokio::time::interval_at(tokio::time::Instant::now() + SAFETY_REFRESH, SAFETY_REFRESH);
         loop {
             tokio::select! {
                 _ = self.shutdown.cancelled() => break,
@@ -307,6 +313,7 @@ impl Loop {
                 Some(outcome) = outcome_rx.recv() => self.registry.on_control_outcome(outcome).await,
                 _ = health_tick.tick() => self.write_health(),
                 _ = renewal.tick() => self.registry.renew_event_subscriptions().await,
+                _ = safety_refresh.tick() => self.registry.refresh_all().await,
             }
         }
         self.hass_connected = false;
