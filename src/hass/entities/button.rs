@@ -47,13 +47,8 @@ impl Entity for ButtonEntity {
         _payload: &str,
         _state: &Value,
     ) -> Result<Vec<Write>, CommandError> {
-        if feature != FEATURE {
-            return Err(self.base.unknown_feature(feature));
-        }
-        Ok(vec![Write {
-            path: self.property.path.clone(),
-            value: json!(self.value),
-        }])
+        self.base.expect_feature(feature, FEATURE)?;
+        Ok(vec![common::write_to(&self.property, json!(self.value))])
     }
 
     fn describe(&self, _state: &Value) -> (String, String) {

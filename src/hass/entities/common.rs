@@ -72,7 +72,30 @@ impl EntityBase {
     }
 
     pub fn unknown_feature(&self, feature: &str) -> CommandError {
-        CommandError::UnknownCommand(format!("{}/{feature}", self.key))
+        unknown_feature(&self.key, feature)
+    }
+
+    /// Refuses every feature but `expected`, for entities that take one kind of command
+    /// (a button's `press`, a number's `value`, …).
+    pub fn expect_feature(&self, feature: &str, expected: &str) -> Result<(), CommandError> {
+        if feature == expected {
+            Ok(())
+        } else {
+            Err(self.unknown_feature(feature))
+        }
+    }
+}
+
+/// The error for a command topic the entity `key` does not listen on.
+pub fn unknown_feature(key: &str, feature: &str) -> CommandError {
+    CommandError::UnknownCommand(format!("{key}/{feature}"))
+}
+
+/// A write of `value` to `property`: what every command comes down to.
+pub fn write_to(property: &Property, value: Value) -> Write {
+    Write {
+        path: property.path.clone(),
+        value,
     }
 }
 
@@ -148,6 +171,33 @@ pub fn option_for_lg<'a>(pairs: &'a [(String, String)], value: &Value) -> Option
         .iter()
         .find(|(lg, _)| lg.eq_ignore_ascii_case(text))
         .map(|(_, ha)| ha.as_str())
+}
+
+/// The HA options of `pairs`, in order: the `ops` / `modes` / `pr_modes` list of a component.
+pub fn ha_options(pairs: &[(String, String)]) -> Value {
+    json!(pairs.iter().map(|(_, ha)| ha).collect::<Vec<_>>())
+}
+
+/// The HA option an enum property's state shows; null when the state holds none of `pairs`
+/// (Home Assistant rejects a value outside its option list).
+pub fn option_state(property: &Property, pairs: &[(String, String)], state: &Value) -> Value {
+    property
+        .read(state)
+        .as_ref()
+        .and_then(|v| option_for_lg(pairs, v))
+        .map_or(Value::Null, |ha| json!(ha))
+}
+
+/// The write for an option chosen in Home Assistant, in LG's own spelling; refused when it is
+/// not one of `pairs`, so LG never sees a value the profile does not list.
+pub fn option_write(
+    key: &str,
+    property: &Property,
+    pairs: &[(String, String)],
+    payload: &str,
+) -> Result<Write, CommandError> {
+    let lg = lg_for_option(pairs, payload).ok_or_else(|| not_an_option(key, payload, pairs))?;
+    Ok(write_to(property, json!(lg)))
 }
 
 /// The error for an option that is not offered.
@@ -263,10 +313,7 @@ impl PowerControl {
     }
 
     pub fn write(&self, on: bool) -> Write {
-        Write {
-            path: self.property.path.clone(),
-            value: json!(if on { &self.on } else { &self.off }),
-        }
+        write_to(&self.property, json!(if on { &self.on } else { &self.off }))
     }
 }
 

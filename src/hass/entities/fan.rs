@@ -68,14 +68,11 @@ impl FanEntity {
     }
 
     fn preset_value(&self, state: &Value) -> Value {
-        let Some((property, pairs)) = &self.presets else {
-            return Value::Null;
-        };
-        property
-            .read(state)
+        self.presets
             .as_ref()
-            .and_then(|v| common::option_for_lg(pairs, v))
-            .map_or(Value::Null, |ha| json!(ha))
+            .map_or(Value::Null, |(property, pairs)| {
+                common::option_state(property, pairs, state)
+            })
     }
 
     fn switch(&self, on: bool) -> Result<Vec<Write>, CommandError> {
@@ -85,10 +82,7 @@ impl FanEntity {
         match &self.speed {
             Some(FanSpeed::Ranged { property, min, .. }) => {
                 let value = if on { min + 1 } else { *min };
-                Ok(vec![Write {
-                    path: property.path.clone(),
-                    value: json!(value),
-                }])
+                Ok(vec![common::write_to(property, json!(value))])
             }
             _ => Err(CommandError::NotWritable(format!(
                 "{}/state",
@@ -142,10 +136,7 @@ impl Entity for FanEntity {
                 device_id,
                 ctx,
             );
-            c.insert(
-                "pr_modes".into(),
-                json!(pairs.iter().map(|(_, ha)| ha).collect::<Vec<_>>()),
-            );
+            c.insert("pr_modes".into(), common::ha_options(pairs));
         }
         Value::Object(c)
     }
@@ -206,16 +197,12 @@ impl Entity for FanEntity {
                         {
                             writes.push(power.write(true));
                         }
-                        writes.push(Write {
-                            path: property.path.clone(),
-                            value: json!(value),
-                        });
+                        writes.push(common::write_to(property, json!(value)));
                         Ok(writes)
                     }
-                    FanSpeed::Ranged { property, .. } => Ok(vec![Write {
-                        path: property.path.clone(),
-                        value: json!(n),
-                    }]),
+                    FanSpeed::Ranged { property, .. } => {
+                        Ok(vec![common::write_to(property, json!(n))])
+                    }
                 }
             }
             "preset_mode" => {
@@ -223,12 +210,7 @@ impl Entity for FanEntity {
                     .presets
                     .as_ref()
                     .ok_or_else(|| self.base.unknown_feature(feature))?;
-                let lg = common::lg_for_option(pairs, payload)
-                    .ok_or_else(|| common::not_an_option(key, payload, pairs))?;
-                Ok(vec![Write {
-                    path: property.path.clone(),
-                    value: json!(lg),
-                }])
+                Ok(vec![common::option_write(key, property, pairs, payload)?])
             }
             _ => Err(self.base.unknown_feature(feature)),
         }

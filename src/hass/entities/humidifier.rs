@@ -40,14 +40,11 @@ impl HumidifierEntity {
     }
 
     fn mode_value(&self, state: &Value) -> Value {
-        let Some((property, pairs)) = &self.modes else {
-            return Value::Null;
-        };
-        property
-            .read(state)
+        self.modes
             .as_ref()
-            .and_then(|v| common::option_for_lg(pairs, v))
-            .map_or(Value::Null, |ha| json!(ha))
+            .map_or(Value::Null, |(property, pairs)| {
+                common::option_state(property, pairs, state)
+            })
     }
 }
 
@@ -113,10 +110,7 @@ impl Entity for HumidifierEntity {
                     ctx,
                 );
             }
-            c.insert(
-                "modes".into(),
-                json!(pairs.iter().map(|(_, ha)| ha).collect::<Vec<_>>()),
-            );
+            c.insert("modes".into(), common::ha_options(pairs));
         }
         Value::Object(c)
     }
@@ -157,22 +151,17 @@ impl Entity for HumidifierEntity {
             "state" => Ok(vec![self.power.write(common::parse_on_off(key, payload)?)]),
             "target_humidity" => {
                 let value = common::parse_number(key, payload)?.round();
-                Ok(vec![Write {
-                    path: self.target.path.clone(),
-                    value: common::json_number(value),
-                }])
+                Ok(vec![common::write_to(
+                    &self.target,
+                    common::json_number(value),
+                )])
             }
             "mode" => {
                 let (property, pairs) = self
                     .modes
                     .as_ref()
                     .ok_or_else(|| self.base.unknown_feature(feature))?;
-                let lg = common::lg_for_option(pairs, payload)
-                    .ok_or_else(|| common::not_an_option(key, payload, pairs))?;
-                Ok(vec![Write {
-                    path: property.path.clone(),
-                    value: json!(lg),
-                }])
+                Ok(vec![common::option_write(key, property, pairs, payload)?])
             }
             _ => Err(self.base.unknown_feature(feature)),
         }

@@ -81,14 +81,12 @@ impl Entity for NumberEntity {
         payload: &str,
         _state: &Value,
     ) -> Result<Vec<Write>, CommandError> {
-        if feature != FEATURE {
-            return Err(self.base.unknown_feature(feature));
-        }
+        self.base.expect_feature(feature, FEATURE)?;
         let value = common::parse_number(&self.base.key, payload)?;
-        Ok(vec![Write {
-            path: self.property.path.clone(),
-            value: common::json_number(value),
-        }])
+        Ok(vec![common::write_to(
+            &self.property,
+            common::json_number(value),
+        )])
     }
 
     fn describe(&self, state: &Value) -> (String, String) {

@@ -82,10 +82,7 @@ impl Entity for SensorEntity {
         match &self.value {
             SensorValue::Enum(pairs) => {
                 c.insert("dev_cla".into(), json!("enum"));
-                c.insert(
-                    "ops".into(),
-                    json!(pairs.iter().map(|(_, ha)| ha).collect::<Vec<_>>()),
-                );
+                c.insert("ops".into(), common::ha_options(pairs));
             }
             _ => {
                 if let Some(class) = &self.device_class {

@@ -72,18 +72,13 @@ impl Entity for SwitchEntity {
         payload: &str,
         _state: &Value,
     ) -> Result<Vec<Write>, CommandError> {
-        if feature != FEATURE {
-            return Err(self.base.unknown_feature(feature));
-        }
+        self.base.expect_feature(feature, FEATURE)?;
         let on = common::parse_on_off(&self.base.key, payload)?;
         let value = match &self.values {
             SwitchValues::Boolean => json!(on),
             SwitchValues::Enum { on: on_value, off } => json!(if on { on_value } else { off }),
         };
-        Ok(vec![Write {
-            path: self.property.path.clone(),
-            value,
-        }])
+        Ok(vec![common::write_to(&self.property, value)])
     }
 
     fn describe(&self, state: &Value) -> (String, String) {

@@ -23,14 +23,9 @@ impl WaterHeaterEntity {
         if self.power.as_ref().and_then(|p| p.is_on(state)) == Some(false) {
             return json!("off");
         }
-        let Some((property, pairs)) = &self.mode else {
-            return Value::Null;
-        };
-        property
-            .read(state)
-            .as_ref()
-            .and_then(|v| common::option_for_lg(pairs, v))
-            .map_or(Value::Null, |ha| json!(ha))
+        self.mode.as_ref().map_or(Value::Null, |(property, pairs)| {
+            common::option_state(property, pairs, state)
+        })
     }
 
     fn job_mode(&self, state: &Value) -> Option<String> {
@@ -113,10 +108,7 @@ impl Entity for WaterHeaterEntity {
                     .as_ref()
                     .ok_or_else(|| self.base.unknown_feature(feature))?;
                 if let Some(lg) = common::lg_for_option(pairs, payload) {
-                    return Ok(vec![Write {
-                        path: property.path.clone(),
-                        value: json!(lg),
-                    }]);
+                    return Ok(vec![common::write_to(property, json!(lg))]);
                 }
                 match &self.power {
                     Some(power) if payload.trim() == "off" => Ok(vec![power.write(false)]),
