@@ -4,8 +4,7 @@
 use super::Entity;
 use super::common::{self, EntityBase};
 use crate::hass::DiscoveryContext;
-use crate::thinq::control::Write;
-use crate::thinq::profile::{CommandError, Property};
+use crate::thinq::profile::Property;
 use serde_json::{Map, Value, json};
 
 /// How a property's value is shown.
@@ -106,15 +105,6 @@ impl Entity for SensorEntity {
         out.insert(self.base.key.clone(), self.value(state));
     }
 
-    fn command(
-        &self,
-        feature: &str,
-        _payload: &str,
-        _state: &Value,
-    ) -> Result<Vec<Write>, CommandError> {
-        Err(self.base.unknown_feature(feature))
-    }
-
     fn describe(&self, state: &Value) -> (String, String) {
         (
             self.base.display_name(),
@@ -176,15 +166,6 @@ impl Entity for DurationSensor {
 
     fn state(&self, state: &Value, out: &mut Map<String, Value>) {
         out.insert(self.base.key.clone(), self.value(state));
-    }
-
-    fn command(
-        &self,
-        feature: &str,
-        _payload: &str,
-        _state: &Value,
-    ) -> Result<Vec<Write>, CommandError> {
-        Err(self.base.unknown_feature(feature))
     }
 
     fn describe(&self, state: &Value) -> (String, String) {
@@ -249,15 +230,6 @@ impl Entity for ErrorSensor {
 
     fn state(&self, state: &Value, out: &mut Map<String, Value>) {
         out.insert(self.base.key.clone(), self.value(state));
-    }
-
-    fn command(
-        &self,
-        feature: &str,
-        _payload: &str,
-        _state: &Value,
-    ) -> Result<Vec<Write>, CommandError> {
-        Err(self.base.unknown_feature(feature))
     }
 
     fn describe(&self, state: &Value) -> (String, String) {
