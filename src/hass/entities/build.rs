@@ -28,9 +28,7 @@ use crate::catalog::{
     PropertyMeta, WaterHeaterSpec,
 };
 use crate::thinq::DeviceSummary;
-use crate::thinq::profile::{
-    self, LocationKind, Profile, Property, PropertyPath, RangeSpec, ValueSpec,
-};
+use crate::thinq::profile::{self, LocationKind, Profile, Property, PropertyPath, ValueSpec};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -642,6 +640,18 @@ enum Kind {
     Buttons(Vec<String>),
 }
 
+impl Kind {
+    /// A sensor without device class, unit or state class (text, enums, constants).
+    fn plain_sensor(value: SensorValue) -> Kind {
+        Kind::Sensor {
+            value,
+            device_class: None,
+            unit: None,
+            state_class: None,
+        }
+    }
+}
+
 /// A planned generic entity, named but not yet built (names may still change on clashes).
 #[derive(Debug, Clone)]
 struct Plan {
@@ -903,11 +913,7 @@ fn temperature_unit(scope: &Scope, property: &Property) -> Option<String> {
                 && p.path.resource == path.resource
                 && p.path.location == path.location
         })
-        .and_then(|p| match &p.spec {
-            ValueSpec::Constant(Value::String(s)) => Some(s.clone()),
-            ValueSpec::Enum { read, .. } if read.len() == 1 => read.first().cloned(),
-            _ => None,
-        })
+        .and_then(|p| common::single_text_value(p))
         .filter(|u| known(u))
 }
 
@@ -941,19 +947,9 @@ fn kinds(property: &Property, meta: &PropertyMeta, temperature_unit: Option<&str
     };
     let enum_sensor = |read: &[String]| {
         if meta.text || read.is_empty() {
-            Kind::Sensor {
-                value: SensorValue::EnumText,
-                device_class: None,
-                unit: None,
-                state_class: None,
-            }
+            Kind::plain_sensor(SensorValue::EnumText)
         } else {
-            Kind::Sensor {
-                value: SensorValue::Enum(common::option_pairs(read)),
-                device_class: None,
-                unit: None,
-                state_class: None,
-            }
+            Kind::plain_sensor(SensorValue::Enum(common::option_pairs(read)))
         }
     };
     let binary_from_enum = |read: &[String]| -> Option<Kind> {
@@ -967,8 +963,12 @@ fn kinds(property: &Property, meta: &PropertyMeta, temperature_unit: Option<&str
             device_class: meta.device_class.clone(),
         })
     };
-    let number = |write: Option<&RangeSpec>, read: Option<&RangeSpec>| {
-        let range = write.or(read);
+    let number = || {
+        // The write range is what LG accepts; the read range is the best guess without one.
+        let range = match &property.spec {
+            ValueSpec::Range { write, read } => write.as_ref().or(read.as_ref()),
+            _ => None,
+        };
         Kind::Number {
             min: range.map(|r| r.min).or(meta.min),
             max: range.map(|r| r.max).or(meta.max),
@@ -1037,18 +1037,9 @@ fn kinds(property: &Property, meta: &PropertyMeta, temperature_unit: Option<&str
             }
             vec![enum_sensor(read), Kind::Buttons(write.to_vec())]
         }
-        ValueSpec::Range { read, write } => {
+        ValueSpec::Range { .. } | ValueSpec::Number => {
             if writable && meta.platform != Some(PlatformChoice::Sensor) {
-                vec![number(write.as_ref(), read.as_ref())]
-            } else if readable {
-                vec![numeric_sensor()]
-            } else {
-                Vec::new()
-            }
-        }
-        ValueSpec::Number => {
-            if writable && meta.platform != Some(PlatformChoice::Sensor) {
-                vec![number(None, None)]
+                vec![number()]
             } else if readable {
                 vec![numeric_sensor()]
             } else {
@@ -1072,12 +1063,7 @@ fn kinds(property: &Property, meta: &PropertyMeta, temperature_unit: Option<&str
         }
         ValueSpec::String => {
             if readable {
-                vec![Kind::Sensor {
-                    value: SensorValue::Text,
-                    device_class: None,
-                    unit: None,
-                    state_class: None,
-                }]
+                vec![Kind::plain_sensor(SensorValue::Text)]
             } else {
                 // A write-only free text has no Home Assistant control that works on every
                 // supported Core version (`text` needs a pattern LG does not give); left out.
@@ -1085,12 +1071,9 @@ fn kinds(property: &Property, meta: &PropertyMeta, temperature_unit: Option<&str
             }
         }
         ValueSpec::Constant(value) => match value {
-            Value::String(_) | Value::Number(_) | Value::Bool(_) => vec![Kind::Sensor {
-                value: SensorValue::Constant(value.clone()),
-                device_class: None,
-                unit: None,
-                state_class: None,
-            }],
+            Value::String(_) | Value::Number(_) | Value::Bool(_) => {
+                vec![Kind::plain_sensor(SensorValue::Constant(value.clone()))]
+            }
             _ => Vec::new(),
         },
     }

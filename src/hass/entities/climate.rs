@@ -74,11 +74,7 @@ impl TemperatureSet {
                 in_unit
                     .iter()
                     .find(|p| p.path.attribute == "unit")
-                    .and_then(|p| match &p.spec {
-                        ValueSpec::Constant(Value::String(s)) => Some(s.clone()),
-                        ValueSpec::Enum { read, .. } if read.len() == 1 => read.first().cloned(),
-                        _ => None,
-                    })
+                    .and_then(|p| common::single_text_value(p))
             })
             .or_else(|| in_unit.iter().find_map(|p| p.unit.clone()))
             .filter(|u| common::ha_temperature_unit(u).is_some())

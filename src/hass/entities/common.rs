@@ -282,6 +282,16 @@ pub fn enum_values(property: &Property) -> (&[String], &[String]) {
     }
 }
 
+/// The one text a property can hold: a string constant, or an enum with a single value. This
+/// is how profiles state the unit of the numbers beside a `unit` attribute.
+pub fn single_text_value(property: &Property) -> Option<String> {
+    match &property.spec {
+        ValueSpec::Constant(Value::String(s)) => Some(s.clone()),
+        ValueSpec::Enum { read, .. } if read.len() == 1 => read.first().cloned(),
+        _ => None,
+    }
+}
+
 /// An operation-mode enum switched between two values (`POWER_ON` / `POWER_OFF`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PowerControl {
