@@ -489,10 +489,7 @@ impl Entity for ClimateEntity {
                 self.set_job_mode(&lg, state)
             }
             "temperature" => {
-                let t = self
-                    .temperature
-                    .as_ref()
-                    .ok_or_else(|| self.base.unknown_feature(feature))?;
+                let t = self.base.part_for(feature, self.temperature.as_ref())?;
                 Ok(vec![t.write(
                     key,
                     payload,
@@ -500,10 +497,7 @@ impl Entity for ClimateEntity {
                 )?])
             }
             "fan_mode" => {
-                let (property, pairs) = self
-                    .fan
-                    .as_ref()
-                    .ok_or_else(|| self.base.unknown_feature(feature))?;
+                let (property, pairs) = self.base.part_for(feature, self.fan.as_ref())?;
                 Ok(vec![common::option_write(key, property, pairs, payload)?])
             }
             "swing_mode" | "swing_horizontal_mode" => {
@@ -512,9 +506,7 @@ impl Entity for ClimateEntity {
                 } else {
                     &self.swing_horizontal
                 };
-                let property = property
-                    .as_ref()
-                    .ok_or_else(|| self.base.unknown_feature(feature))?;
+                let property = self.base.part_for(feature, property.as_ref())?;
                 let on = common::parse_on_off(key, payload)?;
                 Ok(vec![common::write_to(property, json!(on))])
             }

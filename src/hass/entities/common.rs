@@ -75,6 +75,16 @@ impl EntityBase {
         unknown_feature(&self.key, feature)
     }
 
+    /// The optional part of a composite entity that `feature` acts on. A feature whose part the
+    /// device lacks is unknown: no command topic was published for it.
+    pub fn part_for<'a, T>(
+        &self,
+        feature: &str,
+        part: Option<&'a T>,
+    ) -> Result<&'a T, CommandError> {
+        part.ok_or_else(|| self.unknown_feature(feature))
+    }
+
     /// Refuses every feature but `expected`, for entities that take one kind of command
     /// (a button's `press`, a number's `value`, …).
     pub fn expect_feature(&self, feature: &str, expected: &str) -> Result<(), CommandError> {
@@ -257,6 +267,15 @@ pub fn parse_on_off(key: &str, payload: &str) -> Result<bool, CommandError> {
 /// `"ON"` / `"OFF"`, the default payloads of Home Assistant's binary sensor and switch.
 pub fn on_off(on: bool) -> Value {
     json!(if on { "ON" } else { "OFF" })
+}
+
+/// `on` / `off` / `unknown`: a power state as the human table shows it.
+pub fn on_off_text(on: Option<bool>) -> &'static str {
+    match on {
+        Some(true) => "on",
+        Some(false) => "off",
+        None => "unknown",
+    }
 }
 
 /// The two values of an enum that are an on/off pair (`ON`/`OFF`, `POWER_ON`/`POWER_OFF`,

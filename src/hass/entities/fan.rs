@@ -168,10 +168,7 @@ impl Entity for FanEntity {
         match feature {
             "state" => self.switch(common::parse_on_off(key, payload)?),
             "percentage" => {
-                let speed = self
-                    .speed
-                    .as_ref()
-                    .ok_or_else(|| self.base.unknown_feature(feature))?;
+                let speed = self.base.part_for(feature, self.speed.as_ref())?;
                 let n = common::parse_number(key, payload)?.round() as i64;
                 let (low, high) = self.speed_range().unwrap_or((1, 1));
                 if n < low {
@@ -206,10 +203,7 @@ impl Entity for FanEntity {
                 }
             }
             "preset_mode" => {
-                let (property, pairs) = self
-                    .presets
-                    .as_ref()
-                    .ok_or_else(|| self.base.unknown_feature(feature))?;
+                let (property, pairs) = self.base.part_for(feature, self.presets.as_ref())?;
                 Ok(vec![common::option_write(key, property, pairs, payload)?])
             }
             _ => Err(self.base.unknown_feature(feature)),
@@ -217,11 +211,7 @@ impl Entity for FanEntity {
     }
 
     fn describe(&self, state: &Value) -> (String, String) {
-        let mut text = match self.is_on(state) {
-            Some(true) => "on".to_owned(),
-            Some(false) => "off".to_owned(),
-            None => "unknown".to_owned(),
-        };
+        let mut text = common::on_off_text(self.is_on(state)).to_owned();
         if let (Some(n), Some((_, high))) = (self.speed_number(state), self.speed_range()) {
             text.push_str(&format!(", speed {n}/{high}"));
         }

@@ -157,10 +157,7 @@ impl Entity for HumidifierEntity {
                 )])
             }
             "mode" => {
-                let (property, pairs) = self
-                    .modes
-                    .as_ref()
-                    .ok_or_else(|| self.base.unknown_feature(feature))?;
+                let (property, pairs) = self.base.part_for(feature, self.modes.as_ref())?;
                 Ok(vec![common::option_write(key, property, pairs, payload)?])
             }
             _ => Err(self.base.unknown_feature(feature)),
@@ -168,11 +165,7 @@ impl Entity for HumidifierEntity {
     }
 
     fn describe(&self, state: &Value) -> (String, String) {
-        let power = match self.power.is_on(state) {
-            Some(true) => "on",
-            Some(false) => "off",
-            None => "unknown",
-        };
+        let power = common::on_off_text(self.power.is_on(state));
         let mut text = format!(
             "{power}, target {} %",
             common::render(&Self::number(Some(&self.target), state))

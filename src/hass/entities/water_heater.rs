@@ -96,17 +96,11 @@ impl Entity for WaterHeaterEntity {
         let key = &self.base.key;
         match feature {
             "power" => {
-                let power = self
-                    .power
-                    .as_ref()
-                    .ok_or_else(|| self.base.unknown_feature(feature))?;
+                let power = self.base.part_for(feature, self.power.as_ref())?;
                 Ok(vec![power.write(common::parse_on_off(key, payload)?)])
             }
             "mode" => {
-                let (property, pairs) = self
-                    .mode
-                    .as_ref()
-                    .ok_or_else(|| self.base.unknown_feature(feature))?;
+                let (property, pairs) = self.base.part_for(feature, self.mode.as_ref())?;
                 if let Some(lg) = common::lg_for_option(pairs, payload) {
                     return Ok(vec![common::write_to(property, json!(lg))]);
                 }
@@ -116,10 +110,7 @@ impl Entity for WaterHeaterEntity {
                 }
             }
             "temperature" => {
-                let t = self
-                    .temperature
-                    .as_ref()
-                    .ok_or_else(|| self.base.unknown_feature(feature))?;
+                let t = self.base.part_for(feature, self.temperature.as_ref())?;
                 Ok(vec![t.write(
                     key,
                     payload,
