@@ -38,8 +38,8 @@ impl Entity for BinarySensorEntity {
     }
 
     fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let mut c = self.base.component("binary_sensor", device_id);
-        common::add_state(&mut c, "stat_t", "val_tpl", &self.base.key, device_id, ctx);
+        let mut c = self.base.component(self.platform(), device_id);
+        self.base.add_value_state(&mut c, device_id, ctx);
         if let Some(class) = &self.device_class {
             c.insert("dev_cla".into(), json!(class));
         }

@@ -306,7 +306,7 @@ impl Entity for ClimateEntity {
 
     fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
         let key = self.base.key.as_str();
-        let mut c = self.base.component("climate", device_id);
+        let mut c = self.base.component(self.platform(), device_id);
         let mut modes = vec!["off".to_owned()];
         for (_, ha) in &self.hvac_modes {
             if !modes.contains(ha) {

@@ -57,6 +57,33 @@ impl EntityBase {
         c
     }
 
+    /// The state topic and a template reading this entity's own key: how every one-value
+    /// entity (sensor, binary sensor, number, select, switch) shows its state.
+    pub fn add_value_state(
+        &self,
+        c: &mut Map<String, Value>,
+        device_id: &str,
+        ctx: &DiscoveryContext,
+    ) {
+        add_state(c, "stat_t", "val_tpl", &self.key, device_id, ctx);
+    }
+
+    /// The command topic of a one-feature control, and its state only when LG lets us read
+    /// the value: without a state topic Home Assistant shows the last command instead.
+    pub fn add_control(
+        &self,
+        c: &mut Map<String, Value>,
+        feature: &str,
+        readable: bool,
+        device_id: &str,
+        ctx: &DiscoveryContext,
+    ) {
+        add_command(c, "cmd_t", &self.key, feature, device_id, ctx);
+        if readable {
+            self.add_value_state(c, device_id, ctx);
+        }
+    }
+
     /// The name for the human table (empty for the main entity).
     pub fn display_name(&self) -> String {
         self.name.clone().unwrap_or_default()

@@ -40,7 +40,7 @@ impl Entity for EventEntity {
     }
 
     fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let mut c = self.base.component("event", device_id);
+        let mut c = self.base.component(self.platform(), device_id);
         c.insert(
             "stat_t".into(),
             json!(ctx.topics.event(device_id, &self.base.key)),

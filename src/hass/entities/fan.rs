@@ -103,7 +103,7 @@ impl Entity for FanEntity {
 
     fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
         let key = self.base.key.as_str();
-        let mut c = self.base.component("fan", device_id);
+        let mut c = self.base.component(self.platform(), device_id);
         common::add_command(&mut c, "cmd_t", key, "state", device_id, ctx);
         common::add_state(
             &mut c,

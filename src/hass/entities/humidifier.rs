@@ -59,7 +59,7 @@ impl Entity for HumidifierEntity {
 
     fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
         let key = self.base.key.as_str();
-        let mut c = self.base.component("humidifier", device_id);
+        let mut c = self.base.component(self.platform(), device_id);
         c.insert("dev_cla".into(), json!(self.device_class));
         common::add_command(&mut c, "cmd_t", key, "state", device_id, ctx);
         if self.power.property.readable {

@@ -34,11 +34,9 @@ impl Entity for SelectEntity {
     }
 
     fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let mut c = self.base.component("select", device_id);
-        common::add_command(&mut c, "cmd_t", &self.base.key, FEATURE, device_id, ctx);
-        if self.property.readable {
-            common::add_state(&mut c, "stat_t", "val_tpl", &self.base.key, device_id, ctx);
-        }
+        let mut c = self.base.component(self.platform(), device_id);
+        self.base
+            .add_control(&mut c, FEATURE, self.property.readable, device_id, ctx);
         c.insert("ops".into(), common::ha_options(&self.options));
         Value::Object(c)
     }

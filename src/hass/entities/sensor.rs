@@ -76,8 +76,8 @@ impl Entity for SensorEntity {
     }
 
     fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let mut c = self.base.component("sensor", device_id);
-        common::add_state(&mut c, "stat_t", "val_tpl", &self.base.key, device_id, ctx);
+        let mut c = self.base.component(self.platform(), device_id);
+        self.base.add_value_state(&mut c, device_id, ctx);
         match &self.value {
             SensorValue::Enum(pairs) => {
                 c.insert("dev_cla".into(), json!("enum"));
@@ -157,8 +157,8 @@ impl Entity for DurationSensor {
     }
 
     fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let mut c = self.base.component("sensor", device_id);
-        common::add_state(&mut c, "stat_t", "val_tpl", &self.base.key, device_id, ctx);
+        let mut c = self.base.component(self.platform(), device_id);
+        self.base.add_value_state(&mut c, device_id, ctx);
         c.insert("dev_cla".into(), json!("duration"));
         c.insert("unit_of_meas".into(), json!(self.unit()));
         Value::Object(c)
@@ -214,8 +214,8 @@ impl Entity for ErrorSensor {
     }
 
     fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let mut c = self.base.component("sensor", device_id);
-        common::add_state(&mut c, "stat_t", "val_tpl", &self.base.key, device_id, ctx);
+        let mut c = self.base.component(self.platform(), device_id);
+        self.base.add_value_state(&mut c, device_id, ctx);
         c.insert("dev_cla".into(), json!("enum"));
         let mut options = vec![Self::NO_ERROR.to_owned()];
         options.extend(

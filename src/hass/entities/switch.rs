@@ -52,11 +52,9 @@ impl Entity for SwitchEntity {
     }
 
     fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let mut c = self.base.component("switch", device_id);
-        common::add_command(&mut c, "cmd_t", &self.base.key, FEATURE, device_id, ctx);
-        if self.property.readable {
-            common::add_state(&mut c, "stat_t", "val_tpl", &self.base.key, device_id, ctx);
-        }
+        let mut c = self.base.component(self.platform(), device_id);
+        self.base
+            .add_control(&mut c, FEATURE, self.property.readable, device_id, ctx);
         Value::Object(c)
     }
 

@@ -49,7 +49,7 @@ impl Entity for WaterHeaterEntity {
 
     fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
         let key = self.base.key.as_str();
-        let mut c = self.base.component("water_heater", device_id);
+        let mut c = self.base.component(self.platform(), device_id);
         if let Some((property, pairs)) = &self.mode {
             if property.writable {
                 common::add_command(&mut c, "mode_cmd_t", key, "mode", device_id, ctx);
