@@ -4,8 +4,7 @@
 use super::Entity;
 use super::common::{self, EntityBase};
 use crate::hass::DiscoveryContext;
-use crate::thinq::control::Write;
-use crate::thinq::profile::{CommandError, Property};
+use crate::thinq::profile::Property;
 use serde_json::{Map, Value, json};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -39,8 +38,8 @@ impl Entity for BinarySensorEntity {
     }
 
     fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let mut c = self.base.component("binary_sensor", device_id);
-        common::add_state(&mut c, "stat_t", "val_tpl", &self.base.key, device_id, ctx);
+        let mut c = self.base.component(self.platform(), device_id);
+        self.base.add_value_state(&mut c, device_id, ctx);
         if let Some(class) = &self.device_class {
             c.insert("dev_cla".into(), json!(class));
         }
@@ -49,15 +48,6 @@ impl Entity for BinarySensorEntity {
 
     fn state(&self, state: &Value, out: &mut Map<String, Value>) {
         out.insert(self.base.key.clone(), self.value(state));
-    }
-
-    fn command(
-        &self,
-        feature: &str,
-        _payload: &str,
-        _state: &Value,
-    ) -> Result<Vec<Write>, CommandError> {
-        Err(self.base.unknown_feature(feature))
     }
 
     fn describe(&self, state: &Value) -> (String, String) {

@@ -28,9 +28,7 @@ use crate::catalog::{
     PropertyMeta, WaterHeaterSpec,
 };
 use crate::thinq::DeviceSummary;
-use crate::thinq::profile::{
-    self, LocationKind, Profile, Property, PropertyPath, RangeSpec, ValueSpec,
-};
+use crate::thinq::profile::{self, LocationKind, Profile, Property, PropertyPath, ValueSpec};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -194,6 +192,11 @@ impl<'a> Scope<'a> {
         self.find_all(name).into_iter().next()
     }
 
+    /// [`Scope::find`] for a catalog field that may name no property at all.
+    fn find_named(&self, name: Option<&str>) -> Option<&'a Property> {
+        name.and_then(|n| self.find(n))
+    }
+
     fn resource(&self, resource: &str) -> Vec<&'a Property> {
         self.properties
             .iter()
@@ -273,6 +276,63 @@ fn is_enum_with_writes(property: &Property) -> bool {
         && matches!(&property.spec, ValueSpec::Enum { write, .. } if !write.is_empty())
 }
 
+/// The power switch a composite may have (fan, water heater). Its property is taken from the
+/// generic rule only when it can really switch; otherwise it keeps an entity of its own.
+fn take_optional_power(
+    scope: &Scope,
+    name: Option<&str>,
+    on: &str,
+    off: &str,
+    consumed: &mut HashSet<PropertyPath>,
+) -> Option<PowerControl> {
+    let property = scope.find_named(name)?;
+    let power = PowerControl::new(property, on, off)?;
+    consumed.insert(property.path.clone());
+    Some(power)
+}
+
+/// A writable enum a composite offers as a choice (fan presets, humidifier modes): taken from
+/// the generic rule, with its writable values as `(LG value, HA option)`.
+fn take_writable_options(
+    scope: &Scope,
+    name: Option<&str>,
+    consumed: &mut HashSet<PropertyPath>,
+) -> Option<(Property, Vec<(String, String)>)> {
+    let property = scope.find_named(name).filter(|p| is_enum_with_writes(p))?;
+    consumed.insert(property.path.clone());
+    let (_, write) = common::enum_values(property);
+    Some((property.clone(), common::option_pairs(write)))
+}
+
+/// The temperatures of a climate / water heater: read from the first of `resources` the
+/// profile has. Every listed resource is taken, so no temperature shows twice.
+fn take_temperature(
+    scope: &Scope,
+    resources: &[String],
+    current: &str,
+    target: &str,
+    mode_targets: &[(String, String)],
+    consumed: &mut HashSet<PropertyPath>,
+) -> Option<TemperatureSet> {
+    let mut temperature = None;
+    for resource in resources {
+        let props = scope.resource(resource);
+        if props.is_empty() {
+            continue;
+        }
+        if temperature.is_none() {
+            temperature = TemperatureSet::from_properties(&props, current, target, mode_targets);
+        }
+        consumed.extend(props.iter().map(|p| p.path.clone()));
+    }
+    temperature
+}
+
+/// The readable current humidity a composite shows beside its own values.
+fn current_humidity(scope: &Scope, name: Option<&str>) -> Option<Property> {
+    scope.find_named(name).filter(|p| p.readable).cloned()
+}
+
 fn build_climate(
     scope: &Scope,
     spec: &ClimateSpec,
@@ -310,22 +370,14 @@ fn build_climate(
         .iter()
         .map(|(m, a)| (m.clone(), a.clone()))
         .collect();
-    let mut temperature: Option<TemperatureSet> = None;
-    for resource in &spec.temperature_resources {
-        let props = scope.resource(resource);
-        if props.is_empty() {
-            continue;
-        }
-        if temperature.is_none() {
-            temperature = TemperatureSet::from_properties(
-                &props,
-                &spec.current_temperature,
-                &spec.target_temperature,
-                &mode_targets,
-            );
-        }
-        consumed.extend(props.iter().map(|p| p.path.clone()));
-    }
+    let temperature = take_temperature(
+        scope,
+        &spec.temperature_resources,
+        &spec.current_temperature,
+        &spec.target_temperature,
+        &mode_targets,
+        consumed,
+    );
 
     let fan = spec
         .fan_mode
@@ -353,22 +405,16 @@ fn build_climate(
             }
             (p.clone(), pairs)
         });
-    let swing_of = |name: &Option<String>, consumed: &mut HashSet<PropertyPath>| {
-        let p = name
-            .as_ref()
-            .and_then(|n| scope.find(n))
+    let swing_of = |name: Option<&str>, consumed: &mut HashSet<PropertyPath>| {
+        let p = scope
+            .find_named(name)
             .filter(|p| p.writable && p.spec == ValueSpec::Boolean)?;
         consumed.insert(p.path.clone());
         Some(p.clone())
     };
-    let swing = swing_of(&spec.swing, consumed);
-    let swing_horizontal = swing_of(&spec.swing_horizontal, consumed);
-    let humidity = spec
-        .current_humidity
-        .as_ref()
-        .and_then(|n| scope.find(n))
-        .filter(|p| p.readable)
-        .cloned();
+    let swing = swing_of(spec.swing.as_deref(), consumed);
+    let swing_horizontal = swing_of(spec.swing_horizontal.as_deref(), consumed);
+    let humidity = current_humidity(scope, spec.current_humidity.as_deref());
 
     Some(ClimateEntity {
         base: scope.composite_base("climate"),
@@ -390,12 +436,15 @@ fn build_fan(
     spec: &FanSpec,
     consumed: &mut HashSet<PropertyPath>,
 ) -> Option<FanEntity> {
-    let power_property = spec.power.as_ref().and_then(|n| scope.find(n));
-    let power = power_property.and_then(|p| PowerControl::new(p, &spec.power_on, &spec.power_off));
-    let speed_property = spec
-        .speed
-        .as_ref()
-        .and_then(|n| scope.find(n))
+    let power = take_optional_power(
+        scope,
+        spec.power.as_deref(),
+        &spec.power_on,
+        &spec.power_off,
+        consumed,
+    );
+    let speed_property = scope
+        .find_named(spec.speed.as_deref())
         .filter(|p| p.writable);
     let speed = speed_property.and_then(|p| match &p.spec {
         ValueSpec::Enum { read, write } => {
@@ -430,19 +479,7 @@ fn build_fan(
     if power.is_none() && !matches!(speed, Some(FanSpeed::Ranged { .. })) {
         return None;
     }
-    if let Some(p) = power_property.filter(|_| power.is_some()) {
-        consumed.insert(p.path.clone());
-    }
-    let presets = spec
-        .preset
-        .as_ref()
-        .and_then(|n| scope.find(n))
-        .filter(|p| is_enum_with_writes(p))
-        .map(|p| {
-            consumed.insert(p.path.clone());
-            let (_, write) = common::enum_values(p);
-            (p.clone(), common::option_pairs(write))
-        });
+    let presets = take_writable_options(scope, spec.preset.as_deref(), consumed);
     Some(FanEntity {
         base: scope.composite_base("fan"),
         power,
@@ -463,22 +500,8 @@ fn build_humidifier(
         .filter(|p| p.writable && matches!(p.spec, ValueSpec::Range { .. } | ValueSpec::Number))?;
     consumed.insert(power_property.path.clone());
     consumed.insert(target.path.clone());
-    let current = spec
-        .current_humidity
-        .as_ref()
-        .and_then(|n| scope.find(n))
-        .filter(|p| p.readable)
-        .cloned();
-    let modes = spec
-        .mode
-        .as_ref()
-        .and_then(|n| scope.find(n))
-        .filter(|p| is_enum_with_writes(p))
-        .map(|p| {
-            consumed.insert(p.path.clone());
-            let (_, write) = common::enum_values(p);
-            (p.clone(), common::option_pairs(write))
-        });
+    let current = current_humidity(scope, spec.current_humidity.as_deref());
+    let modes = take_writable_options(scope, spec.mode.as_deref(), consumed);
     Some(HumidifierEntity {
         base: scope.composite_base("humidifier"),
         device_class: spec.device_class.clone(),
@@ -494,11 +517,13 @@ fn build_water_heater(
     spec: &WaterHeaterSpec,
     consumed: &mut HashSet<PropertyPath>,
 ) -> Option<WaterHeaterEntity> {
-    let power_property = spec.power.as_ref().and_then(|n| scope.find(n));
-    let power = power_property.and_then(|p| PowerControl::new(p, &spec.power_on, &spec.power_off));
-    if let Some(p) = power_property.filter(|_| power.is_some()) {
-        consumed.insert(p.path.clone());
-    }
+    let power = take_optional_power(
+        scope,
+        spec.power.as_deref(),
+        &spec.power_on,
+        &spec.power_off,
+        consumed,
+    );
     let mode = scope
         .find(&spec.mode)
         .filter(|p| matches!(p.spec, ValueSpec::Enum { .. }))
@@ -518,22 +543,14 @@ fn build_water_heater(
             }
             (p.clone(), pairs)
         });
-    let mut temperature = None;
-    for resource in &spec.temperature_resources {
-        let props = scope.resource(resource);
-        if props.is_empty() {
-            continue;
-        }
-        if temperature.is_none() {
-            temperature = TemperatureSet::from_properties(
-                &props,
-                &spec.current_temperature,
-                &spec.target_temperature,
-                &[],
-            );
-        }
-        consumed.extend(props.iter().map(|p| p.path.clone()));
-    }
+    let temperature = take_temperature(
+        scope,
+        &spec.temperature_resources,
+        &spec.current_temperature,
+        &spec.target_temperature,
+        &[],
+        consumed,
+    );
     if mode.is_none() && temperature.is_none() {
         return None;
     }
@@ -621,6 +638,18 @@ enum Kind {
     Switch(SwitchValues),
     /// One button per LG value.
     Buttons(Vec<String>),
+}
+
+impl Kind {
+    /// A sensor without device class, unit or state class (text, enums, constants).
+    fn plain_sensor(value: SensorValue) -> Kind {
+        Kind::Sensor {
+            value,
+            device_class: None,
+            unit: None,
+            state_class: None,
+        }
+    }
 }
 
 /// A planned generic entity, named but not yet built (names may still change on clashes).
@@ -884,11 +913,7 @@ fn temperature_unit(scope: &Scope, property: &Property) -> Option<String> {
                 && p.path.resource == path.resource
                 && p.path.location == path.location
         })
-        .and_then(|p| match &p.spec {
-            ValueSpec::Constant(Value::String(s)) => Some(s.clone()),
-            ValueSpec::Enum { read, .. } if read.len() == 1 => read.first().cloned(),
-            _ => None,
-        })
+        .and_then(|p| common::single_text_value(p))
         .filter(|u| known(u))
 }
 
@@ -922,19 +947,9 @@ fn kinds(property: &Property, meta: &PropertyMeta, temperature_unit: Option<&str
     };
     let enum_sensor = |read: &[String]| {
         if meta.text || read.is_empty() {
-            Kind::Sensor {
-                value: SensorValue::EnumText,
-                device_class: None,
-                unit: None,
-                state_class: None,
-            }
+            Kind::plain_sensor(SensorValue::EnumText)
         } else {
-            Kind::Sensor {
-                value: SensorValue::Enum(common::option_pairs(read)),
-                device_class: None,
-                unit: None,
-                state_class: None,
-            }
+            Kind::plain_sensor(SensorValue::Enum(common::option_pairs(read)))
         }
     };
     let binary_from_enum = |read: &[String]| -> Option<Kind> {
@@ -948,8 +963,12 @@ fn kinds(property: &Property, meta: &PropertyMeta, temperature_unit: Option<&str
             device_class: meta.device_class.clone(),
         })
     };
-    let number = |write: Option<&RangeSpec>, read: Option<&RangeSpec>| {
-        let range = write.or(read);
+    let number = || {
+        // The write range is what LG accepts; the read range is the best guess without one.
+        let range = match &property.spec {
+            ValueSpec::Range { write, read } => write.as_ref().or(read.as_ref()),
+            _ => None,
+        };
         Kind::Number {
             min: range.map(|r| r.min).or(meta.min),
             max: range.map(|r| r.max).or(meta.max),
@@ -1018,18 +1037,9 @@ fn kinds(property: &Property, meta: &PropertyMeta, temperature_unit: Option<&str
             }
             vec![enum_sensor(read), Kind::Buttons(write.to_vec())]
         }
-        ValueSpec::Range { read, write } => {
+        ValueSpec::Range { .. } | ValueSpec::Number => {
             if writable && meta.platform != Some(PlatformChoice::Sensor) {
-                vec![number(write.as_ref(), read.as_ref())]
-            } else if readable {
-                vec![numeric_sensor()]
-            } else {
-                Vec::new()
-            }
-        }
-        ValueSpec::Number => {
-            if writable && meta.platform != Some(PlatformChoice::Sensor) {
-                vec![number(None, None)]
+                vec![number()]
             } else if readable {
                 vec![numeric_sensor()]
             } else {
@@ -1053,12 +1063,7 @@ fn kinds(property: &Property, meta: &PropertyMeta, temperature_unit: Option<&str
         }
         ValueSpec::String => {
             if readable {
-                vec![Kind::Sensor {
-                    value: SensorValue::Text,
-                    device_class: None,
-                    unit: None,
-                    state_class: None,
-                }]
+                vec![Kind::plain_sensor(SensorValue::Text)]
             } else {
                 // A write-only free text has no Home Assistant control that works on every
                 // supported Core version (`text` needs a pattern LG does not give); left out.
@@ -1066,12 +1071,9 @@ fn kinds(property: &Property, meta: &PropertyMeta, temperature_unit: Option<&str
             }
         }
         ValueSpec::Constant(value) => match value {
-            Value::String(_) | Value::Number(_) | Value::Bool(_) => vec![Kind::Sensor {
-                value: SensorValue::Constant(value.clone()),
-                device_class: None,
-                unit: None,
-                state_class: None,
-            }],
+            Value::String(_) | Value::Number(_) | Value::Bool(_) => {
+                vec![Kind::plain_sensor(SensorValue::Constant(value.clone()))]
+            }
             _ => Vec::new(),
         },
     }

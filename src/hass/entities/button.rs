@@ -34,8 +34,10 @@ impl Entity for ButtonEntity {
     }
 
     fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let mut c = self.base.component("button", device_id);
-        common::add_command(&mut c, "cmd_t", &self.base.key, FEATURE, device_id, ctx);
+        let mut c = self.base.component(self.platform(), device_id);
+        // A button has no state to show.
+        self.base
+            .add_control(&mut c, FEATURE, false, device_id, ctx);
         Value::Object(c)
     }
 
@@ -47,13 +49,8 @@ impl Entity for ButtonEntity {
         _payload: &str,
         _state: &Value,
     ) -> Result<Vec<Write>, CommandError> {
-        if feature != FEATURE {
-            return Err(self.base.unknown_feature(feature));
-        }
-        Ok(vec![Write {
-            path: self.property.path.clone(),
-            value: json!(self.value),
-        }])
+        self.base.expect_feature(feature, FEATURE)?;
+        Ok(vec![common::write_to(&self.property, json!(self.value))])
     }
 
     fn describe(&self, _state: &Value) -> (String, String) {

@@ -74,11 +74,7 @@ impl TemperatureSet {
                 in_unit
                     .iter()
                     .find(|p| p.path.attribute == "unit")
-                    .and_then(|p| match &p.spec {
-                        ValueSpec::Constant(Value::String(s)) => Some(s.clone()),
-                        ValueSpec::Enum { read, .. } if read.len() == 1 => read.first().cloned(),
-                        _ => None,
-                    })
+                    .and_then(|p| common::single_text_value(p))
             })
             .or_else(|| in_unit.iter().find_map(|p| p.unit.clone()))
             .filter(|u| common::ha_temperature_unit(u).is_some())
@@ -150,10 +146,7 @@ impl TemperatureSet {
         } else {
             value
         };
-        Ok(Write {
-            path: property.path.clone(),
-            value: common::json_number(value),
-        })
+        Ok(common::write_to(property, common::json_number(value)))
     }
 
     /// Adds the temperature keys to a climate / water_heater component.
@@ -278,14 +271,9 @@ impl ClimateEntity {
     }
 
     fn fan_value(&self, state: &Value) -> Value {
-        let Some((property, pairs)) = &self.fan else {
-            return Value::Null;
-        };
-        property
-            .read(state)
-            .as_ref()
-            .and_then(|v| common::option_for_lg(pairs, v))
-            .map_or(Value::Null, |ha| json!(ha))
+        self.fan.as_ref().map_or(Value::Null, |(property, pairs)| {
+            common::option_state(property, pairs, state)
+        })
     }
 
     /// Writes that set a job mode, turning the unit on first when the state says it is off.
@@ -295,10 +283,7 @@ impl ClimateEntity {
             writes.push(self.power.write(true));
         }
         match &self.mode {
-            Some(mode) if mode.writable => writes.push(Write {
-                path: mode.path.clone(),
-                value: json!(lg),
-            }),
+            Some(mode) if mode.writable => writes.push(common::write_to(mode, json!(lg))),
             _ if self.job_mode(state).as_deref() == Some(lg) => {}
             _ => return Err(CommandError::NotWritable(format!("{}/mode", self.base.key))),
         }
@@ -321,7 +306,7 @@ impl Entity for ClimateEntity {
 
     fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
         let key = self.base.key.as_str();
-        let mut c = self.base.component("climate", device_id);
+        let mut c = self.base.component(self.platform(), device_id);
         let mut modes = vec!["off".to_owned()];
         for (_, ha) in &self.hvac_modes {
             if !modes.contains(ha) {
@@ -355,10 +340,7 @@ impl Entity for ClimateEntity {
                 device_id,
                 ctx,
             );
-            c.insert(
-                "fan_modes".into(),
-                json!(pairs.iter().map(|(_, ha)| ha).collect::<Vec<_>>()),
-            );
+            c.insert("fan_modes".into(), common::ha_options(pairs));
         }
         if self.swing.is_some() {
             common::add_command(
@@ -409,10 +391,7 @@ impl Entity for ClimateEntity {
                 device_id,
                 ctx,
             );
-            c.insert(
-                "pr_modes".into(),
-                json!(self.presets.iter().map(|(_, ha)| ha).collect::<Vec<_>>()),
-            );
+            c.insert("pr_modes".into(), common::ha_options(&self.presets));
         }
         if self.humidity.is_some() {
             let hum_key = format!("{key}_humidity");
@@ -510,10 +489,7 @@ impl Entity for ClimateEntity {
                 self.set_job_mode(&lg, state)
             }
             "temperature" => {
-                let t = self
-                    .temperature
-                    .as_ref()
-                    .ok_or_else(|| self.base.unknown_feature(feature))?;
+                let t = self.base.part_for(feature, self.temperature.as_ref())?;
                 Ok(vec![t.write(
                     key,
                     payload,
@@ -521,16 +497,8 @@ impl Entity for ClimateEntity {
                 )?])
             }
             "fan_mode" => {
-                let (property, pairs) = self
-                    .fan
-                    .as_ref()
-                    .ok_or_else(|| self.base.unknown_feature(feature))?;
-                let lg = common::lg_for_option(pairs, payload)
-                    .ok_or_else(|| common::not_an_option(key, payload, pairs))?;
-                Ok(vec![Write {
-                    path: property.path.clone(),
-                    value: json!(lg),
-                }])
+                let (property, pairs) = self.base.part_for(feature, self.fan.as_ref())?;
+                Ok(vec![common::option_write(key, property, pairs, payload)?])
             }
             "swing_mode" | "swing_horizontal_mode" => {
                 let property = if feature == "swing_mode" {
@@ -538,14 +506,9 @@ impl Entity for ClimateEntity {
                 } else {
                     &self.swing_horizontal
                 };
-                let property = property
-                    .as_ref()
-                    .ok_or_else(|| self.base.unknown_feature(feature))?;
+                let property = self.base.part_for(feature, property.as_ref())?;
                 let on = common::parse_on_off(key, payload)?;
-                Ok(vec![Write {
-                    path: property.path.clone(),
-                    value: json!(on),
-                }])
+                Ok(vec![common::write_to(property, json!(on))])
             }
             _ => Err(self.base.unknown_feature(feature)),
         }

@@ -57,6 +57,33 @@ impl EntityBase {
         c
     }
 
+    /// The state topic and a template reading this entity's own key: how every one-value
+    /// entity (sensor, binary sensor, number, select, switch) shows its state.
+    pub fn add_value_state(
+        &self,
+        c: &mut Map<String, Value>,
+        device_id: &str,
+        ctx: &DiscoveryContext,
+    ) {
+        add_state(c, "stat_t", "val_tpl", &self.key, device_id, ctx);
+    }
+
+    /// The command topic of a one-feature control, and its state only when LG lets us read
+    /// the value: without a state topic Home Assistant shows the last command instead.
+    pub fn add_control(
+        &self,
+        c: &mut Map<String, Value>,
+        feature: &str,
+        readable: bool,
+        device_id: &str,
+        ctx: &DiscoveryContext,
+    ) {
+        add_command(c, "cmd_t", &self.key, feature, device_id, ctx);
+        if readable {
+            self.add_value_state(c, device_id, ctx);
+        }
+    }
+
     /// The name for the human table (empty for the main entity).
     pub fn display_name(&self) -> String {
         self.name.clone().unwrap_or_default()
@@ -72,7 +99,40 @@ impl EntityBase {
     }
 
     pub fn unknown_feature(&self, feature: &str) -> CommandError {
-        CommandError::UnknownCommand(format!("{}/{feature}", self.key))
+        unknown_feature(&self.key, feature)
+    }
+
+    /// The optional part of a composite entity that `feature` acts on. A feature whose part the
+    /// device lacks is unknown: no command topic was published for it.
+    pub fn part_for<'a, T>(
+        &self,
+        feature: &str,
+        part: Option<&'a T>,
+    ) -> Result<&'a T, CommandError> {
+        part.ok_or_else(|| self.unknown_feature(feature))
+    }
+
+    /// Refuses every feature but `expected`, for entities that take one kind of command
+    /// (a button's `press`, a number's `value`, …).
+    pub fn expect_feature(&self, feature: &str, expected: &str) -> Result<(), CommandError> {
+        if feature == expected {
+            Ok(())
+        } else {
+            Err(self.unknown_feature(feature))
+        }
+    }
+}
+
+/// The error for a command topic the entity `key` does not listen on.
+pub fn unknown_feature(key: &str, feature: &str) -> CommandError {
+    CommandError::UnknownCommand(format!("{key}/{feature}"))
+}
+
+/// A write of `value` to `property`: what every command comes down to.
+pub fn write_to(property: &Property, value: Value) -> Write {
+    Write {
+        path: property.path.clone(),
+        value,
     }
 }
 
@@ -150,6 +210,33 @@ pub fn option_for_lg<'a>(pairs: &'a [(String, String)], value: &Value) -> Option
         .map(|(_, ha)| ha.as_str())
 }
 
+/// The HA options of `pairs`, in order: the `ops` / `modes` / `pr_modes` list of a component.
+pub fn ha_options(pairs: &[(String, String)]) -> Value {
+    json!(pairs.iter().map(|(_, ha)| ha).collect::<Vec<_>>())
+}
+
+/// The HA option an enum property's state shows; null when the state holds none of `pairs`
+/// (Home Assistant rejects a value outside its option list).
+pub fn option_state(property: &Property, pairs: &[(String, String)], state: &Value) -> Value {
+    property
+        .read(state)
+        .as_ref()
+        .and_then(|v| option_for_lg(pairs, v))
+        .map_or(Value::Null, |ha| json!(ha))
+}
+
+/// The write for an option chosen in Home Assistant, in LG's own spelling; refused when it is
+/// not one of `pairs`, so LG never sees a value the profile does not list.
+pub fn option_write(
+    key: &str,
+    property: &Property,
+    pairs: &[(String, String)],
+    payload: &str,
+) -> Result<Write, CommandError> {
+    let lg = lg_for_option(pairs, payload).ok_or_else(|| not_an_option(key, payload, pairs))?;
+    Ok(write_to(property, json!(lg)))
+}
+
 /// The error for an option that is not offered.
 pub fn not_an_option(key: &str, value: &str, pairs: &[(String, String)]) -> CommandError {
     CommandError::NotInEnum {
@@ -209,6 +296,15 @@ pub fn on_off(on: bool) -> Value {
     json!(if on { "ON" } else { "OFF" })
 }
 
+/// `on` / `off` / `unknown`: a power state as the human table shows it.
+pub fn on_off_text(on: Option<bool>) -> &'static str {
+    match on {
+        Some(true) => "on",
+        Some(false) => "off",
+        None => "unknown",
+    }
+}
+
 /// The two values of an enum that are an on/off pair (`ON`/`OFF`, `POWER_ON`/`POWER_OFF`,
 /// `WARM_ON`/`WARM_OFF`, …): `(on, off)`.
 pub fn on_off_pair(values: &[String]) -> Option<(String, String)> {
@@ -229,6 +325,16 @@ pub fn enum_values(property: &Property) -> (&[String], &[String]) {
     match &property.spec {
         ValueSpec::Enum { read, write } => (read.as_slice(), write.as_slice()),
         _ => (&[], &[]),
+    }
+}
+
+/// The one text a property can hold: a string constant, or an enum with a single value. This
+/// is how profiles state the unit of the numbers beside a `unit` attribute.
+pub fn single_text_value(property: &Property) -> Option<String> {
+    match &property.spec {
+        ValueSpec::Constant(Value::String(s)) => Some(s.clone()),
+        ValueSpec::Enum { read, .. } if read.len() == 1 => read.first().cloned(),
+        _ => None,
     }
 }
 
@@ -263,10 +369,7 @@ impl PowerControl {
     }
 
     pub fn write(&self, on: bool) -> Write {
-        Write {
-            path: self.property.path.clone(),
-            value: json!(if on { &self.on } else { &self.off }),
-        }
+        write_to(&self.property, json!(if on { &self.on } else { &self.off }))
     }
 }
 

@@ -7,8 +7,6 @@
 use super::Entity;
 use super::common::{self, EntityBase};
 use crate::hass::DiscoveryContext;
-use crate::thinq::control::Write;
-use crate::thinq::profile::CommandError;
 use serde_json::{Map, Value, json};
 
 /// The component key of the notification event entity.
@@ -42,7 +40,7 @@ impl Entity for EventEntity {
     }
 
     fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let mut c = self.base.component("event", device_id);
+        let mut c = self.base.component(self.platform(), device_id);
         c.insert(
             "stat_t".into(),
             json!(ctx.topics.event(device_id, &self.base.key)),
@@ -53,15 +51,6 @@ impl Entity for EventEntity {
 
     /// Events are not part of the retained state.
     fn state(&self, _state: &Value, _out: &mut Map<String, Value>) {}
-
-    fn command(
-        &self,
-        feature: &str,
-        _payload: &str,
-        _state: &Value,
-    ) -> Result<Vec<Write>, CommandError> {
-        Err(self.base.unknown_feature(feature))
-    }
 
     fn describe(&self, _state: &Value) -> (String, String) {
         (self.base.display_name(), self.event_types.join(", "))

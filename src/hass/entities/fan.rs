@@ -68,14 +68,11 @@ impl FanEntity {
     }
 
     fn preset_value(&self, state: &Value) -> Value {
-        let Some((property, pairs)) = &self.presets else {
-            return Value::Null;
-        };
-        property
-            .read(state)
+        self.presets
             .as_ref()
-            .and_then(|v| common::option_for_lg(pairs, v))
-            .map_or(Value::Null, |ha| json!(ha))
+            .map_or(Value::Null, |(property, pairs)| {
+                common::option_state(property, pairs, state)
+            })
     }
 
     fn switch(&self, on: bool) -> Result<Vec<Write>, CommandError> {
@@ -85,10 +82,7 @@ impl FanEntity {
         match &self.speed {
             Some(FanSpeed::Ranged { property, min, .. }) => {
                 let value = if on { min + 1 } else { *min };
-                Ok(vec![Write {
-                    path: property.path.clone(),
-                    value: json!(value),
-                }])
+                Ok(vec![common::write_to(property, json!(value))])
             }
             _ => Err(CommandError::NotWritable(format!(
                 "{}/state",
@@ -109,7 +103,7 @@ impl Entity for FanEntity {
 
     fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
         let key = self.base.key.as_str();
-        let mut c = self.base.component("fan", device_id);
+        let mut c = self.base.component(self.platform(), device_id);
         common::add_command(&mut c, "cmd_t", key, "state", device_id, ctx);
         common::add_state(
             &mut c,
@@ -142,10 +136,7 @@ impl Entity for FanEntity {
                 device_id,
                 ctx,
             );
-            c.insert(
-                "pr_modes".into(),
-                json!(pairs.iter().map(|(_, ha)| ha).collect::<Vec<_>>()),
-            );
+            c.insert("pr_modes".into(), common::ha_options(pairs));
         }
         Value::Object(c)
     }
@@ -177,10 +168,7 @@ impl Entity for FanEntity {
         match feature {
             "state" => self.switch(common::parse_on_off(key, payload)?),
             "percentage" => {
-                let speed = self
-                    .speed
-                    .as_ref()
-                    .ok_or_else(|| self.base.unknown_feature(feature))?;
+                let speed = self.base.part_for(feature, self.speed.as_ref())?;
                 let n = common::parse_number(key, payload)?.round() as i64;
                 let (low, high) = self.speed_range().unwrap_or((1, 1));
                 if n < low {
@@ -206,40 +194,24 @@ impl Entity for FanEntity {
                         {
                             writes.push(power.write(true));
                         }
-                        writes.push(Write {
-                            path: property.path.clone(),
-                            value: json!(value),
-                        });
+                        writes.push(common::write_to(property, json!(value)));
                         Ok(writes)
                     }
-                    FanSpeed::Ranged { property, .. } => Ok(vec![Write {
-                        path: property.path.clone(),
-                        value: json!(n),
-                    }]),
+                    FanSpeed::Ranged { property, .. } => {
+                        Ok(vec![common::write_to(property, json!(n))])
+                    }
                 }
             }
             "preset_mode" => {
-                let (property, pairs) = self
-                    .presets
-                    .as_ref()
-                    .ok_or_else(|| self.base.unknown_feature(feature))?;
-                let lg = common::lg_for_option(pairs, payload)
-                    .ok_or_else(|| common::not_an_option(key, payload, pairs))?;
-                Ok(vec![Write {
-                    path: property.path.clone(),
-                    value: json!(lg),
-                }])
+                let (property, pairs) = self.base.part_for(feature, self.presets.as_ref())?;
+                Ok(vec![common::option_write(key, property, pairs, payload)?])
             }
             _ => Err(self.base.unknown_feature(feature)),
         }
     }
 
     fn describe(&self, state: &Value) -> (String, String) {
-        let mut text = match self.is_on(state) {
-            Some(true) => "on".to_owned(),
-            Some(false) => "off".to_owned(),
-            None => "unknown".to_owned(),
-        };
+        let mut text = common::on_off_text(self.is_on(state)).to_owned();
         if let (Some(n), Some((_, high))) = (self.speed_number(state), self.speed_range()) {
             text.push_str(&format!(", speed {n}/{high}"));
         }

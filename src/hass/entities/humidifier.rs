@@ -40,14 +40,11 @@ impl HumidifierEntity {
     }
 
     fn mode_value(&self, state: &Value) -> Value {
-        let Some((property, pairs)) = &self.modes else {
-            return Value::Null;
-        };
-        property
-            .read(state)
+        self.modes
             .as_ref()
-            .and_then(|v| common::option_for_lg(pairs, v))
-            .map_or(Value::Null, |ha| json!(ha))
+            .map_or(Value::Null, |(property, pairs)| {
+                common::option_state(property, pairs, state)
+            })
     }
 }
 
@@ -62,7 +59,7 @@ impl Entity for HumidifierEntity {
 
     fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
         let key = self.base.key.as_str();
-        let mut c = self.base.component("humidifier", device_id);
+        let mut c = self.base.component(self.platform(), device_id);
         c.insert("dev_cla".into(), json!(self.device_class));
         common::add_command(&mut c, "cmd_t", key, "state", device_id, ctx);
         if self.power.property.readable {
@@ -113,10 +110,7 @@ impl Entity for HumidifierEntity {
                     ctx,
                 );
             }
-            c.insert(
-                "modes".into(),
-                json!(pairs.iter().map(|(_, ha)| ha).collect::<Vec<_>>()),
-            );
+            c.insert("modes".into(), common::ha_options(pairs));
         }
         Value::Object(c)
     }
@@ -157,33 +151,21 @@ impl Entity for HumidifierEntity {
             "state" => Ok(vec![self.power.write(common::parse_on_off(key, payload)?)]),
             "target_humidity" => {
                 let value = common::parse_number(key, payload)?.round();
-                Ok(vec![Write {
-                    path: self.target.path.clone(),
-                    value: common::json_number(value),
-                }])
+                Ok(vec![common::write_to(
+                    &self.target,
+                    common::json_number(value),
+                )])
             }
             "mode" => {
-                let (property, pairs) = self
-                    .modes
-                    .as_ref()
-                    .ok_or_else(|| self.base.unknown_feature(feature))?;
-                let lg = common::lg_for_option(pairs, payload)
-                    .ok_or_else(|| common::not_an_option(key, payload, pairs))?;
-                Ok(vec![Write {
-                    path: property.path.clone(),
-                    value: json!(lg),
-                }])
+                let (property, pairs) = self.base.part_for(feature, self.modes.as_ref())?;
+                Ok(vec![common::option_write(key, property, pairs, payload)?])
             }
             _ => Err(self.base.unknown_feature(feature)),
         }
     }
 
     fn describe(&self, state: &Value) -> (String, String) {
-        let power = match self.power.is_on(state) {
-            Some(true) => "on",
-            Some(false) => "off",
-            None => "unknown",
-        };
+        let power = common::on_off_text(self.power.is_on(state));
         let mut text = format!(
             "{power}, target {} %",
             common::render(&Self::number(Some(&self.target), state))

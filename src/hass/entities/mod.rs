@@ -34,13 +34,16 @@ pub trait Entity: Send + Sync {
     fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value;
     /// Adds this entity's values to the device state JSON.
     fn state(&self, state: &Value, out: &mut Map<String, Value>);
-    /// The writes a command on `<entity>/<feature>/set` asks for.
+    /// The writes a command on `<entity>/<feature>/set` asks for. Read-only entities keep
+    /// this default: they publish no command topic, so every feature is refused.
     fn command(
         &self,
         feature: &str,
-        payload: &str,
-        state: &Value,
-    ) -> Result<Vec<Write>, CommandError>;
+        _payload: &str,
+        _state: &Value,
+    ) -> Result<Vec<Write>, CommandError> {
+        Err(common::unknown_feature(self.key(), feature))
+    }
     /// Human-readable name and state for the entity table.
     fn describe(&self, state: &Value) -> (String, String);
 }

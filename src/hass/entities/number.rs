@@ -49,11 +49,9 @@ impl Entity for NumberEntity {
     }
 
     fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let mut c = self.base.component("number", device_id);
-        common::add_command(&mut c, "cmd_t", &self.base.key, FEATURE, device_id, ctx);
-        if self.property.readable {
-            common::add_state(&mut c, "stat_t", "val_tpl", &self.base.key, device_id, ctx);
-        }
+        let mut c = self.base.component(self.platform(), device_id);
+        self.base
+            .add_control(&mut c, FEATURE, self.property.readable, device_id, ctx);
         for (key, value) in [("min", self.min), ("max", self.max), ("step", self.step)] {
             if let Some(v) = value {
                 c.insert(key.into(), common::json_number(v));
@@ -81,14 +79,12 @@ impl Entity for NumberEntity {
         payload: &str,
         _state: &Value,
     ) -> Result<Vec<Write>, CommandError> {
-        if feature != FEATURE {
-            return Err(self.base.unknown_feature(feature));
-        }
+        self.base.expect_feature(feature, FEATURE)?;
         let value = common::parse_number(&self.base.key, payload)?;
-        Ok(vec![Write {
-            path: self.property.path.clone(),
-            value: common::json_number(value),
-        }])
+        Ok(vec![common::write_to(
+            &self.property,
+            common::json_number(value),
+        )])
     }
 
     fn describe(&self, state: &Value) -> (String, String) {

@@ -5,7 +5,7 @@ use super::common::{self, EntityBase};
 use crate::hass::DiscoveryContext;
 use crate::thinq::control::Write;
 use crate::thinq::profile::{CommandError, Property};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 /// The command feature of a select (`<base>/<device>/<key>/option/set`).
 pub const FEATURE: &str = "option";
@@ -20,11 +20,7 @@ pub struct SelectEntity {
 
 impl SelectEntity {
     fn value(&self, state: &Value) -> Value {
-        self.property
-            .read(state)
-            .as_ref()
-            .and_then(|v| common::option_for_lg(&self.options, v))
-            .map_or(Value::Null, |ha| json!(ha))
+        common::option_state(&self.property, &self.options, state)
     }
 }
 
@@ -38,15 +34,10 @@ impl Entity for SelectEntity {
     }
 
     fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let mut c = self.base.component("select", device_id);
-        common::add_command(&mut c, "cmd_t", &self.base.key, FEATURE, device_id, ctx);
-        if self.property.readable {
-            common::add_state(&mut c, "stat_t", "val_tpl", &self.base.key, device_id, ctx);
-        }
-        c.insert(
-            "ops".into(),
-            json!(self.options.iter().map(|(_, ha)| ha).collect::<Vec<_>>()),
-        );
+        let mut c = self.base.component(self.platform(), device_id);
+        self.base
+            .add_control(&mut c, FEATURE, self.property.readable, device_id, ctx);
+        c.insert("ops".into(), common::ha_options(&self.options));
         Value::Object(c)
     }
 
@@ -62,15 +53,13 @@ impl Entity for SelectEntity {
         payload: &str,
         _state: &Value,
     ) -> Result<Vec<Write>, CommandError> {
-        if feature != FEATURE {
-            return Err(self.base.unknown_feature(feature));
-        }
-        let lg = common::lg_for_option(&self.options, payload)
-            .ok_or_else(|| common::not_an_option(&self.base.key, payload, &self.options))?;
-        Ok(vec![Write {
-            path: self.property.path.clone(),
-            value: json!(lg),
-        }])
+        self.base.expect_feature(feature, FEATURE)?;
+        Ok(vec![common::option_write(
+            &self.base.key,
+            &self.property,
+            &self.options,
+            payload,
+        )?])
     }
 
     fn describe(&self, state: &Value) -> (String, String) {

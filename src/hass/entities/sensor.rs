@@ -4,8 +4,7 @@
 use super::Entity;
 use super::common::{self, EntityBase};
 use crate::hass::DiscoveryContext;
-use crate::thinq::control::Write;
-use crate::thinq::profile::{CommandError, Property};
+use crate::thinq::profile::Property;
 use serde_json::{Map, Value, json};
 
 /// How a property's value is shown.
@@ -77,15 +76,12 @@ impl Entity for SensorEntity {
     }
 
     fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let mut c = self.base.component("sensor", device_id);
-        common::add_state(&mut c, "stat_t", "val_tpl", &self.base.key, device_id, ctx);
+        let mut c = self.base.component(self.platform(), device_id);
+        self.base.add_value_state(&mut c, device_id, ctx);
         match &self.value {
             SensorValue::Enum(pairs) => {
                 c.insert("dev_cla".into(), json!("enum"));
-                c.insert(
-                    "ops".into(),
-                    json!(pairs.iter().map(|(_, ha)| ha).collect::<Vec<_>>()),
-                );
+                c.insert("ops".into(), common::ha_options(pairs));
             }
             _ => {
                 if let Some(class) = &self.device_class {
@@ -107,15 +103,6 @@ impl Entity for SensorEntity {
 
     fn state(&self, state: &Value, out: &mut Map<String, Value>) {
         out.insert(self.base.key.clone(), self.value(state));
-    }
-
-    fn command(
-        &self,
-        feature: &str,
-        _payload: &str,
-        _state: &Value,
-    ) -> Result<Vec<Write>, CommandError> {
-        Err(self.base.unknown_feature(feature))
     }
 
     fn describe(&self, state: &Value) -> (String, String) {
@@ -170,8 +157,8 @@ impl Entity for DurationSensor {
     }
 
     fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let mut c = self.base.component("sensor", device_id);
-        common::add_state(&mut c, "stat_t", "val_tpl", &self.base.key, device_id, ctx);
+        let mut c = self.base.component(self.platform(), device_id);
+        self.base.add_value_state(&mut c, device_id, ctx);
         c.insert("dev_cla".into(), json!("duration"));
         c.insert("unit_of_meas".into(), json!(self.unit()));
         Value::Object(c)
@@ -179,15 +166,6 @@ impl Entity for DurationSensor {
 
     fn state(&self, state: &Value, out: &mut Map<String, Value>) {
         out.insert(self.base.key.clone(), self.value(state));
-    }
-
-    fn command(
-        &self,
-        feature: &str,
-        _payload: &str,
-        _state: &Value,
-    ) -> Result<Vec<Write>, CommandError> {
-        Err(self.base.unknown_feature(feature))
     }
 
     fn describe(&self, state: &Value) -> (String, String) {
@@ -236,8 +214,8 @@ impl Entity for ErrorSensor {
     }
 
     fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let mut c = self.base.component("sensor", device_id);
-        common::add_state(&mut c, "stat_t", "val_tpl", &self.base.key, device_id, ctx);
+        let mut c = self.base.component(self.platform(), device_id);
+        self.base.add_value_state(&mut c, device_id, ctx);
         c.insert("dev_cla".into(), json!("enum"));
         let mut options = vec![Self::NO_ERROR.to_owned()];
         options.extend(
@@ -252,15 +230,6 @@ impl Entity for ErrorSensor {
 
     fn state(&self, state: &Value, out: &mut Map<String, Value>) {
         out.insert(self.base.key.clone(), self.value(state));
-    }
-
-    fn command(
-        &self,
-        feature: &str,
-        _payload: &str,
-        _state: &Value,
-    ) -> Result<Vec<Write>, CommandError> {
-        Err(self.base.unknown_feature(feature))
     }
 
     fn describe(&self, state: &Value) -> (String, String) {

@@ -52,11 +52,9 @@ impl Entity for SwitchEntity {
     }
 
     fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let mut c = self.base.component("switch", device_id);
-        common::add_command(&mut c, "cmd_t", &self.base.key, FEATURE, device_id, ctx);
-        if self.property.readable {
-            common::add_state(&mut c, "stat_t", "val_tpl", &self.base.key, device_id, ctx);
-        }
+        let mut c = self.base.component(self.platform(), device_id);
+        self.base
+            .add_control(&mut c, FEATURE, self.property.readable, device_id, ctx);
         Value::Object(c)
     }
 
@@ -72,18 +70,13 @@ impl Entity for SwitchEntity {
         payload: &str,
         _state: &Value,
     ) -> Result<Vec<Write>, CommandError> {
-        if feature != FEATURE {
-            return Err(self.base.unknown_feature(feature));
-        }
+        self.base.expect_feature(feature, FEATURE)?;
         let on = common::parse_on_off(&self.base.key, payload)?;
         let value = match &self.values {
             SwitchValues::Boolean => json!(on),
             SwitchValues::Enum { on: on_value, off } => json!(if on { on_value } else { off }),
         };
-        Ok(vec![Write {
-            path: self.property.path.clone(),
-            value,
-        }])
+        Ok(vec![common::write_to(&self.property, value)])
     }
 
     fn describe(&self, state: &Value) -> (String, String) {

@@ -23,14 +23,9 @@ impl WaterHeaterEntity {
         if self.power.as_ref().and_then(|p| p.is_on(state)) == Some(false) {
             return json!("off");
         }
-        let Some((property, pairs)) = &self.mode else {
-            return Value::Null;
-        };
-        property
-            .read(state)
-            .as_ref()
-            .and_then(|v| common::option_for_lg(pairs, v))
-            .map_or(Value::Null, |ha| json!(ha))
+        self.mode.as_ref().map_or(Value::Null, |(property, pairs)| {
+            common::option_state(property, pairs, state)
+        })
     }
 
     fn job_mode(&self, state: &Value) -> Option<String> {
@@ -54,7 +49,7 @@ impl Entity for WaterHeaterEntity {
 
     fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
         let key = self.base.key.as_str();
-        let mut c = self.base.component("water_heater", device_id);
+        let mut c = self.base.component(self.platform(), device_id);
         if let Some((property, pairs)) = &self.mode {
             if property.writable {
                 common::add_command(&mut c, "mode_cmd_t", key, "mode", device_id, ctx);
@@ -101,22 +96,13 @@ impl Entity for WaterHeaterEntity {
         let key = &self.base.key;
         match feature {
             "power" => {
-                let power = self
-                    .power
-                    .as_ref()
-                    .ok_or_else(|| self.base.unknown_feature(feature))?;
+                let power = self.base.part_for(feature, self.power.as_ref())?;
                 Ok(vec![power.write(common::parse_on_off(key, payload)?)])
             }
             "mode" => {
-                let (property, pairs) = self
-                    .mode
-                    .as_ref()
-                    .ok_or_else(|| self.base.unknown_feature(feature))?;
+                let (property, pairs) = self.base.part_for(feature, self.mode.as_ref())?;
                 if let Some(lg) = common::lg_for_option(pairs, payload) {
-                    return Ok(vec![Write {
-                        path: property.path.clone(),
-                        value: json!(lg),
-                    }]);
+                    return Ok(vec![common::write_to(property, json!(lg))]);
                 }
                 match &self.power {
                     Some(power) if payload.trim() == "off" => Ok(vec![power.write(false)]),
@@ -124,10 +110,7 @@ impl Entity for WaterHeaterEntity {
                 }
             }
             "temperature" => {
-                let t = self
-                    .temperature
-                    .as_ref()
-                    .ok_or_else(|| self.base.unknown_feature(feature))?;
+                let t = self.base.part_for(feature, self.temperature.as_ref())?;
                 Ok(vec![t.write(
                     key,
                     payload,
