@@ -477,6 +477,11 @@ fn build_fan(
         _ => None,
     });
     if power.is_none() && !matches!(speed, Some(FanSpeed::Ranged { .. })) {
+        // No fan after all: a named speed goes back to the generic rule (its own select)
+        // instead of vanishing with the fan that would have shown it.
+        if let Some(FanSpeed::Named { property, .. }) = &speed {
+            consumed.remove(&property.path);
+        }
         return None;
     }
     let presets = take_writable_options(scope, spec.preset.as_deref(), consumed);
