@@ -24,6 +24,7 @@ pub mod options;
 pub mod secret;
 pub mod sim;
 pub mod thinq;
+pub mod tls;
 
 /// The version of this add-on, as in `Cargo.toml` and `config.yaml`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -121,7 +121,9 @@ pub fn connect(
     }
     if broker.tls {
         options.set_transport(Transport::tls_with_config(
-            rumqttc::TlsConfiguration::Rustls(Arc::new(mozilla_roots_config())),
+            rumqttc::TlsConfiguration::Rustls(Arc::new(
+                crate::tls::public_client_config().expect("ring supports the default TLS versions"),
+            )),
         ));
     }
     let (client, eventloop) = AsyncClient::new(options, 256);
@@ -134,17 +136,6 @@ pub fn connect(
         run(runner, eventloop, events, shutdown).await;
     });
     (publisher, task)
-}
-
-fn mozilla_roots_config() -> rustls::ClientConfig {
-    let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .expect("ring supports the default TLS versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth()
 }
 
 async fn run(

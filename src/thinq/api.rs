@@ -149,21 +149,6 @@ pub fn new_message_id() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(uuid::Uuid::new_v4().as_bytes())
 }
 
-/// The TLS setup for LG's REST API: ring as the provider (never the process default, so this
-/// works whether or not one was installed) and the Mozilla roots from webpki-roots, so the
-/// add-on does not depend on the image's CA bundle.
-fn rest_tls_config() -> Result<rustls::ClientConfig, ApiError> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let roots = rustls::RootCertStore {
-        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-    };
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| ApiError::Config(format!("TLS setup: {e}")))?
-        .with_root_certificates(roots)
-        .with_no_client_auth())
-}
-
 impl ThinqApi {
     /// Builds the client: 15 s timeout per request, rustls with ring, certificates verified.
     pub fn new(cfg: ApiConfig) -> Result<ThinqApi, ApiError> {
@@ -187,7 +172,10 @@ impl ThinqApi {
             .timeout(REQUEST_TIMEOUT)
             .connect_timeout(REQUEST_TIMEOUT)
             .user_agent(concat!("thinq-addon/", env!("CARGO_PKG_VERSION")))
-            .tls_backend_preconfigured(rest_tls_config()?)
+            .tls_backend_preconfigured(
+                crate::tls::public_client_config()
+                    .map_err(|e| ApiError::Config(format!("TLS setup: {e}")))?,
+            )
             .build()
             .map_err(|e| ApiError::Config(format!("HTTP client: {e}")))?;
         Ok(ThinqApi {
