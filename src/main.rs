@@ -23,7 +23,6 @@ const USAGE: &str = "usage:
 /// Exit codes other tools can rely on.
 const EXIT_FAILURE: u8 = 1;
 const EXIT_BAD_OPTIONS: u8 = 2;
-const EXIT_PAT_REJECTED: u8 = 3;
 
 fn main() -> ExitCode {
     thinq_addon::install_crypto_provider();
@@ -142,6 +141,7 @@ fn run(flags: Flags) -> ExitCode {
         supervisor: Supervisor::from_env(),
         api_base_url: None,
         push_root_ca_pem: None,
+        timings: bridge::timings::Timings::from_env().0,
     };
     let shutdown = CancellationToken::new();
     let result = runtime().block_on(async {
@@ -153,7 +153,6 @@ fn run(flags: Flags) -> ExitCode {
         Err(err) => {
             error!("{err}");
             ExitCode::from(match err {
-                Fatal::PatRejected(_) | Fatal::CountryRejected(_) => EXIT_PAT_REJECTED,
                 Fatal::Options(_) => EXIT_BAD_OPTIONS,
                 _ => EXIT_FAILURE,
             })

@@ -81,6 +81,7 @@ async fn start_bridge(cloud: &Cloud, data_dir: &Path) -> anyhow::Result<(Running
         },
         api_base_url: Some(cloud.sim.api_url()),
         push_root_ca_pem: Some(cloud.ca.ca_pem().into_bytes()),
+        timings: Default::default(),
     };
     let shutdown = CancellationToken::new();
     let started = Instant::now();

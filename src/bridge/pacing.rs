@@ -3,9 +3,10 @@
 //! LG's own Home Assistant bridge waits 3 s between control POSTs to the same device; faster
 //! bursts (a slider dragged in Home Assistant) get refused or rate-limited. Each device gets a
 //! small worker with a bounded queue; a control is sent once, never retried by itself, because
-//! a control that timed out may still have run on the appliance.
+//! a control that timed out may still have run on the appliance. Controls take the call
+//! budget's first lane ([`Budget::control`]): they never wait behind other calls.
 
-use crate::thinq::api::ThinqApi;
+use super::budget::Budget;
 use crate::thinq::error::ApiError;
 use serde_json::Value;
 use std::time::Duration;
@@ -41,7 +42,7 @@ pub struct QueueFull;
 impl ControlQueue {
     /// Starts the worker for one device.
     pub fn start(
-        api: ThinqApi,
+        budget: Budget,
         device_id: String,
         outcomes: mpsc::Sender<ControlOutcome>,
         shutdown: CancellationToken,
@@ -54,7 +55,7 @@ impl ControlQueue {
                     _ = shutdown.cancelled() => None,
                     next = receiver.recv() => next,
                 } {
-                    let result = api.control(&device_id, &body).await;
+                    let result = budget.control(&device_id, &body).await;
                     let outcome = ControlOutcome {
                         device_id: device_id.clone(),
                         command,

@@ -1,65 +1,99 @@
 //! The device registry and state cache: every appliance the bridge knows, its model (profile
 //! + entities), its last full state, and whether LG can reach it.
+//!
+//! Nothing here waits for the network. What needs LG is asked of the [call budget](Budget)
+//! and the answers come back through the loop into the `on_*` methods; what Home Assistant
+//! must see goes to the [`HassPublisher`], which never waits either.
 
+use super::budget::Budget;
+use super::calls::{Call, Priority};
+use super::known::{KnownDevices, unix_now};
 use super::pacing::{ControlOutcome, ControlQueue};
-use super::{EVENT_SUBSCRIPTION_HOURS, RATE_LIMIT_FIRST_WAIT};
 use crate::hass::session::HassPublisher;
 use crate::hass::topics::{CommandTopic, Topics};
 use crate::hass::{DeviceModel, DiscoveryContext};
 use crate::thinq::DeviceSummary;
-use crate::thinq::api::ThinqApi;
 use crate::thinq::error::ApiError;
 use crate::thinq::state::merge_report;
 use serde_json::{Value, json};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
-use tracing::{Instrument, Span, error, info, info_span, warn};
+use tracing::{Span, debug, error, info, info_span, warn};
 
 /// One appliance.
 struct Entry {
     model: DeviceModel,
+    /// The profile as LG sent it, to notice when LG changes it.
+    raw_profile: Value,
     /// The last full state (`GET state`, with every push report merged in).
     state: Value,
+    /// A state was read at least once (before that the device shows unavailable, not `{}`).
+    has_state: bool,
     /// LG can reach the appliance (false after error 1222 until it reports again).
     online: bool,
+    /// The last push report or state read.
+    last_heard: Instant,
     controls: ControlQueue,
     span: Span,
 }
 
+impl Entry {
+    fn available(&self) -> bool {
+        self.online && self.has_state
+    }
+}
+
+/// What a state read found, for the silent-channel check.
+#[derive(Debug, PartialEq, Eq)]
+pub enum StateRead {
+    /// Nothing we held was wrong (or the device had no state yet).
+    AsHeld,
+    /// The state differed from what pushes had told us: a change was missed.
+    Missed,
+    Unknown,
+}
+
 pub(super) struct Registry {
-    api: ThinqApi,
+    budget: Budget,
     publisher: HassPublisher,
     ctx: DiscoveryContext,
     outcomes: mpsc::Sender<ControlOutcome>,
     shutdown: CancellationToken,
     /// Keyed by ThinQ device id.
     devices: HashMap<String, Entry>,
+    /// Listed by LG, profile not read yet (or it failed: retried).
+    pending: HashMap<String, DeviceSummary>,
     /// Topic-safe id → ThinQ device id, for command routing.
     by_object_id: HashMap<String, String>,
-    /// No REST calls that can wait (refreshes) before this instant: LG said "too many calls".
-    quiet_until: Option<Instant>,
+    known: KnownDevices,
+    /// The device list was read at least once this run.
+    listed: bool,
     last_error: String,
 }
 
 impl Registry {
     pub fn new(
-        api: ThinqApi,
+        budget: Budget,
         publisher: HassPublisher,
         ctx: DiscoveryContext,
         outcomes: mpsc::Sender<ControlOutcome>,
+        known: KnownDevices,
         shutdown: CancellationToken,
     ) -> Registry {
         Registry {
-            api,
+            budget,
             publisher,
             ctx,
             outcomes,
             shutdown,
             devices: HashMap::new(),
+            pending: HashMap::new(),
             by_object_id: HashMap::new(),
-            quiet_until: None,
+            known,
+            listed: false,
             last_error: String::new(),
         }
     }
@@ -76,200 +110,315 @@ impl Registry {
         self.devices.len()
     }
 
+    pub fn pending(&self) -> usize {
+        self.pending.len()
+    }
+
+    pub fn ids(&self) -> Vec<String> {
+        self.devices.keys().cloned().collect()
+    }
+
     pub fn last_error(&self) -> &str {
         &self.last_error
     }
 
-    fn note_error(&mut self, text: String) {
+    pub fn note_error(&mut self, text: String) {
         self.last_error = text;
     }
 
-    fn note_rate_limit(&mut self, err: &ApiError) {
-        if err.is_rate_limited() {
-            self.quiet_until = Some(Instant::now() + RATE_LIMIT_FIRST_WAIT);
+    /// `GET /devices` answered: add what is new, follow renames, remove what is gone —
+    /// including devices of the last run that LG no longer lists.
+    pub fn on_devices(&mut self, listed: Vec<DeviceSummary>, read_states_now: bool) {
+        let ids: HashSet<String> = listed.iter().map(|d| d.device_id.clone()).collect();
+        info!(
+            count = listed.len(),
+            "LG lists {} appliance(s)",
+            listed.len()
+        );
+        for summary in listed {
+            let id = summary.device_id.clone();
+            if let Some(entry) = self.devices.get(&id) {
+                if entry.model.device.device_info.alias != summary.device_info.alias {
+                    self.rename(&id, &summary.device_info.alias);
+                }
+                continue;
+            }
+            // A profile from the last run is good for a day: no call for it at start.
+            let cached = self.known.get(&id).and_then(|known| {
+                let fresh = unix_now().saturating_sub(known.profile_read) < 24 * 3600;
+                fresh.then(|| known.profile.clone())
+            });
+            let built = cached.is_some_and(|profile| self.insert(summary.clone(), profile));
+            if built {
+                if read_states_now {
+                    self.budget.submit(Priority::Stale, Call::State(id));
+                }
+            } else {
+                self.budget
+                    .submit(Priority::Stale, Call::Profile(id.clone()));
+                self.pending.insert(id, summary);
+            }
         }
+        let gone: Vec<String> = self
+            .devices
+            .keys()
+            .chain(self.pending.keys())
+            .cloned()
+            .chain(self.known.ids())
+            .filter(|id| !ids.contains(id))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        for id in gone {
+            self.remove(&id);
+        }
+        self.listed = true;
     }
 
-    /// Fetches the profile and state of a listed device and adds it. A device whose profile
-    /// cannot be read is logged and left out (it comes back on the next start or registration).
-    pub async fn add(&mut self, summary: DeviceSummary) {
+    /// Builds a device from its profile and shows it (unavailable until its state is read).
+    /// `false` when the profile cannot be understood.
+    fn insert(&mut self, summary: DeviceSummary, profile: Value) -> bool {
         let device_id = summary.device_id.clone();
         let span = info_span!("device", id = %device_id, name = %summary.device_info.alias, r#type = %summary.device_info.device_type);
-        let profile = match self.api.profile(&device_id).instrument(span.clone()).await {
-            Ok(profile) => profile,
-            Err(err) => {
-                span.in_scope(
-                    || error!(%err, "cannot read the device profile; the device is left out"),
-                );
-                self.note_rate_limit(&err);
-                self.note_error(format!("profile of {}: {err}", summary.device_info.alias));
-                return;
-            }
-        };
-        let model = match DeviceModel::new(summary, &profile) {
+        let model = match DeviceModel::new(summary.clone(), &profile) {
             Ok(model) => model,
             Err(err) => {
-                span.in_scope(
-                    || error!(%err, "cannot understand the device profile; the device is left out"),
-                );
-                return;
-            }
-        };
-        let (state, online) = match self.api.state(&device_id).instrument(span.clone()).await {
-            Ok(state) => (state, true),
-            Err(err) => {
-                if err.is_device_offline() {
-                    span.in_scope(|| warn!("LG reports the appliance offline"));
-                } else {
-                    span.in_scope(|| warn!(%err, "cannot read the device state yet"));
-                    self.note_rate_limit(&err);
-                }
-                (json!({}), !err.is_device_offline())
+                span.in_scope(|| error!(%err, "cannot understand the device profile; the device is left out until LG's profile changes"));
+                self.note_error(format!("profile of {}: {err}", summary.device_info.alias));
+                return false;
             }
         };
         span.in_scope(|| info!(entities = model.entities.len(), "device ready"));
         let controls = ControlQueue::start(
-            self.api.clone(),
+            self.budget.clone(),
             device_id.clone(),
             self.outcomes.clone(),
             self.shutdown.clone(),
         );
         self.by_object_id
             .insert(Topics::object_id(&device_id), device_id.clone());
-        self.devices.insert(
-            device_id,
-            Entry {
-                model,
-                state,
-                online,
-                controls,
-                span,
+        self.known.put(summary, profile.clone());
+        let entry = Entry {
+            model,
+            raw_profile: profile,
+            state: json!({}),
+            has_state: false,
+            online: true,
+            last_heard: Instant::now(),
+            controls,
+            span,
+        };
+        self.publish_discovery(&entry);
+        self.publish_availability(&entry);
+        self.devices.insert(device_id, entry);
+        true
+    }
+
+    /// A profile read answered: a new device is built (and subscribed); a known one is
+    /// rebuilt and its discovery republished when LG changed the profile.
+    pub fn on_profile(&mut self, device_id: &str, profile: Value, read_state_now: bool) {
+        if let Some(summary) = self.pending.remove(device_id) {
+            if self.insert(summary, profile) {
+                if read_state_now {
+                    self.budget
+                        .submit(Priority::Stale, Call::State(device_id.to_owned()));
+                }
+                self.budget
+                    .submit(Priority::Upkeep, Call::PushSubscribe(device_id.to_owned()));
+                self.budget
+                    .submit(Priority::Upkeep, Call::EventSubscribe(device_id.to_owned()));
+            }
+            return;
+        }
+        let Some(entry) = self.devices.get(device_id) else {
+            return;
+        };
+        if entry.raw_profile == profile {
+            self.known.put(entry.model.device.clone(), profile);
+            return;
+        }
+        let summary = entry.model.device.clone();
+        match DeviceModel::new(summary.clone(), &profile) {
+            Ok(model) => {
+                entry
+                    .span
+                    .in_scope(|| info!("LG changed the device profile; updating Home Assistant"));
+                let entry = self.devices.get_mut(device_id).expect("checked above");
+                entry.model = model;
+                entry.raw_profile = profile.clone();
+                self.known.put(summary, profile);
+                let entry = &self.devices[device_id];
+                self.publish_discovery(entry);
+                self.publish_state(entry);
+            }
+            Err(err) => entry.span.in_scope(
+                || warn!(%err, "LG's new profile is not understood; keeping the old one"),
+            ),
+        }
+    }
+
+    /// A profile read failed for good (not a network error; those are retried by the budget).
+    pub fn on_profile_failed(&mut self, device_id: &str, err: &ApiError) {
+        if let Some(summary) = self.pending.get(device_id) {
+            let alias = summary.device_info.alias.clone();
+            warn!(device = %device_id, %err, "cannot read the profile of {alias}; it will be asked again");
+            self.note_error(format!("profile of {alias}: {err}"));
+        }
+    }
+
+    /// Profiles of listed devices that could not be read yet, and devices without a state:
+    /// asked again (called on a timer).
+    pub fn retry_incomplete(&self) {
+        for id in self.pending.keys() {
+            self.budget
+                .submit(Priority::Stale, Call::Profile(id.to_owned()));
+        }
+        for (id, entry) in &self.devices {
+            if !entry.has_state {
+                self.budget.submit(Priority::Stale, Call::State(id.clone()));
+            }
+        }
+    }
+
+    /// Asks for every device's state (after the push channel was down, or as a safety net).
+    pub fn read_all_states(&self, priority: Priority) {
+        for id in self.devices.keys() {
+            self.budget.submit(priority, Call::State(id.clone()));
+        }
+    }
+
+    /// Asks for every profile again (daily): LG fixes profiles on its servers.
+    pub fn read_all_profiles(&self) {
+        for id in self.devices.keys() {
+            self.budget
+                .submit(Priority::Periodic, Call::Profile(id.clone()));
+        }
+    }
+
+    /// The device that has been quiet longest, if quieter than `quiet`.
+    pub fn quietest(&self, quiet: Duration) -> Option<String> {
+        self.devices
+            .iter()
+            .filter(|(_, e)| e.last_heard.elapsed() >= quiet)
+            .min_by_key(|(_, e)| e.last_heard)
+            .map(|(id, _)| id.clone())
+    }
+
+    /// A state read answered. Reports whether it showed a change no push had told us of.
+    pub fn on_state(&mut self, device_id: &str, state: Value) -> StateRead {
+        let Some(entry) = self.devices.get_mut(device_id) else {
+            return StateRead::Unknown;
+        };
+        let before = entry.model.state_payload(&entry.state);
+        let after = entry.model.state_payload(&state);
+        let missed = entry.has_state && before != after;
+        let was_available = entry.available();
+        entry.state = state;
+        entry.has_state = true;
+        entry.online = true;
+        entry.last_heard = Instant::now();
+        if missed {
+            entry
+                .span
+                .in_scope(|| info!("the state read found a change no push had reported"));
+        }
+        let entry = &self.devices[device_id];
+        if !was_available {
+            self.publish_availability(entry);
+        }
+        self.publish_state(entry);
+        if missed {
+            StateRead::Missed
+        } else {
+            StateRead::AsHeld
+        }
+    }
+
+    /// A state read failed for good: 1222 marks the appliance unreachable.
+    pub fn on_state_failed(&mut self, device_id: &str, err: &ApiError) {
+        let Some(entry) = self.devices.get_mut(device_id) else {
+            return;
+        };
+        if err.is_device_offline() {
+            entry
+                .span
+                .in_scope(|| warn!("LG reports the appliance offline"));
+            entry.online = false;
+            let entry = &self.devices[device_id];
+            self.publish_availability(entry);
+        } else {
+            entry
+                .span
+                .in_scope(|| warn!(%err, "cannot read the device state; it will be asked again"));
+        }
+    }
+
+    fn publish_discovery(&self, entry: &Entry) {
+        let id = &entry.model.device.device_id;
+        let discovery = entry.model.discovery_payload(&self.ctx);
+        self.publisher
+            .retained(&self.topics().device_discovery(id), discovery.to_string());
+    }
+
+    fn publish_availability(&self, entry: &Entry) {
+        let topic = self
+            .topics()
+            .device_availability(&entry.model.device.device_id);
+        self.publisher.retained(
+            &topic,
+            if entry.available() {
+                "online"
+            } else {
+                "offline"
             },
         );
     }
 
-    /// Push- and event-subscribes every device (1207 "already subscribed" is fine), and asks
-    /// for device-list changes.
-    pub async fn subscribe_all(&mut self) {
-        let ids: Vec<String> = self.devices.keys().cloned().collect();
-        for id in &ids {
-            self.subscribe(id).await;
-        }
-        if let Err(err) = self.api.push_devices_subscribe().await
-            && !err.is_already_subscribed()
-        {
-            warn!(%err, "cannot subscribe to device-list changes; new appliances need a restart");
-        }
-    }
-
-    async fn subscribe(&mut self, device_id: &str) {
-        let Some(span) = self.devices.get(device_id).map(|e| e.span.clone()) else {
+    fn publish_state(&self, entry: &Entry) {
+        if !entry.has_state {
             return;
-        };
-        let api = self.api.clone();
-        let (push, event) = async {
-            (
-                api.push_subscribe(device_id).await,
-                api.event_subscribe(device_id, EVENT_SUBSCRIPTION_HOURS)
-                    .await,
-            )
         }
-        .instrument(span.clone())
-        .await;
-        for (what, result) in [("notifications", push), ("state events", event)] {
-            if let Err(err) = result
-                && !err.is_already_subscribed()
-            {
-                span.in_scope(|| warn!(%err, "cannot subscribe to {what}"));
-                self.note_rate_limit(&err);
-            }
+        for (topic, payload) in state_messages(&entry.model, self.topics(), &entry.state) {
+            self.publisher.retained(&topic, payload);
         }
-    }
-
-    /// Renews every event subscription (daily), as LG's subscriptions expire.
-    pub async fn renew_event_subscriptions(&mut self) {
-        let ids: Vec<String> = self.devices.keys().cloned().collect();
-        for id in ids {
-            if let Err(err) = self
-                .api
-                .event_subscribe(&id, EVENT_SUBSCRIPTION_HOURS)
-                .await
-                && !err.is_already_subscribed()
-            {
-                warn!(device = %id, %err, "cannot renew the event subscription");
-                self.note_rate_limit(&err);
-            }
-        }
-    }
-
-    /// Publishes discovery, availability and state of every device (on connect and on
-    /// Home Assistant's birth message).
-    pub async fn publish_all(&self) {
-        for entry in self.devices.values() {
-            self.publish_device(entry).await;
-        }
-    }
-
-    async fn publish_device(&self, entry: &Entry) {
-        let id = &entry.model.device.device_id;
-        let topics = self.topics();
-        let discovery = entry.model.discovery_payload(&self.ctx);
-        self.publisher
-            .retained(&topics.device_discovery(id), discovery.to_string())
-            .await;
-        self.publish_availability(entry).await;
-        self.publish_state(entry).await;
-    }
-
-    async fn publish_availability(&self, entry: &Entry) {
-        let topic = self
-            .topics()
-            .device_availability(&entry.model.device.device_id);
-        self.publisher
-            .retained(&topic, if entry.online { "online" } else { "offline" })
-            .await;
-    }
-
-    async fn publish_state(&self, entry: &Entry) {
-        let topic = self.topics().device_state(&entry.model.device.device_id);
-        self.publisher
-            .retained(&topic, entry.model.state_payload(&entry.state).to_string())
-            .await;
     }
 
     /// A `DEVICE_STATUS` report: merge, mark reachable, publish.
-    pub async fn on_status(&mut self, device_id: &str, report: &Value) {
+    pub fn on_status(&mut self, device_id: &str, report: &Value) {
         let Some(entry) = self.devices.get_mut(device_id) else {
-            warn!(device = %device_id, "status for an unknown device ignored");
+            debug!(device = %device_id, "status for a device not (yet) known ignored");
             return;
         };
         merge_report(&mut entry.state, report);
+        entry.last_heard = Instant::now();
         let came_back = !entry.online;
         entry.online = true;
         entry
             .span
             .in_scope(|| tracing::debug!(%report, "state report"));
         let entry = &self.devices[device_id];
-        if came_back {
+        if came_back && entry.has_state {
             entry
                 .span
                 .in_scope(|| info!("the appliance is reachable again"));
-            self.publish_availability(entry).await;
+            self.publish_availability(entry);
         }
-        self.publish_state(entry).await;
+        self.publish_state(entry);
     }
 
     /// A `DEVICE_PUSH` notification: an event on the device's event entity.
-    pub async fn on_notification(&mut self, device_id: &str, push_code: &str) {
-        let Some(entry) = self.devices.get(device_id) else {
+    pub fn on_notification(&mut self, device_id: &str, push_code: &str) {
+        let Some(entry) = self.devices.get_mut(device_id) else {
             warn!(device = %device_id, %push_code, "notification for an unknown device ignored");
             return;
         };
+        entry.last_heard = Instant::now();
         entry.span.in_scope(|| info!(%push_code, "notification"));
+        let entry = &self.devices[device_id];
         match entry.model.notification(push_code) {
             Some((entity, payload)) => {
                 let topic = self.topics().event(device_id, &entity);
-                self.publisher.transient(&topic, payload.to_string()).await;
+                self.publisher.transient(&topic, payload.to_string());
             }
             None => entry
                 .span
@@ -278,7 +427,7 @@ impl Registry {
     }
 
     /// A command from Home Assistant: validate against the profile, build the body, queue it.
-    pub async fn on_command(&mut self, topic: &CommandTopic, payload: &str) {
+    pub fn on_command(&mut self, topic: &CommandTopic, payload: &str) {
         let Some(device_id) = self.by_object_id.get(&topic.device).cloned() else {
             warn!(device = %topic.device, "command for an unknown device ignored");
             return;
@@ -303,13 +452,26 @@ impl Registry {
         };
         if let Err(reason) = result {
             span.in_scope(|| warn!(%command, %reason, "command refused"));
-            self.publish_error(&device_id, &command, &reason, None)
-                .await;
+            self.publish_error(&device_id, &command, &reason, None);
         }
     }
 
+    /// A command payload too large to be one: refused unread.
+    pub fn on_oversized_command(&mut self, topic: &CommandTopic, bytes: usize) {
+        let Some(device_id) = self.by_object_id.get(&topic.device).cloned() else {
+            return;
+        };
+        let command = format!("{}/{}", topic.entity, topic.feature);
+        let reason = format!(
+            "the command payload has {bytes} bytes; at most {} are accepted",
+            crate::hass::session::MAX_COMMAND_BYTES
+        );
+        warn!(device = %device_id, %command, %reason, "command refused");
+        self.publish_error(&device_id, &command, &reason, None);
+    }
+
     /// What became of a control: failures are logged and published on the error topic.
-    pub async fn on_control_outcome(&mut self, outcome: ControlOutcome) {
+    pub fn on_control_outcome(&mut self, outcome: ControlOutcome) {
         let Err(err) = &outcome.result else {
             if let Some(entry) = self.devices.get(&outcome.device_id) {
                 entry
@@ -324,21 +486,19 @@ impl Registry {
             .map(|e| e.span.clone())
             .unwrap_or_else(Span::none);
         span.in_scope(|| warn!(command = %outcome.command, %err, "LG refused the command"));
-        self.note_rate_limit(err);
         if err.is_device_offline() {
             if let Some(entry) = self.devices.get_mut(&outcome.device_id) {
                 entry.online = false;
             }
             if let Some(entry) = self.devices.get(&outcome.device_id) {
-                self.publish_availability(entry).await;
+                self.publish_availability(entry);
             }
         }
         let code = err.code().map(|c| c.to_string());
-        self.publish_error(&outcome.device_id, &outcome.command, &err.to_string(), code)
-            .await;
+        self.publish_error(&outcome.device_id, &outcome.command, &err.to_string(), code);
     }
 
-    async fn publish_error(
+    fn publish_error(
         &mut self,
         device_id: &str,
         command: &str,
@@ -353,105 +513,58 @@ impl Registry {
         self.note_error(format!("{alias}: {reason}"));
         let payload = json!({ "command": command, "error": reason, "code": code });
         self.publisher
-            .transient(&self.topics().error(device_id), payload.to_string())
-            .await;
+            .transient(&self.topics().error(device_id), payload.to_string());
     }
 
-    /// Reads every device's state again (after the push session was down). Skipped while
-    /// LG asks us to make fewer calls.
-    pub async fn refresh_all(&mut self) {
-        if self.quiet_until.is_some_and(|t| Instant::now() < t) {
-            warn!("skipping the state refresh: LG asked for fewer calls");
-            return;
-        }
-        let ids: Vec<String> = self.devices.keys().cloned().collect();
-        for id in ids {
-            let result = self.api.state(&id).await;
-            let Some(entry) = self.devices.get_mut(&id) else {
-                continue;
-            };
-            match result {
-                Ok(state) => {
-                    entry.state = state;
-                    entry.online = true;
-                }
-                Err(err) if err.is_device_offline() => entry.online = false,
-                Err(err) => {
-                    entry
-                        .span
-                        .in_scope(|| warn!(%err, "cannot refresh the state"));
-                    let rate = err.is_rate_limited();
-                    self.note_rate_limit(&err);
-                    if rate {
-                        break;
-                    }
-                    continue;
-                }
-            }
-            let entry = &self.devices[&id];
-            self.publish_availability(entry).await;
-            self.publish_state(entry).await;
-        }
-    }
-
-    /// `DEVICE_REGISTERED`: read the new device from LG and bring it in.
-    pub async fn on_registered(&mut self, device_id: &str) {
-        if self.devices.contains_key(device_id) {
-            return;
-        }
-        let listed = match self.api.devices().await {
-            Ok(list) => list,
-            Err(err) => {
-                warn!(device = %device_id, %err, "cannot read the new device");
-                return;
-            }
-        };
-        let Some(summary) = listed.into_iter().find(|d| d.device_id == device_id) else {
-            warn!(device = %device_id, "registered device is not in LG's device list");
-            return;
-        };
-        info!(device = %device_id, name = %summary.device_info.alias, "new appliance registered");
-        self.add(summary).await;
-        self.subscribe(device_id).await;
-        if let Some(entry) = self.devices.get(device_id) {
-            self.publish_device(entry).await;
-        }
-    }
-
-    /// `DEVICE_UNREGISTERED`: remove its discovery (Home Assistant removes the device) and
-    /// its retained state.
-    pub async fn remove(&mut self, device_id: &str) {
-        let Some(entry) = self.devices.remove(device_id) else {
-            return;
-        };
-        entry
-            .span
-            .in_scope(|| info!("appliance removed from the ThinQ account"));
-        self.by_object_id.remove(&Topics::object_id(device_id));
-        let topics = self.topics();
-        for topic in [
+    /// The device left the account: its discovery is cleared (Home Assistant removes the
+    /// device) and so are its retained values.
+    pub fn remove(&mut self, device_id: &str) {
+        self.pending.remove(device_id);
+        self.known.remove(device_id);
+        let topics = self.topics().clone();
+        let mut clear = vec![
             topics.device_discovery(device_id),
-            topics.device_state(device_id),
             topics.device_availability(device_id),
-        ] {
-            self.publisher.retained(&topic, Vec::new()).await;
+        ];
+        match self.devices.remove(device_id) {
+            Some(entry) => {
+                entry
+                    .span
+                    .in_scope(|| info!("appliance removed from the ThinQ account"));
+                self.by_object_id.remove(&Topics::object_id(device_id));
+                clear.extend(
+                    state_messages(&entry.model, &topics, &entry.state)
+                        .into_iter()
+                        .map(|(topic, _)| topic),
+                );
+            }
+            None => {
+                info!(device = %device_id, "an appliance of the last run is no longer on the ThinQ account; removing it from Home Assistant");
+                clear.push(topics.device_state(device_id));
+            }
+        }
+        for topic in clear {
+            self.publisher.retained(&topic, Vec::new());
         }
     }
 
     /// `DEVICE_ALIAS_CHANGED`: the device name in Home Assistant follows.
-    pub async fn rename(&mut self, device_id: &str, alias: &str) {
+    pub fn rename(&mut self, device_id: &str, alias: &str) {
         let Some(entry) = self.devices.get_mut(device_id) else {
             return;
         };
         entry.span.in_scope(|| info!(%alias, "appliance renamed"));
         entry.model.device.device_info.alias = alias.to_owned();
+        self.known.rename(device_id, alias);
         let entry = &self.devices[device_id];
-        let discovery = entry.model.discovery_payload(&self.ctx);
-        self.publisher
-            .retained(
-                &self.topics().device_discovery(device_id),
-                discovery.to_string(),
-            )
-            .await;
+        self.publish_discovery(entry);
     }
+}
+
+/// Every retained value message of a device for its full state.
+fn state_messages(model: &DeviceModel, topics: &Topics, state: &Value) -> Vec<(String, String)> {
+    vec![(
+        topics.device_state(&model.device.device_id),
+        model.state_payload(state).to_string(),
+    )]
 }

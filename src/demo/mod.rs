@@ -196,6 +196,7 @@ pub async fn run(args: DemoArgs, shutdown: CancellationToken) -> anyhow::Result<
         },
         api_base_url: Some(sim.api_url()),
         push_root_ca_pem: Some(ca.ca_pem().into_bytes()),
+        timings: Default::default(),
     };
     let mut bridge_task = tokio::spawn(bridge::run(config, bridge_stop.clone()));
     let _life = sim.start_life(LIFE_TICK);

@@ -57,15 +57,84 @@ pub fn discovery_payload(ctx: &DiscoveryContext) -> Value {
                 "ent_cat": "diagnostic",
                 "val_tpl": "{{ value_json.last_error }}",
             },
+            "problem": {
+                "p": "binary_sensor",
+                "uniq_id": format!("{BRIDGE_ID}_problem"),
+                "name": "Problem",
+                "dev_cla": "problem",
+                "val_tpl": "{{ value_json.problem }}",
+                "json_attr_t": state,
+                "json_attr_tpl": "{{ {'reason': value_json.problem_reason} | tojson }}",
+            },
+            "problem_reason": {
+                "p": "sensor",
+                "uniq_id": format!("{BRIDGE_ID}_problem_reason"),
+                "name": "Problem reason",
+                "ic": "mdi:alert",
+                "ent_cat": "diagnostic",
+                "val_tpl": "{{ value_json.problem_reason }}",
+            },
+            "api_calls": {
+                "p": "sensor",
+                "uniq_id": format!("{BRIDGE_ID}_api_calls"),
+                "name": "LG API calls in the last hour",
+                "ic": "mdi:api",
+                "ent_cat": "diagnostic",
+                "stat_cla": "measurement",
+                "unit_of_meas": "calls",
+                "val_tpl": "{{ value_json.api_calls }}",
+            },
+            "api_waiting": {
+                "p": "sensor",
+                "uniq_id": format!("{BRIDGE_ID}_api_waiting"),
+                "name": "LG API calls waiting",
+                "ic": "mdi:timer-sand",
+                "ent_cat": "diagnostic",
+                "stat_cla": "measurement",
+                "unit_of_meas": "calls",
+                "val_tpl": "{{ value_json.api_waiting }}",
+                "json_attr_t": state,
+                "json_attr_tpl": "{{ {'rate_limited_for_s': value_json.rate_limited_for_s, 'devices_waiting': value_json.devices_waiting, 'messages_waiting': value_json.messages_waiting} | tojson }}",
+            },
         },
     })
 }
 
+/// What the bridge device shows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BridgeStatus {
+    pub lg_push: bool,
+    pub devices: usize,
+    /// Listed by LG but not shown yet (profile read pending or failing).
+    pub devices_waiting: usize,
+    pub last_error: String,
+    pub calls_last_hour: usize,
+    pub calls_waiting: usize,
+    /// Seconds until LG's rate-limit pause ends.
+    pub rate_limited_for: Option<u64>,
+    /// Why the bridge cannot work as it should (token rejected, another client with our id).
+    pub problem: Option<String>,
+    /// Messages waiting for the Home Assistant broker.
+    pub messages_waiting: usize,
+}
+
 /// The bridge state JSON.
-pub fn state_payload(lg_push: bool, devices: usize, last_error: &str) -> Value {
+pub fn state_payload(status: &BridgeStatus) -> Value {
+    let last_error = if status.last_error.is_empty() {
+        "none"
+    } else {
+        status.last_error.as_str()
+    };
     json!({
-        "lg_push": if lg_push { "ON" } else { "OFF" },
-        "devices": devices,
-        "last_error": if last_error.is_empty() { "none" } else { last_error },
+        "lg_push": if status.lg_push { "ON" } else { "OFF" },
+        "devices": status.devices,
+        "devices_waiting": status.devices_waiting,
+        "last_error": last_error,
+        "problem": if status.problem.is_some() { "ON" } else { "OFF" },
+        "problem_reason": status.problem.as_deref().unwrap_or("none"),
+        "api_calls": status.calls_last_hour,
+        "api_waiting": status.calls_waiting,
+        "rate_limited_for_s": status.rate_limited_for.unwrap_or(0),
+        "messages_waiting": status.messages_waiting,
     })
 }

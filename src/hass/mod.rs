@@ -4,6 +4,7 @@
 pub mod bridge_device;
 pub mod discovery;
 pub mod entities;
+pub mod outbox;
 pub mod session;
 pub mod topics;
 

@@ -1,15 +1,22 @@
 //! The session with the Home Assistant broker (the Mosquitto add-on).
 //!
-//! One rumqttc connection, owned by a task that polls its event loop. The bridge talks to it
-//! through a cloneable [`HassPublisher`] (to publish) and receives [`HassEvent`]s (connected,
-//! Home Assistant came online, a command arrived). Reconnects are handled here: after every
-//! CONNACK the command and birth subscriptions are renewed and the bridge is told to publish
-//! discovery, states and availability again, so nothing depends on a persistent session.
+//! One rumqttc connection, owned by a task that polls its event loop. The bridge publishes
+//! through a cloneable [`HassPublisher`] whose methods never wait: a message goes into the
+//! [`Outbox`] (latest payload per retained topic) and is handed to rumqttc with
+//! `try_publish` as far as its request queue has room; the polling task hands over the rest
+//! as the queue drains and after every reconnect. Nothing here awaits rumqttc's request
+//! queue, so the poller and the bridge can never wait on each other — the freeze a full
+//! queue once caused during a long broker outage cannot happen.
+//!
+//! After every CONNACK the command and birth subscriptions are renewed and every retained
+//! topic is sent again, so nothing depends on the broker keeping our session.
 
+use crate::hass::outbox::{Outbox, Outgoing};
 use crate::hass::topics::{CommandTopic, Topics};
 use crate::secret::Secret;
-use rumqttc::{AsyncClient, Event, LastWill, MqttOptions, Packet, QoS, Transport};
-use std::sync::Arc;
+use rumqttc::{AsyncClient, ClientError, Event, LastWill, MqttOptions, Packet, QoS, Transport};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -22,6 +29,11 @@ const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 /// First and longest wait between reconnect attempts.
 const RECONNECT_MIN: Duration = Duration::from_secs(1);
 const RECONNECT_MAX: Duration = Duration::from_secs(30);
+/// rumqttc's request queue. The outbox holds whatever does not fit, so this only sets how
+/// much is in flight towards the broker at once.
+const REQUEST_QUEUE: usize = 256;
+/// A command payload larger than this is not a Home Assistant command: refused unread.
+pub const MAX_COMMAND_BYTES: usize = 4096;
 
 /// Where the Home Assistant broker is and how to log in.
 #[derive(Debug, Clone)]
@@ -38,7 +50,7 @@ pub struct BrokerAddress {
 /// What the session tells the bridge.
 #[derive(Debug, Clone, PartialEq)]
 pub enum HassEvent {
-    /// Connected (again): subscriptions are renewed; publish discovery, state, availability.
+    /// Connected (again): subscriptions are renewed and retained topics are being resent.
     Connected,
     /// Home Assistant published `online` on its status topic: it forgot non-retained
     /// state and wants discovery again.
@@ -48,41 +60,93 @@ pub enum HassEvent {
         topic: CommandTopic,
         payload: String,
     },
+    /// A command payload over [`MAX_COMMAND_BYTES`], not read.
+    OversizedCommand { topic: CommandTopic, bytes: usize },
     /// The connection dropped; the session reconnects by itself.
     Disconnected { reason: String },
 }
 
-/// Publishes to the Home Assistant broker. Cheap to clone.
+/// Publishes to the Home Assistant broker without ever waiting. Cheap to clone.
 #[derive(Clone)]
 pub struct HassPublisher {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
     client: AsyncClient,
-    topics: Arc<Topics>,
+    topics: Topics,
+    outbox: Mutex<Outbox>,
+    /// The session is connected: handing messages to rumqttc makes sense.
+    connected: AtomicBool,
+}
+
+impl Shared {
+    fn outbox(&self) -> std::sync::MutexGuard<'_, Outbox> {
+        // A panic while holding the lock cannot leave the outbox inconsistent in a way that
+        // matters more than stopping publishing for good would.
+        self.outbox.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Hands waiting messages to rumqttc until its request queue is full.
+    fn flush(&self) {
+        if !self.connected.load(Ordering::Acquire) {
+            return;
+        }
+        let mut outbox = self.outbox();
+        while let Some(message) = outbox.take_next() {
+            let Outgoing {
+                topic,
+                payload,
+                retain,
+            } = message;
+            match self
+                .client
+                .try_publish(topic.clone(), QoS::AtLeastOnce, retain, payload.clone())
+            {
+                Ok(()) => {}
+                Err(_) => {
+                    outbox.give_back(Outgoing {
+                        topic,
+                        payload,
+                        retain,
+                    });
+                    break;
+                }
+            }
+        }
+    }
 }
 
 impl HassPublisher {
     pub fn topics(&self) -> &Topics {
-        &self.topics
+        &self.shared.topics
     }
 
-    /// Publishes a retained message at QoS 1 (discovery, state, availability).
-    pub async fn retained(&self, topic: &str, payload: impl Into<Vec<u8>>) {
-        self.send(topic, payload.into(), true).await;
+    /// Publishes a retained message at QoS 1 (discovery, values, availability), unless the
+    /// broker already has exactly this payload. An empty payload clears the topic.
+    pub fn retained(&self, topic: &str, payload: impl Into<Vec<u8>>) {
+        let changed = self.shared.outbox().put_retained(topic, payload.into());
+        if changed {
+            self.shared.flush();
+        }
     }
 
     /// Publishes a non-retained message at QoS 1 (events, errors).
-    pub async fn transient(&self, topic: &str, payload: impl Into<Vec<u8>>) {
-        self.send(topic, payload.into(), false).await;
+    pub fn transient(&self, topic: &str, payload: impl Into<Vec<u8>>) {
+        self.shared.outbox().put_transient(topic, payload.into());
+        self.shared.flush();
     }
 
-    async fn send(&self, topic: &str, payload: Vec<u8>, retain: bool) {
-        // The request channel only fails when the event loop is gone (shutdown); nothing to do.
-        if let Err(err) = self
-            .client
-            .publish(topic, QoS::AtLeastOnce, retain, payload)
-            .await
-        {
-            debug!(%topic, %err, "publish dropped: session closed");
-        }
+    /// Sends every retained topic again (Home Assistant's birth message).
+    pub fn republish_all(&self) {
+        self.shared.outbox().resend_all();
+        self.shared.flush();
+    }
+
+    /// Messages waiting for the broker, and retained topics known.
+    pub fn backlog(&self) -> (usize, usize) {
+        let outbox = self.shared.outbox();
+        (outbox.waiting(), outbox.topics())
     }
 }
 
@@ -126,10 +190,14 @@ pub fn connect(
             )),
         ));
     }
-    let (client, eventloop) = AsyncClient::new(options, 256);
+    let (client, eventloop) = AsyncClient::new(options, REQUEST_QUEUE);
     let publisher = HassPublisher {
-        client: client.clone(),
-        topics: Arc::new(topics),
+        shared: Arc::new(Shared {
+            client,
+            topics,
+            outbox: Mutex::new(Outbox::default()),
+            connected: AtomicBool::new(false),
+        }),
     };
     let runner = publisher.clone();
     let task = tokio::spawn(async move {
@@ -138,17 +206,41 @@ pub fn connect(
     (publisher, task)
 }
 
+/// The subscriptions renewed after every CONNACK; queued again until rumqttc takes them.
+struct Subscriptions {
+    wanted: Vec<String>,
+    queued: usize,
+}
+
+impl Subscriptions {
+    fn queue(&mut self, client: &AsyncClient) {
+        while self.queued < self.wanted.len() {
+            let filter = self.wanted[self.queued].clone();
+            match client.try_subscribe(filter, QoS::AtLeastOnce) {
+                Ok(()) => self.queued += 1,
+                Err(ClientError::TryRequest(_)) | Err(_) => break,
+            }
+        }
+    }
+}
+
 async fn run(
     publisher: HassPublisher,
     mut eventloop: rumqttc::EventLoop,
     events: mpsc::Sender<HassEvent>,
     shutdown: CancellationToken,
 ) {
-    let topics = publisher.topics.clone();
+    let shared = publisher.shared.clone();
+    let topics = shared.topics.clone();
     let mut backoff = RECONNECT_MIN;
     let mut connected = false;
+    let mut subscriptions = Subscriptions {
+        wanted: vec![topics.command_filter(), topics.ha_status()],
+        queued: 0,
+    };
     loop {
         let polled = tokio::select! {
+            biased;
             _ = shutdown.cancelled() => break,
             polled = eventloop.poll() => polled,
         };
@@ -160,67 +252,127 @@ async fn run(
                 );
                 connected = true;
                 backoff = RECONNECT_MIN;
-                // Requests are queued, so they go out in order on this connection.
-                let client = &publisher.client;
-                let _ = client
-                    .subscribe(topics.command_filter(), QoS::AtLeastOnce)
-                    .await;
-                let _ = client.subscribe(topics.ha_status(), QoS::AtLeastOnce).await;
-                publisher
-                    .retained(&topics.bridge_availability(), "online")
-                    .await;
-                let _ = events.send(HassEvent::Connected).await;
+                subscriptions.queued = 0;
+                subscriptions.queue(&shared.client);
+                {
+                    let mut outbox = shared.outbox();
+                    outbox.put_retained(&topics.bridge_availability(), b"online".to_vec());
+                    outbox.resend_all();
+                }
+                shared.connected.store(true, Ordering::Release);
+                if !send_event(&events, &shutdown, HassEvent::Connected).await {
+                    break;
+                }
+            }
+            Ok(Event::Incoming(Packet::SubAck(ack))) => {
+                if ack
+                    .return_codes
+                    .iter()
+                    .any(|c| matches!(c, rumqttc::SubscribeReasonCode::Failure))
+                {
+                    warn!(
+                        "the Home Assistant broker refused a subscription (commands or birth); check the broker's ACL for this user"
+                    );
+                }
             }
             Ok(Event::Incoming(Packet::Publish(publish))) => {
-                let payload = String::from_utf8_lossy(&publish.payload).into_owned();
-                if publish.topic == topics.ha_status() {
-                    if payload.trim() == "online" {
-                        info!("Home Assistant came online: republishing discovery and states");
-                        let _ = events.send(HassEvent::HomeAssistantOnline).await;
-                    }
-                } else if let Some(topic) = topics.parse_command(&publish.topic) {
-                    let _ = events.send(HassEvent::Command { topic, payload }).await;
-                } else {
-                    debug!(topic = %publish.topic, "ignoring message on an unexpected topic");
+                if let Some(event) = incoming(&topics, &publish.topic, &publish.payload)
+                    && !send_event(&events, &shutdown, event).await
+                {
+                    break;
                 }
             }
             Ok(_) => {}
             Err(err) => {
+                shared.connected.store(false, Ordering::Release);
                 let reason = err.to_string();
                 if connected {
-                    warn!(%reason, "lost the Home Assistant MQTT broker; reconnecting");
-                    let _ = events.send(HassEvent::Disconnected { reason }).await;
+                    let (waiting, _) = publisher.backlog();
+                    warn!(%reason, waiting, "lost the Home Assistant MQTT broker; reconnecting (the latest value of every topic is kept meanwhile)");
+                    if !send_event(&events, &shutdown, HassEvent::Disconnected { reason }).await {
+                        break;
+                    }
                 } else {
                     warn!(%reason, retry_in = ?backoff, "cannot reach the Home Assistant MQTT broker");
                 }
                 connected = false;
                 tokio::select! {
+                    biased;
                     _ = shutdown.cancelled() => break,
                     _ = tokio::time::sleep(backoff) => {}
                 }
                 backoff = (backoff * 2).min(RECONNECT_MAX);
+                continue;
             }
         }
+        if connected {
+            subscriptions.queue(&shared.client);
+            shared.flush();
+        }
     }
+    shared.connected.store(false, Ordering::Release);
     if connected {
-        close(&publisher, &mut eventloop).await;
+        close(&shared, &mut eventloop).await;
     }
 }
 
+/// Hands an event to the bridge unless shutdown comes first; `false` when the session ends.
+async fn send_event(
+    events: &mpsc::Sender<HassEvent>,
+    shutdown: &CancellationToken,
+    event: HassEvent,
+) -> bool {
+    tokio::select! {
+        biased;
+        _ = shutdown.cancelled() => false,
+        sent = events.send(event) => sent.is_ok(),
+    }
+}
+
+/// What an incoming publish means for the bridge, if anything.
+fn incoming(topics: &Topics, topic: &str, payload: &[u8]) -> Option<HassEvent> {
+    if topic == topics.ha_status() {
+        if String::from_utf8_lossy(payload).trim() == "online" {
+            info!("Home Assistant came online: republishing discovery and states");
+            return Some(HassEvent::HomeAssistantOnline);
+        }
+        return None;
+    }
+    let Some(command) = topics.parse_command(topic) else {
+        debug!(%topic, "ignoring message on an unexpected topic");
+        return None;
+    };
+    if payload.len() > MAX_COMMAND_BYTES {
+        return Some(HassEvent::OversizedCommand {
+            topic: command,
+            bytes: payload.len(),
+        });
+    }
+    Some(HassEvent::Command {
+        topic: command,
+        payload: String::from_utf8_lossy(payload).into_owned(),
+    })
+}
+
 /// Publishes `offline` for the bridge and disconnects cleanly, within [`DISCONNECT_TIMEOUT`].
-async fn close(publisher: &HassPublisher, eventloop: &mut rumqttc::EventLoop) {
-    let topic = publisher.topics.bridge_availability();
-    let _ = publisher
-        .client
-        .publish(&topic, QoS::AtLeastOnce, true, "offline")
-        .await;
+async fn close(shared: &Shared, eventloop: &mut rumqttc::EventLoop) {
+    let topic = shared.topics.bridge_availability();
     // Wait until the broker has acknowledged everything in flight, `offline` included:
     // disconnecting before the PUBACK makes Mosquitto treat the session as broken.
     let flushed = async {
+        let mut offline_queued = false;
         let mut sent_offline = false;
         loop {
+            if !offline_queued {
+                offline_queued = shared
+                    .client
+                    .try_publish(topic.clone(), QoS::AtLeastOnce, true, "offline")
+                    .is_ok();
+            }
             match eventloop.poll().await {
-                Ok(Event::Outgoing(rumqttc::Outgoing::Publish(_))) => sent_offline = true,
+                Ok(Event::Outgoing(rumqttc::Outgoing::Publish(_))) if offline_queued => {
+                    sent_offline = true
+                }
                 Ok(Event::Incoming(Packet::PubAck(_)))
                     if sent_offline && eventloop.state.inflight() == 0 =>
                 {
@@ -232,7 +384,7 @@ async fn close(publisher: &HassPublisher, eventloop: &mut rumqttc::EventLoop) {
         }
     };
     let _ = tokio::time::timeout(DISCONNECT_TIMEOUT, flushed).await;
-    let _ = publisher.client.disconnect().await;
+    let _ = shared.client.try_disconnect();
     let drain = async {
         loop {
             match eventloop.poll().await {

@@ -53,8 +53,11 @@ pub struct MqttIdentity {
     pub private_key_pem: Secret,
     /// The certificate LG issued for the key (PEM, possibly with its chain).
     pub certificate_pem: String,
-    /// `subscriptions[0]` of the certificate answer.
-    pub topic: String,
+    /// Every topic in the certificate answer's `subscriptions` (live answers list more
+    /// than one; pushes may arrive on any of them, thinq-api.md §9).
+    pub topics: Vec<String>,
+    /// The certificate's `notAfter`: it is renewed a day before.
+    pub not_after: SystemTime,
 }
 
 /// Why credentials could not be read, made or kept.
@@ -84,7 +87,11 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> CredentialError + '_ 
 struct StoredIdentity {
     client_id: String,
     certificate_pem: String,
+    /// Written by earlier versions: the first subscription only.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     topic: String,
+    #[serde(default)]
+    topics: Vec<String>,
 }
 
 /// The credential files under one data dir.
@@ -137,60 +144,77 @@ impl CredentialStore {
         Ok(id)
     }
 
-    /// The MQTT identity for `api`'s client id, and whether it was newly issued.
-    ///
-    /// A stored key and certificate are reused when they parse, belong together, were issued
-    /// for this client id and are not within a day of expiry. Otherwise: `POST /client`, a new
-    /// RSA-2048 key, a CSR (CN=lg_thinq), `POST /client/certificate`, and both stored.
+    /// The MQTT identity for `api`'s client id, and whether it was newly issued: the stored
+    /// one when usable ([`Self::stored_identity`]), else a new one ([`Self::issue_identity`]).
     pub async fn identity(&self, api: &ThinqApi) -> Result<(MqttIdentity, bool), CredentialError> {
-        let client_id = api.client_id().to_owned();
-        match self.load_identity(&client_id) {
+        if let Some(identity) = self.stored_identity(api.client_id()) {
+            return Ok((identity, false));
+        }
+        Ok((self.issue_identity(api).await?, true))
+    }
+
+    /// The stored identity when it parses, its key and certificate belong together, it was
+    /// issued for this client id and it is not within a day of expiry. No network.
+    pub fn stored_identity(&self, client_id: &str) -> Option<MqttIdentity> {
+        match self.load_identity(client_id) {
             Ok(Some(identity)) => {
                 tracing::info!("reusing the stored ThinQ MQTT certificate");
-                return Ok((identity, false));
+                Some(identity)
             }
-            Ok(None) => tracing::info!("no usable ThinQ MQTT certificate stored; requesting one"),
+            Ok(None) => {
+                tracing::info!("no usable ThinQ MQTT certificate stored; requesting one");
+                None
+            }
             Err(reason) => {
                 tracing::warn!(
                     "stored ThinQ MQTT certificate not usable ({reason}); requesting a new one"
-                )
+                );
+                None
             }
         }
+    }
 
+    /// A new identity: `POST /client`, a new RSA-2048 key, a CSR (CN=lg_thinq),
+    /// `POST /client/certificate`, and both stored (the key with mode 0600).
+    pub async fn issue_identity(&self, api: &ThinqApi) -> Result<MqttIdentity, CredentialError> {
+        let client_id = api.client_id().to_owned();
         api.register_client().await?;
         let (key_pem, csr_base64) = tokio::task::spawn_blocking(generate_key_and_csr)
             .await
             .map_err(|e| CredentialError::Key(format!("key generation task failed: {e}")))??;
         let issued = api.issue_certificate(&csr_base64).await?;
-        let topic = issued
+        let topics: Vec<String> = issued
             .subscriptions
             .into_iter()
             .map(|t| t.trim().to_owned())
-            .find(|t| !t.is_empty())
-            .ok_or(CredentialError::NoSubscription)?;
-        check_certificate(&issued.certificate_pem, key_pem.expose()).map_err(|e| {
-            CredentialError::Key(format!("LG's certificate does not fit our key: {e}"))
-        })?;
+            .filter(|t| !t.is_empty())
+            .collect();
+        if topics.is_empty() {
+            return Err(CredentialError::NoSubscription);
+        }
+        let not_after =
+            check_certificate(&issued.certificate_pem, key_pem.expose()).map_err(|e| {
+                CredentialError::Key(format!("LG's certificate does not fit our key: {e}"))
+            })?;
 
         write_atomic(&self.dir, KEY_FILE, key_pem.expose().as_bytes(), 0o600)?;
         let stored = StoredIdentity {
             client_id: client_id.clone(),
             certificate_pem: issued.certificate_pem.clone(),
-            topic: topic.clone(),
+            topic: String::new(),
+            topics: topics.clone(),
         };
         let json = serde_json::to_vec_pretty(&stored)
             .map_err(|e| CredentialError::Key(format!("serializing the identity: {e}")))?;
         write_atomic(&self.dir, IDENTITY_FILE, &json, 0o600)?;
         tracing::info!("stored a new ThinQ MQTT certificate");
-        Ok((
-            MqttIdentity {
-                client_id,
-                private_key_pem: key_pem,
-                certificate_pem: issued.certificate_pem,
-                topic,
-            },
-            true,
-        ))
+        Ok(MqttIdentity {
+            client_id,
+            private_key_pem: key_pem,
+            certificate_pem: issued.certificate_pem,
+            topics,
+            not_after,
+        })
     }
 
     /// Drops the stored key and certificate (the broker rejected them); the next
@@ -229,7 +253,11 @@ impl CredentialStore {
         if stored.client_id != client_id {
             return Err(format!("it was issued for client id {}", stored.client_id));
         }
-        if stored.topic.trim().is_empty() {
+        let mut topics = stored.topics.clone();
+        if topics.is_empty() && !stored.topic.trim().is_empty() {
+            topics.push(stored.topic.trim().to_owned());
+        }
+        if topics.is_empty() {
             return Err("no topic stored".into());
         }
         let not_after = check_certificate(&stored.certificate_pem, &key_pem)?;
@@ -243,7 +271,8 @@ impl CredentialStore {
             client_id: stored.client_id,
             private_key_pem: Secret::new(key_pem),
             certificate_pem: stored.certificate_pem,
-            topic: stored.topic,
+            topics,
+            not_after,
         }))
     }
 }

@@ -151,6 +151,9 @@ pub enum ApiError {
     /// The configuration cannot work (bad `THINQ_API_URL`, empty PAT, HTTP client setup).
     #[error("invalid ThinQ API configuration: {0}")]
     Config(String),
+    /// The bridge did not send the call (LG rejects the token; the call budget holds it).
+    #[error("not sent to LG: {0}")]
+    NotSent(String),
 }
 
 impl ApiError {
@@ -185,6 +188,10 @@ impl ApiError {
     /// missing PAT scope, and other calls may still work — see [`Self::is_permission_denied`].
     /// The HTTP status is ignored on purpose (1314 arrives with 401 and is a rate limit).
     pub fn is_auth_failure(&self) -> bool {
+        // LG also rejects a PAT with a bare HTTP 401 and no body (thinq-api.md §9).
+        if let ApiError::InvalidResponse { status: 401, .. } = self {
+            return true;
+        }
         matches!(
             self.code(),
             Some(
@@ -229,7 +236,7 @@ impl ApiError {
                     | ErrorCode::RetryRequest
                     | ErrorCode::Syncing
             ),
-            ApiError::UnsupportedCountry(_) | ApiError::Config(_) => false,
+            ApiError::UnsupportedCountry(_) | ApiError::Config(_) | ApiError::NotSent(_) => false,
         }
     }
 }

@@ -1,11 +1,14 @@
 //! The mutual-TLS MQTT session with LG's AWS IoT Core broker.
 //!
-//! One task owns the rumqttc event loop: it connects with the certificate LG issued, subscribes
-//! to the topic LG named on every ConnAck (the SDK does the same; AWS may have dropped the
-//! session), turns each publish into a [`PushEvent`], and reconnects with a backoff of 1 s
-//! doubling to 60 s (rumqttc retries only when polled, so the pacing is ours). A TLS refusal
-//! of our certificate ends the task with [`PushEvent::CertificateRejected`]: retrying with the
-//! same certificate cannot succeed, and the caller has to get a new one.
+//! One task owns the rumqttc event loop: it connects with the certificate LG issued,
+//! subscribes on every ConnAck to every topic LG named (live answers list more than one; AWS
+//! may have dropped the session), turns each publish into a [`PushEvent`], and reconnects with
+//! a jittered, doubling [`Backoff`] that is reset only after a session stayed up a while — a
+//! broker that drops us right after accepting us (another client with our id) is reported as
+//! [`PushEvent::Kicked`] and not fought once a second. A refused SUBACK is asked again with
+//! back-off rather than leaving a connected but deaf session. A TLS refusal of our
+//! certificate ends the task with [`PushEvent::CertificateRejected`]: retrying with the same
+//! certificate cannot succeed, and the caller has to get a new one.
 //!
 //! rumqttc sits behind this module only, so swapping the MQTT client later stays local
 //! (`reference/rust-stack.md` §5).
@@ -28,10 +31,6 @@ use super::message::PushMessage;
 
 /// Environment variable naming a PEM file to trust instead of Amazon Root CA 1 (tests, sim).
 pub const ROOT_CA_ENV: &str = "THINQ_ROOT_CA";
-
-/// First wait after a failed connection; doubled per failure up to [`MAX_BACKOFF`].
-const MIN_BACKOFF: Duration = Duration::from_secs(1);
-const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
 /// How long shutdown waits for the DISCONNECT packet to leave.
 const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -134,18 +133,50 @@ pub struct PushConfig {
     pub identity: MqttIdentity,
     /// AWS IoT treats anything under 30 s as 30 s; the SDK asks for 6 s.
     pub keep_alive: Duration,
+    pub backoff: Backoff,
 }
+
+/// Reconnect pacing. Doubling waits with jitter, reset only once a session has stayed up
+/// for [`Backoff::stable_after`]: a broker that accepts us and drops us at once (another
+/// client with our id, an overloaded broker) must not be hammered once a second.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Backoff {
+    pub first: Duration,
+    pub longest: Duration,
+    pub stable_after: Duration,
+    /// A drop this soon after CONNACK counts as being kicked.
+    pub kicked_within: Duration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            first: Duration::from_secs(1),
+            longest: Duration::from_secs(300),
+            stable_after: Duration::from_secs(60),
+            kicked_within: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Drops right after CONNACK in a row before we say another client uses our id.
+pub const KICKS_BEFORE_WARNING: u32 = 3;
 
 /// What the push session reports to the bridge.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PushEvent {
-    /// Connected and subscribed to the topic: messages flow from now on. Sent again after
+    /// Connected and subscribed to every topic: messages flow from now on. Sent again after
     /// every reconnect; messages sent while away may be lost, so refresh state via REST.
     Connected,
-    /// The connection failed or dropped (also each failed reconnect attempt); the task keeps
-    /// retrying with backoff.
+    /// The connection failed or dropped (also each failed reconnect attempt, and a refused
+    /// subscription, which is retried); the task keeps retrying with backoff.
     Disconnected {
         reason: String,
+    },
+    /// The broker dropped us right after accepting us, `times` in a row: most likely another
+    /// client (a second bridge, a restored backup) connects with our client id.
+    Kicked {
+        times: u32,
     },
     Message(PushMessage),
     /// A payload on the topic that is not a push message we understand.
@@ -196,7 +227,16 @@ pub fn spawn(
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         match mqtt_options(&cfg) {
-            Ok(options) => run(options, cfg.identity.topic.clone(), events, shutdown).await,
+            Ok(options) => {
+                run(
+                    options,
+                    cfg.identity.topics.clone(),
+                    cfg.backoff,
+                    events,
+                    shutdown,
+                )
+                .await
+            }
             Err(e) => {
                 tracing::error!("ThinQ push session cannot start: {e}");
                 let _ = events
@@ -239,9 +279,87 @@ async fn emit(
     }
 }
 
+/// `base` scaled by a random factor in [0.5, 1): clients that lost the broker together do
+/// not all come back in the same second.
+pub fn jittered(base: Duration) -> Duration {
+    let random = uuid::Uuid::new_v4().as_bytes()[0] as f64 / 256.0;
+    base.mul_f64(0.5 + random / 2.0)
+}
+
+/// Subscribes to every topic in one SUBSCRIBE (so the SUBACK's return codes line up with
+/// the topics); when any is refused, all are asked for again after a growing wait, from a
+/// small timer task — the poller itself never sleeps while connected.
+struct TopicSubscriptions {
+    topics: Vec<String>,
+    retry_wait: Duration,
+    first_wait: Duration,
+}
+
+impl TopicSubscriptions {
+    fn new(topics: Vec<String>, first_wait: Duration) -> Self {
+        TopicSubscriptions {
+            topics,
+            retry_wait: first_wait,
+            first_wait,
+        }
+    }
+
+    fn filters(&self) -> Vec<rumqttc::SubscribeFilter> {
+        self.topics
+            .iter()
+            .map(|t| rumqttc::SubscribeFilter::new(t.clone(), QoS::AtLeastOnce))
+            .collect()
+    }
+
+    /// After CONNACK: the broker may have dropped the session, so subscribe to all again.
+    fn subscribe_all(&mut self, client: &AsyncClient) {
+        if let Err(e) = client.try_subscribe_many(self.filters()) {
+            tracing::warn!("could not queue the subscription to the ThinQ push topics: {e}");
+        }
+    }
+
+    /// The topics a SUBACK refused.
+    fn refused(&self, ack: &rumqttc::SubAck) -> Vec<String> {
+        let mut refused: Vec<String> = ack
+            .return_codes
+            .iter()
+            .zip(&self.topics)
+            .filter(|(code, _)| matches!(code, rumqttc::SubscribeReasonCode::Failure))
+            .map(|(_, topic)| topic.clone())
+            .collect();
+        if refused.is_empty() && ack.return_codes.len() < self.topics.len() {
+            refused = self.topics[ack.return_codes.len()..].to_vec();
+        }
+        refused
+    }
+
+    fn accepted(&mut self) {
+        self.retry_wait = self.first_wait;
+    }
+
+    /// Asks for every topic again after the current wait (doubling, at most 10 minutes).
+    fn retry_later(&mut self, client: &AsyncClient, shutdown: &CancellationToken) -> Duration {
+        let wait = jittered(self.retry_wait);
+        self.retry_wait = (self.retry_wait * 2).min(Duration::from_secs(600));
+        let client = client.clone();
+        let shutdown = shutdown.clone();
+        let filters = self.filters();
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = shutdown.cancelled() => {}
+                _ = tokio::time::sleep(wait) => {
+                    let _ = client.try_subscribe_many(filters);
+                }
+            }
+        });
+        wait
+    }
+}
+
 async fn run(
     options: MqttOptions,
-    topic: String,
+    topics: Vec<String>,
+    pacing: Backoff,
     events: mpsc::Sender<PushEvent>,
     shutdown: CancellationToken,
 ) {
@@ -251,11 +369,14 @@ async fn run(
         options.broker_address().1
     );
     let (client, mut eventloop) = AsyncClient::new(options, 10);
-    let mut backoff = MIN_BACKOFF;
+    let mut subscriptions = TopicSubscriptions::new(topics, pacing.first);
+    let mut backoff = pacing.first;
     // `link_up`: the broker accepted the connection (a DISCONNECT is owed on shutdown).
     // `connected`: also subscribed, i.e. `PushEvent::Connected` was sent.
     let mut link_up = false;
     let mut connected = false;
+    let mut connack_at: Option<tokio::time::Instant> = None;
+    let mut kicks: u32 = 0;
 
     loop {
         let polled = tokio::select! {
@@ -269,35 +390,42 @@ async fn run(
                     session_present = ack.session_present,
                     "ThinQ push broker accepted the connection"
                 );
-                backoff = MIN_BACKOFF;
                 link_up = true;
-                if let Err(e) = client.try_subscribe(topic.clone(), QoS::AtLeastOnce) {
-                    tracing::warn!("could not queue the subscription to the ThinQ push topic: {e}");
-                }
+                connack_at = Some(tokio::time::Instant::now());
+                subscriptions.subscribe_all(&client);
                 true
             }
             Ok(Event::Incoming(Incoming::SubAck(ack))) => {
-                let refused = ack
-                    .return_codes
-                    .iter()
-                    .any(|c| matches!(c, rumqttc::SubscribeReasonCode::Failure));
-                if refused {
+                let refused = subscriptions.refused(&ack);
+                if refused.is_empty() {
+                    subscriptions.accepted();
+                    if connected {
+                        true
+                    } else {
+                        connected = true;
+                        tracing::info!("ThinQ push session connected to {host}");
+                        emit(&events, &shutdown, PushEvent::Connected).await
+                    }
+                } else {
+                    let wait = subscriptions.retry_later(&client, &shutdown);
                     connected = false;
-                    let reason = format!("the broker refused the subscription to {topic}");
+                    let reason = format!(
+                        "LG's push broker refused the subscription to {}; asking again in {wait:?}",
+                        refused.join(", ")
+                    );
                     tracing::warn!("{reason}");
                     emit(&events, &shutdown, PushEvent::Disconnected { reason }).await
-                } else {
-                    connected = true;
-                    tracing::info!("ThinQ push session connected to {host}");
-                    emit(&events, &shutdown, PushEvent::Connected).await
                 }
             }
             Ok(Event::Incoming(Incoming::Publish(publish))) => {
                 let event = match PushMessage::parse(&publish.payload) {
                     Ok(message) => PushEvent::Message(message),
-                    Err(e) => PushEvent::Malformed {
-                        reason: e.to_string(),
-                    },
+                    Err(e) => {
+                        tracing::debug!(topic = %publish.topic, "not a push message: {e}");
+                        PushEvent::Malformed {
+                            reason: e.to_string(),
+                        }
+                    }
                 };
                 emit(&events, &shutdown, event).await
             }
@@ -311,11 +439,26 @@ async fn run(
                     return;
                 }
                 let reason = error.to_string();
+                // How long the session lasted decides the next wait.
+                if let Some(at) = connack_at.take() {
+                    let lasted = at.elapsed();
+                    if lasted >= pacing.stable_after {
+                        backoff = pacing.first;
+                        kicks = 0;
+                    } else if lasted <= pacing.kicked_within {
+                        kicks += 1;
+                        if kicks == KICKS_BEFORE_WARNING
+                            && !emit(&events, &shutdown, PushEvent::Kicked { times: kicks }).await
+                        {
+                            return;
+                        }
+                    }
+                }
                 if connected {
                     tracing::warn!("ThinQ push session lost: {reason}; reconnecting");
                 } else {
                     tracing::debug!(
-                        "ThinQ push connection attempt failed: {reason}; next in {backoff:?}"
+                        "ThinQ push connection attempt failed: {reason}; next in about {backoff:?}"
                     );
                 }
                 connected = false;
@@ -326,9 +469,9 @@ async fn run(
                 tokio::select! {
                     biased;
                     _ = shutdown.cancelled() => return,
-                    _ = tokio::time::sleep(backoff) => {}
+                    _ = tokio::time::sleep(jittered(backoff)) => {}
                 }
-                backoff = (backoff * 2).min(MAX_BACKOFF);
+                backoff = (backoff * 2).min(pacing.longest);
                 true
             }
         };

@@ -216,7 +216,8 @@ async fn rate_limit_auth_and_garbage_answers_are_told_apart() {
         matches!(&empty, ApiError::InvalidResponse { status: 401, .. }),
         "{empty:?}"
     );
-    assert!(!empty.is_auth_failure());
+    // LG rejects a dead PAT with a bare 401 (thinq-api.md §9).
+    assert!(empty.is_auth_failure());
     let garbage = api.route().await.unwrap_err();
     assert!(
         matches!(garbage, ApiError::InvalidResponse { status: 200, .. }),

@@ -59,7 +59,7 @@ async fn identity_is_issued_once_stored_and_reused() {
     let (first, new) = store.identity(&api).await.unwrap();
     assert!(new);
     assert_eq!(first.client_id, client_id);
-    assert_eq!(first.topic, topic_for(&client_id));
+    assert_eq!(first.topics, vec![topic_for(&client_id)]);
     assert!(first.private_key_pem.expose().contains("BEGIN PRIVATE KEY"));
     assert!(
         !format!("{first:?}").contains("BEGIN PRIVATE KEY"),

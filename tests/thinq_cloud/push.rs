@@ -7,7 +7,7 @@ use std::time::Duration;
 use thinq_addon::secret::Secret;
 use thinq_addon::thinq::credentials::{CredentialStore, MqttIdentity};
 use thinq_addon::thinq::message::PushMessage;
-use thinq_addon::thinq::push::{self, PushConfig, PushEvent, RootCa};
+use thinq_addon::thinq::push::{self, Backoff, PushConfig, PushEvent, RootCa};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -51,6 +51,7 @@ fn config(broker: &Mosquitto, ca: &TestCa, identity: MqttIdentity) -> PushConfig
         root_ca: RootCa::Pem(ca.pem.clone().into_bytes()),
         identity,
         keep_alive: Duration::from_secs(30),
+        backoff: Backoff::default(),
     }
 }
 
@@ -67,7 +68,7 @@ async fn messages_flow_over_mutual_tls_survive_a_broker_restart_and_shutdown_is_
     let store = CredentialStore::new(&dir.path().join("data"));
     let client_id = store.client_id(None).unwrap();
     let (identity, _) = store.identity(&lg.api(&client_id)).await.unwrap();
-    let topic = identity.topic.clone();
+    let topic = identity.topics[0].clone();
 
     let (tx, mut rx) = mpsc::channel(16);
     let shutdown = CancellationToken::new();
@@ -167,9 +168,11 @@ async fn an_unusable_identity_ends_the_task_with_a_reason() {
             client_id: "c".into(),
             private_key_pem: Secret::new("not a key"),
             certificate_pem: "not a certificate".into(),
-            topic: "t".into(),
+            topics: vec!["t".into()],
+            not_after: std::time::SystemTime::now(),
         },
         keep_alive: Duration::from_secs(30),
+        backoff: Backoff::default(),
     };
     let task = push::spawn(cfg, tx, CancellationToken::new());
     match next_event(&mut rx).await {

@@ -1,0 +1,150 @@
+//! Every REST call the bridge makes, as data.
+//!
+//! The loop that owns device state never calls LG itself: it names the call it wants as a
+//! [`Call`], the [call budget](super::budget) runs it when its turn comes, and the answer comes
+//! back to the loop as an [`Answer`]. Calls as values can be queued, ordered by priority,
+//! de-duplicated ("read this device's state" once, however often it is asked for), counted,
+//! and shown to the user ("3 calls wait").
+
+use crate::thinq::DeviceSummary;
+use crate::thinq::api::{Route, ThinqApi};
+use crate::thinq::credentials::{CredentialError, CredentialStore, MqttIdentity};
+use crate::thinq::error::ApiError;
+use serde_json::Value;
+
+/// Hours an event subscription is asked for: LG's maximum (thinq-api.md §9). Renewed well
+/// before it lapses, see [`super::timings::Timings::event_renewal`].
+pub const EVENT_SUBSCRIPTION_HOURS: u32 = 24;
+
+/// Who waits for a call, most urgent first. A user's command is not a [`Call`]: it has its
+/// own lane in the budget and never waits behind these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Priority {
+    /// A device whose state may be wrong in Home Assistant (reconnect, missed change), or
+    /// one not yet shown (profile read at start).
+    Stale,
+    /// Keeping the push channel alive: subscriptions, certificates.
+    Upkeep,
+    /// Checks that find nothing wrong most of the time.
+    Periodic,
+}
+
+/// One REST call (or, for [`Call::Identity`], the two that issue a certificate).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Call {
+    Devices,
+    Profile(String),
+    State(String),
+    PushSubscribe(String),
+    EventSubscribe(String),
+    PushDevicesSubscribe,
+    /// `GET /event`: the devices with a live event subscription.
+    EventList,
+    /// `GET /push`: the devices with a push subscription.
+    PushList,
+    Route,
+    /// Register the client and have LG sign a new key's CSR.
+    Identity,
+}
+
+impl Call {
+    /// REST requests this call costs.
+    pub fn cost(&self) -> u32 {
+        match self {
+            Call::Identity => 2,
+            _ => 1,
+        }
+    }
+
+    /// Whether running it twice does no harm, so a failure may be retried by itself.
+    pub fn is_retryable(&self) -> bool {
+        true
+    }
+
+    /// Short text for the log.
+    pub fn describe(&self) -> String {
+        match self {
+            Call::Devices => "device list".into(),
+            Call::Profile(id) => format!("profile of {id}"),
+            Call::State(id) => format!("state of {id}"),
+            Call::PushSubscribe(id) => format!("push subscription of {id}"),
+            Call::EventSubscribe(id) => format!("event subscription of {id}"),
+            Call::PushDevicesSubscribe => "device-list subscription".into(),
+            Call::EventList => "event subscription list".into(),
+            Call::PushList => "push subscription list".into(),
+            Call::Route => "route".into(),
+            Call::Identity => "MQTT certificate".into(),
+        }
+    }
+}
+
+/// What a call answered.
+#[derive(Debug)]
+pub enum Answer {
+    Devices(Vec<DeviceSummary>),
+    Json(Value),
+    /// Device ids (the subscription lists).
+    Ids(Vec<String>),
+    Route(Route),
+    Identity(MqttIdentity),
+    Done,
+}
+
+/// Why a call failed: LG's answer, or (for [`Call::Identity`]) keeping the files.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    #[error("{0}")]
+    Credentials(String),
+}
+
+impl CallError {
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            CallError::Api(err) => Some(err),
+            CallError::Credentials(_) => None,
+        }
+    }
+}
+
+/// Runs one call against LG.
+pub async fn execute(
+    api: &ThinqApi,
+    store: &CredentialStore,
+    call: &Call,
+) -> Result<Answer, CallError> {
+    Ok(match call {
+        Call::Devices => Answer::Devices(api.devices().await?),
+        Call::Profile(id) => Answer::Json(api.profile(id).await?),
+        Call::State(id) => Answer::Json(api.state(id).await?),
+        Call::PushSubscribe(id) => {
+            already_ok(api.push_subscribe(id).await)?;
+            Answer::Done
+        }
+        Call::EventSubscribe(id) => {
+            already_ok(api.event_subscribe(id, EVENT_SUBSCRIPTION_HOURS).await)?;
+            Answer::Done
+        }
+        Call::PushDevicesSubscribe => {
+            already_ok(api.push_devices_subscribe().await)?;
+            Answer::Done
+        }
+        Call::EventList => Answer::Ids(api.event_list().await?),
+        Call::PushList => Answer::Ids(api.push_list().await?),
+        Call::Route => Answer::Route(api.route().await?),
+        Call::Identity => match store.issue_identity(api).await {
+            Ok(identity) => Answer::Identity(identity),
+            Err(CredentialError::Api(err)) => return Err(CallError::Api(err)),
+            Err(other) => return Err(CallError::Credentials(other.to_string())),
+        },
+    })
+}
+
+/// 1207 "already subscribed" is the state we wanted.
+fn already_ok(result: Result<(), ApiError>) -> Result<(), ApiError> {
+    match result {
+        Err(err) if err.is_already_subscribed() => Ok(()),
+        other => other,
+    }
+}

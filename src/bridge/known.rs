@@ -1,0 +1,148 @@
+//! What the bridge remembers between runs, in `known-devices.json` and `thinq-route.json`.
+//!
+//! * The devices of the last run, with their profiles: a device removed from the account
+//!   while the add-on was stopped is removed from Home Assistant at the next start (nobody
+//!   sends a `DEVICE_UNREGISTERED` for it), and a restart needs no profile reads — profiles
+//!   are re-read daily instead, which keeps a restart at about one call per device.
+//! * LG's route (the push broker's address): it does not change from one start to the next;
+//!   it is re-read daily.
+
+use crate::thinq::DeviceSummary;
+use crate::thinq::api::Route;
+use crate::thinq::credentials::write_atomic;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+const DEVICES_FILE: &str = "known-devices.json";
+const ROUTE_FILE: &str = "thinq-route.json";
+
+/// One device as last seen.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KnownDevice {
+    pub summary: DeviceSummary,
+    pub profile: Value,
+    /// Unix seconds of the profile read.
+    pub profile_read: u64,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct File {
+    devices: BTreeMap<String, KnownDevice>,
+}
+
+/// The remembered devices; saved whenever they change.
+#[derive(Debug)]
+pub struct KnownDevices {
+    dir: PathBuf,
+    file: File,
+}
+
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+impl KnownDevices {
+    /// Loads the file; a missing or unreadable one is an empty list (logged), never an error:
+    /// the worst outcome is a stale device left in Home Assistant, as before this file existed.
+    pub fn load(dir: &Path) -> KnownDevices {
+        let path = dir.join(DEVICES_FILE);
+        let file = match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+                tracing::warn!(
+                    "{} is unreadable ({e}); starting without it",
+                    path.display()
+                );
+                File::default()
+            }),
+            Err(_) => File::default(),
+        };
+        KnownDevices {
+            dir: dir.to_owned(),
+            file,
+        }
+    }
+
+    pub fn get(&self, device_id: &str) -> Option<&KnownDevice> {
+        self.file.devices.get(device_id)
+    }
+
+    pub fn ids(&self) -> Vec<String> {
+        self.file.devices.keys().cloned().collect()
+    }
+
+    pub fn put(&mut self, summary: DeviceSummary, profile: Value) {
+        self.file.devices.insert(
+            summary.device_id.clone(),
+            KnownDevice {
+                summary,
+                profile,
+                profile_read: unix_now(),
+            },
+        );
+        self.save();
+    }
+
+    pub fn rename(&mut self, device_id: &str, alias: &str) {
+        if let Some(known) = self.file.devices.get_mut(device_id) {
+            known.summary.device_info.alias = alias.to_owned();
+            self.save();
+        }
+    }
+
+    pub fn remove(&mut self, device_id: &str) {
+        if self.file.devices.remove(device_id).is_some() {
+            self.save();
+        }
+    }
+
+    fn save(&self) {
+        match serde_json::to_vec(&self.file) {
+            Ok(json) => {
+                if let Err(e) = write_atomic(&self.dir, DEVICES_FILE, &json, 0o644) {
+                    tracing::warn!("cannot remember the devices in the data directory: {e}");
+                }
+            }
+            Err(e) => tracing::warn!("cannot serialize the known devices: {e}"),
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredRoute {
+    mqtt_server: String,
+    read: u64,
+}
+
+/// The stored route, when there is one.
+pub fn load_route(dir: &Path) -> Option<Route> {
+    let bytes = std::fs::read(dir.join(ROUTE_FILE)).ok()?;
+    let stored: StoredRoute = serde_json::from_slice(&bytes).ok()?;
+    let route = Route {
+        mqtt_server: stored.mqtt_server,
+        ..Route::default()
+    };
+    route.mqtt_host_port().map(|_| route)
+}
+
+pub fn save_route(dir: &Path, route: &Route) {
+    let stored = StoredRoute {
+        mqtt_server: route.mqtt_server.clone(),
+        read: unix_now(),
+    };
+    if let Ok(json) = serde_json::to_vec(&stored)
+        && let Err(e) = write_atomic(dir, ROUTE_FILE, &json, 0o644)
+    {
+        tracing::warn!("cannot keep LG's route in the data directory: {e}");
+    }
+}
+
+/// Where the devices file lives (tests look at it).
+pub fn devices_path(dir: &Path) -> PathBuf {
+    dir.join(DEVICES_FILE)
+}
