@@ -8,11 +8,11 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::Duration;
 
-use base64::Engine as _;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::ca::{self, TestCa};
+use super::certificate::{self, subscription_topics};
 use super::control;
 use super::devices::SimDevice;
 use super::envelope::{self, ApiError, code};
@@ -47,26 +47,6 @@ pub struct RecordedRequest {
 pub struct Outgoing {
     pub client_id: String,
     pub payload: Value,
-}
-
-/// The first MQTT topic LG gives a client in its certificate answer (`subscriptions[0]`),
-/// the one the SDK subscribes to and the simulator publishes on by default.
-pub fn push_topic(client_id: &str) -> String {
-    format!("app/clients/{client_id}/push")
-}
-
-/// Every topic in the certificate answer's `subscriptions`, in LG's order. Live answers
-/// carry two (thinq-api.md §9); the SDK subscribes only to the first.
-pub fn subscription_topics(client_id: &str) -> Vec<String> {
-    vec![
-        push_topic(client_id),
-        format!("app/clients/{client_id}/inbox"),
-    ]
-}
-
-/// The certificate answer's `publications` (the client never publishes; LG lists it anyway).
-pub fn publication_topics(client_id: &str) -> Vec<String> {
-    vec![format!("app/clients/{client_id}/outbox")]
 }
 
 struct Device {
@@ -435,26 +415,15 @@ impl Cloud {
         if self.faults.take_certificate_rejection() {
             return Err(unacceptable("the CSR was not accepted"));
         }
-        let der = csr_der(csr).ok_or_else(|| unacceptable("csr is not a base64 DER CSR"))?;
-        // Parse and verify with the trusted CA first, so a bad CSR never uses up the fault.
-        let certificate_pem = ca
-            .sign_csr_der_valid_for(&der, self.certificate_validity)
-            .map_err(|_| unacceptable("csr does not parse or its signature does not verify"))?;
-        let certificate_pem = if self.faults.take_untrusted_certificate() {
-            untrusted
-                .sign_csr_der_valid_for(&der, self.certificate_validity)
-                .map_err(|_| unacceptable("csr does not parse or its signature does not verify"))?
-        } else {
-            certificate_pem
-        };
-        Ok(json!({
-            "resultCode": "0000",
-            "result": {
-                "certificatePem": certificate_pem,
-                "subscriptions": subscription_topics(client_id),
-                "publications": publication_topics(client_id),
-            }
-        }))
+        let untrusted = self
+            .faults
+            .untrusted_certificate_pending()
+            .then_some(untrusted);
+        let answer = certificate::issue(client_id, csr, self.certificate_validity, ca, untrusted)?;
+        if untrusted.is_some() {
+            self.faults.take_untrusted_certificate();
+        }
+        Ok(answer)
     }
 
     // ----- subscriptions -------------------------------------------------------------------
@@ -590,22 +559,6 @@ fn required_str<'a>(body: &'a Value, field: &str) -> Result<&'a str, ApiError> {
 
 fn unacceptable(message: impl Into<String>) -> ApiError {
     ApiError::with_message(code::UNACCEPTABLE_PARAMETERS, message)
-}
-
-/// The DER of a CSR sent as LG's SDK sends it (the base64 body of the PEM, newlines
-/// removed); the full PEM text the JS SDK sends is accepted too.
-fn csr_der(csr: &str) -> Option<Vec<u8>> {
-    let body: String = if csr.contains("-----BEGIN") {
-        csr.lines()
-            .filter(|line| !line.starts_with("-----"))
-            .collect()
-    } else {
-        csr.to_owned()
-    };
-    let compact: String = body.chars().filter(|c| !c.is_whitespace()).collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(compact.as_bytes())
-        .ok()
 }
 
 fn device_id_list(ids: impl Iterator<Item = String>) -> Value {

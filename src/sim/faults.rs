@@ -135,6 +135,11 @@ impl Faults {
     }
 
     /// Whether the next issued certificate is to be signed by the untrusted CA.
+    pub fn untrusted_certificate_pending(&self) -> bool {
+        self.untrusted_certificates > 0
+    }
+
+    /// Uses up one [`Fault::UntrustedCertificate`].
     pub fn take_untrusted_certificate(&mut self) -> bool {
         take_one(&mut self.untrusted_certificates)
     }

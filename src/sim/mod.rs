@@ -13,10 +13,12 @@
 //! * [`control`] — profile check of control bodies and the device's reaction;
 //! * [`state`] — merging partial reports into a state;
 //! * [`push`] — publishing pushes to the broker;
+//! * [`certificate`] — the certificate answer and its topics;
 //! * [`events`] — event subscriptions with LG's 1–24 h lifetime, and the simulator's clock;
 //! * [`ca`], [`devices`], [`envelope`], [`faults`], [`life`].
 
 pub mod ca;
+mod certificate;
 mod cloud;
 mod control;
 pub mod devices;
@@ -38,7 +40,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use ca::TestCa;
-pub use cloud::{RecordedRequest, publication_topics, push_topic, subscription_topics};
+pub use certificate::{publication_topics, push_topic, subscription_topics};
+pub use cloud::RecordedRequest;
 pub use devices::SimDevice;
 pub use faults::Fault;
 pub use http::API_KEY;
