@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use support::{LgClient, PAT, start_sim};
 use thinq_addon::secret::Secret;
 use thinq_addon::sim::devices::{AIR_CONDITIONER_ID, WASHER_ID};
-use thinq_addon::sim::{Fault, SimHandle};
+use thinq_addon::sim::{Fault, SimDevice, SimHandle};
 use thinq_addon::thinq::api::{ApiConfig, ThinqApi};
 
 fn code(envelope: &Value) -> &str {
@@ -216,5 +216,72 @@ async fn calls_are_counted_in_a_window_and_by_prefix() {
     assert_eq!(sim.count_prefix("*", "/"), 6);
     assert!(sim.calls_since(sim.call_mark()).is_empty());
     assert!(sim.calls_since(usize::MAX).is_empty());
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn silent_account_changes_show_only_in_reads() {
+    let sim = start_sim().await.expect("sim");
+    let lg = LgClient::new(&sim.api_url(), "account-reader");
+    lg.ok("POST", "/push/devices", None)
+        .await
+        .expect("device list subscribe");
+    let ids = |devices: &Value| -> Vec<String> {
+        devices
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|d| d["deviceId"].as_str().map(str::to_owned))
+            .collect()
+    };
+
+    sim.remove_device_silently(WASHER_ID);
+    let mut copy = SimDevice::fixture_set()
+        .into_iter()
+        .find(|d| d.id() == WASHER_ID)
+        .expect("washer");
+    copy.summary.device_id = "MW2-SILENT-NEW".to_owned();
+    sim.add_device_silently(copy);
+    let listed = ids(&lg.ok("GET", "/devices", None).await.expect("devices"));
+    assert!(!listed.iter().any(|id| id == WASHER_ID));
+    assert!(listed.iter().any(|id| id == "MW2-SILENT-NEW"));
+    assert!(sim.pushes().is_empty(), "{:?}", sim.pushes());
+    // The same change made loudly is pushed: the subscription above was live.
+    sim.remove_device(AIR_CONDITIONER_ID).await;
+    let pushes = sim.pushes();
+    assert_eq!(pushes.len(), 1);
+    assert_eq!(
+        pushes[0].json().expect("json")["pushType"],
+        "DEVICE_UNREGISTERED"
+    );
+
+    let profile = "/devices/MW2-SILENT-NEW/profile";
+    let original = lg.ok("GET", profile, None).await.expect("profile");
+    let mut changed = original.clone();
+    changed["notification"] = json!({"push": ["WASHING_IS_COMPLETE", "ADDED_BY_LG"]});
+    assert_ne!(changed, original);
+    assert!(sim.set_profile("MW2-SILENT-NEW", changed.clone()));
+    assert!(!sim.set_profile("no-such-device", json!({})));
+    assert_eq!(lg.ok("GET", profile, None).await.expect("profile"), changed);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn lg_can_refuse_more_event_subscriptions() {
+    let sim = start_sim().await.expect("sim");
+    let lg = LgClient::new(&sim.api_url(), "many-events");
+    sim.inject(Fault::TooManyEventSubscriptions { times: 1 });
+    let path = format!("/event/{WASHER_ID}/subscribe");
+    let body = json!({"expire": {"unit": "HOUR", "timer": 24}});
+    let (status, envelope) = lg.call("POST", &path, Some(&body)).await.expect("call");
+    assert_eq!((status, code(&envelope)), (401, "1312"));
+    assert!(lg.ok("GET", "/event", None).await.expect("list") == json!([]));
+    lg.ok("POST", &path, Some(&body))
+        .await
+        .expect("the next one works");
+    assert_eq!(
+        lg.ok("GET", "/event", None).await.expect("list"),
+        json!([{"deviceId": WASHER_ID}])
+    );
     sim.shutdown().await;
 }

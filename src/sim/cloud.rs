@@ -265,6 +265,15 @@ impl Cloud {
         self.address(recipients, fields)
     }
 
+    /// Replaces a device's profile; false for an unknown device.
+    pub fn set_profile(&mut self, id: &str, profile: Value) -> bool {
+        let Ok(device) = self.device_mut(id) else {
+            return false;
+        };
+        device.sim.profile = profile;
+        true
+    }
+
     pub fn set_online(&mut self, id: &str, online: bool) {
         if let Ok(device) = self.device_mut(id) {
             device.online = online;
@@ -479,6 +488,9 @@ impl Cloud {
         body: &Value,
     ) -> Result<Value, ApiError> {
         self.device(device_id)?;
+        if let Some(failure) = self.faults.take_event_subscribe_failure() {
+            return Err(failure);
+        }
         self.events.subscribe(client_id, device_id, body)?;
         Ok(json!({}))
     }

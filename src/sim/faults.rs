@@ -36,6 +36,10 @@ pub enum Fault {
     /// the stand-in for AWS IoT refusing a certificate that LG issued (revoked, or not yet
     /// attached to the policy). The REST answer alone cannot tell.
     UntrustedCertificate { times: usize },
+    /// The next `times` `POST /event/{id}/subscribe` calls answer 1312
+    /// (EXCEEDED_NUMBER_OF_EVENT_SUBSCRIPTION): LG's limit on event subscriptions, whose
+    /// figure is not documented.
+    TooManyEventSubscriptions { times: usize },
     /// The next `times` `GET /devices/{device_id}/profile` calls answer HTTP 500 with code
     /// 2000 in LG's envelope (other devices are unaffected).
     ProfileFails { device_id: String, times: usize },
@@ -59,6 +63,7 @@ pub struct Faults {
     rate_limited_until_cleared: bool,
     reject_certificate: usize,
     untrusted_certificates: usize,
+    event_subscribe_failures: usize,
     profile_failures: BTreeMap<String, usize>,
     state_failures: BTreeMap<String, usize>,
     delays: Vec<(String, Duration)>,
@@ -76,6 +81,7 @@ impl Faults {
             Fault::RateLimitUntilCleared => self.rate_limited_until_cleared = true,
             Fault::RejectCertificate { times } => self.reject_certificate += times,
             Fault::UntrustedCertificate { times } => self.untrusted_certificates += times,
+            Fault::TooManyEventSubscriptions { times } => self.event_subscribe_failures += times,
             Fault::ProfileFails { device_id, times } => {
                 *self.profile_failures.entry(device_id).or_default() += times;
             }
@@ -142,6 +148,12 @@ impl Faults {
     /// Uses up one [`Fault::UntrustedCertificate`].
     pub fn take_untrusted_certificate(&mut self) -> bool {
         take_one(&mut self.untrusted_certificates)
+    }
+
+    /// The error the next event subscription is to fail with, if any.
+    pub fn take_event_subscribe_failure(&mut self) -> Option<ApiError> {
+        take_one(&mut self.event_subscribe_failures)
+            .then(|| ApiError::new(code::EXCEEDED_NUMBER_OF_EVENT_SUBSCRIPTION))
     }
 
     /// The error the next profile read of `device_id` is to fail with, if any.

@@ -389,6 +389,27 @@ impl SimHandle {
         self.shared.send(outgoing);
     }
 
+    /// Adds an appliance and tells nobody: what a bridge finds only by reading `GET /devices`
+    /// (the `DEVICE_REGISTERED` push went out while it was not listening, or its session
+    /// with the queued push expired).
+    pub fn add_device_silently(&self, device: SimDevice) {
+        let _unsent = self.shared.with_cloud(|c| c.add_device(device));
+    }
+
+    /// Removes an appliance and tells nobody (see
+    /// [`add_device_silently`](Self::add_device_silently)): a device removed while the
+    /// add-on was stopped.
+    pub fn remove_device_silently(&self, device_id: &str) {
+        let _unsent = self.shared.with_cloud(|c| c.remove_device(device_id));
+    }
+
+    /// Replaces an appliance's profile, silently, as LG does when it fixes a profile on its
+    /// servers (thinq-api.md §9, "Profiles change"). False for an unknown device.
+    pub fn set_profile(&self, device_id: &str, profile: Value) -> bool {
+        self.shared
+            .with_cloud(|c| c.set_profile(device_id, profile))
+    }
+
     /// Renames an appliance (`DEVICE_ALIAS_CHANGED`).
     pub async fn rename_device(&self, device_id: &str, alias: &str) {
         let outgoing = self
