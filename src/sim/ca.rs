@@ -18,6 +18,10 @@ use time::{Duration, OffsetDateTime};
 /// the start lies a day back so clock skew between processes never matters.
 const VALIDITY_DAYS: i64 = 3650;
 
+/// The default validity of the certificates the test CA issues (see [`VALIDITY_DAYS`]).
+pub const DEFAULT_VALIDITY: std::time::Duration =
+    std::time::Duration::from_secs(VALIDITY_DAYS as u64 * 24 * 3600);
+
 /// A test CA: its certificate (PEM) and the key that signs with it.
 pub struct TestCa {
     ca_pem: String,
@@ -79,6 +83,17 @@ impl TestCa {
     /// and its signature verified, and the subject and public key from it go into a client
     /// certificate. Returns the certificate PEM.
     pub fn sign_csr_der(&self, csr_der: &[u8]) -> anyhow::Result<String> {
+        self.sign_csr_der_valid_for(csr_der, DEFAULT_VALIDITY)
+    }
+
+    /// [`sign_csr_der`](Self::sign_csr_der) with `notAfter` = now + `validity` (whole
+    /// seconds, as X.509 counts), so tests can have a certificate run out. LG documents no
+    /// validity; a client must read `notAfter` from what it gets (thinq-api.md §9).
+    pub fn sign_csr_der_valid_for(
+        &self,
+        csr_der: &[u8],
+        validity: std::time::Duration,
+    ) -> anyhow::Result<String> {
         let der = CertificateSigningRequestDer::from(csr_der);
         let mut csr = CertificateSigningRequestParams::from_der(&der)
             .context("the CSR cannot be parsed or its signature does not verify")?;
@@ -88,6 +103,10 @@ impl TestCa {
         csr.params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
         csr.params.serial_number = Some(random_serial());
         set_validity(&mut csr.params);
+        let seconds = i64::try_from(validity.as_secs()).unwrap_or(i64::MAX / 2);
+        csr.params.not_after = OffsetDateTime::now_utc()
+            .checked_add(Duration::seconds(seconds))
+            .unwrap_or(csr.params.not_after);
         let cert = csr
             .signed_by(&self.issuer)
             .context("signing the CSR with the test CA")?;

@@ -6,16 +6,17 @@
 //! them as [`Outgoing`] messages for the caller to publish after releasing the lock.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use base64::Engine as _;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::ca::TestCa;
+use super::ca::{self, TestCa};
+use super::certificate::{self, subscription_topics};
 use super::control;
 use super::devices::SimDevice;
 use super::envelope::{self, ApiError, code};
+use super::events::EventSubscriptions;
 use super::faults::Faults;
 use super::state;
 
@@ -27,9 +28,6 @@ const CLIENT_DEVICE_TYPE: &str = "607";
 const SERVICE_ID: &str = "SVC202-SIM-0001";
 /// The account's user number, as pushes carry it in `userList` / `userNumber`.
 const USER_NUMBER: &str = "US2411290001SIM";
-/// Longest event subscription accepted, in hours. LG documents no maximum; the official SDK
-/// asks for 4464 hours, so anything up to a year is taken.
-const MAX_EVENT_HOURS: u64 = 8784;
 
 /// One call the simulator answered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -51,11 +49,6 @@ pub struct Outgoing {
     pub payload: Value,
 }
 
-/// The MQTT topic LG gives a client in its certificate answer.
-pub fn push_topic(client_id: &str) -> String {
-    format!("app/clients/{client_id}/push")
-}
-
 struct Device {
     sim: SimDevice,
     online: bool,
@@ -66,8 +59,8 @@ pub struct Cloud {
     pats: HashSet<String>,
     devices: Vec<Device>,
     clients: BTreeSet<String>,
-    /// client id → device id → when the event subscription runs out.
-    event_subscriptions: BTreeMap<String, BTreeMap<String, Instant>>,
+    /// Event subscriptions and the clock they lapse by.
+    pub events: EventSubscriptions,
     /// client id → device ids with push (pushCode) subscriptions.
     push_subscriptions: BTreeMap<String, BTreeSet<String>>,
     /// Clients told about devices added, removed and renamed.
@@ -77,6 +70,12 @@ pub struct Cloud {
     pub faults: Faults,
     /// Send pushes in the `{messageId,timestamp,event|push}` wrapper instead of flat.
     pub wrapped_pushes: bool,
+    /// Index into [`subscription_topics`] of the topic pushes are published on.
+    pub push_topic_index: usize,
+    /// How long issued certificates are valid (their `notAfter` = issue time + this).
+    pub certificate_validity: Duration,
+    /// Calls refused because of an injected token fault (either form).
+    pub token_rejections: usize,
 }
 
 impl Cloud {
@@ -88,14 +87,25 @@ impl Cloud {
                 .map(|sim| Device { sim, online: true })
                 .collect(),
             clients: BTreeSet::new(),
-            event_subscriptions: BTreeMap::new(),
+            events: EventSubscriptions::default(),
             push_subscriptions: BTreeMap::new(),
             device_list_subscribers: BTreeSet::new(),
             requests: Vec::new(),
             controls: Vec::new(),
             faults: Faults::default(),
             wrapped_pushes: false,
+            push_topic_index: 0,
+            certificate_validity: ca::DEFAULT_VALIDITY,
+            token_rejections: 0,
         }
+    }
+
+    /// The topic a push to `client_id` is published on: the configured entry of its
+    /// certificate answer's `subscriptions` (the last one when the index is beyond them).
+    pub fn push_topic_for(&self, client_id: &str) -> String {
+        let mut topics = subscription_topics(client_id);
+        let index = self.push_topic_index.min(topics.len().saturating_sub(1));
+        topics.swap_remove(index)
     }
 
     pub fn accepts_pat(&self, pat: &str) -> bool {
@@ -142,13 +152,20 @@ impl Cloud {
         )
     }
 
-    /// `GET /devices/{id}/profile`.
-    pub fn profile(&self, id: &str) -> Result<Value, ApiError> {
+    /// `GET /devices/{id}/profile` (or the injected server error for this device).
+    pub fn profile(&mut self, id: &str) -> Result<Value, ApiError> {
+        if let Some(failure) = self.faults.take_profile_failure(id) {
+            return Err(failure);
+        }
         Ok(self.device(id)?.sim.profile.clone())
     }
 
-    /// `GET /devices/{id}/state`: an offline appliance answers 1222.
-    pub fn state(&self, id: &str) -> Result<Value, ApiError> {
+    /// `GET /devices/{id}/state`: an offline appliance answers 1222 (or the injected server
+    /// error for this device).
+    pub fn state(&mut self, id: &str) -> Result<Value, ApiError> {
+        if let Some(failure) = self.faults.take_state_failure(id) {
+            return Err(failure);
+        }
         let device = self.device(id)?;
         if !device.online {
             return Err(ApiError::new(code::NOT_CONNECTED_DEVICE));
@@ -186,13 +203,7 @@ impl Cloud {
         };
         state::merge(&mut device.sim.state, report);
         let device_type = device.sim.device_type().to_owned();
-        let now = Instant::now();
-        let recipients: Vec<String> = self
-            .event_subscriptions
-            .iter()
-            .filter(|(_, devices)| devices.get(id).is_some_and(|until| *until > now))
-            .map(|(client, _)| client.clone())
-            .collect();
+        let recipients = self.events.subscribers(id);
         let fields = json!({
             "pushType": "DEVICE_STATUS",
             "serviceId": SERVICE_ID,
@@ -202,6 +213,34 @@ impl Cloud {
             "userList": [USER_NUMBER],
         });
         self.address(recipients, fields)
+    }
+
+    /// Merges a report into a device's state and tells nobody: the change a client can only
+    /// learn by reading the state (what happens to changes while its push channel is down
+    /// or its event subscription has lapsed). False for an unknown device.
+    pub fn apply_report_silently(&mut self, id: &str, report: &Value) -> bool {
+        let Ok(device) = self.device_mut(id) else {
+            return false;
+        };
+        state::merge(&mut device.sim.state, report);
+        true
+    }
+
+    /// Drops every push (pushCode) subscription for `device_id` (all devices with `None`)
+    /// without telling the client. LG documents no lapse for these; this stands in for a
+    /// subscription lost on LG's side, which only `GET /push` reveals. Returns how many.
+    pub fn drop_push_subscriptions(&mut self, device_id: Option<&str>) -> usize {
+        let mut dropped = 0;
+        for devices in self.push_subscriptions.values_mut() {
+            match device_id {
+                Some(id) => dropped += usize::from(devices.remove(id)),
+                None => {
+                    dropped += devices.len();
+                    devices.clear();
+                }
+            }
+        }
+        dropped
     }
 
     /// A `DEVICE_PUSH` with `push_code` to every client push-subscribed to the device.
@@ -224,6 +263,15 @@ impl Cloud {
             "userList": [USER_NUMBER],
         });
         self.address(recipients, fields)
+    }
+
+    /// Replaces a device's profile; false for an unknown device.
+    pub fn set_profile(&mut self, id: &str, profile: Value) -> bool {
+        let Ok(device) = self.device_mut(id) else {
+            return false;
+        };
+        device.sim.profile = profile;
+        true
     }
 
     pub fn set_online(&mut self, id: &str, online: bool) {
@@ -260,9 +308,7 @@ impl Cloud {
             return Vec::new();
         };
         let device = self.devices.remove(index);
-        for devices in self.event_subscriptions.values_mut() {
-            devices.remove(id);
-        }
+        self.events.remove_device(id);
         for devices in self.push_subscriptions.values_mut() {
             devices.remove(id);
         }
@@ -348,18 +394,21 @@ impl Cloud {
         if !self.clients.remove(client_id) {
             return Err(ApiError::new(code::NOT_REGISTERED_DEVICE_IN_SERVICE));
         }
-        self.event_subscriptions.remove(client_id);
+        self.events.remove_client(client_id);
         self.push_subscriptions.remove(client_id);
         self.device_list_subscribers.remove(client_id);
         Ok(json!({}))
     }
 
-    /// `POST /client/certificate`: signs the client's CSR with the test CA.
+    /// `POST /client/certificate`: signs the client's CSR with the test CA — or, while
+    /// [`Fault::UntrustedCertificate`](super::Fault::UntrustedCertificate) lasts, with
+    /// `untrusted`, a CA the push broker does not know — valid for `certificate_validity`.
     pub fn issue_certificate(
         &mut self,
         client_id: &str,
         body: &Value,
         ca: &TestCa,
+        untrusted: &TestCa,
     ) -> Result<Value, ApiError> {
         let service_code = required_str(body, "service-code")?;
         if service_code != SERVICE_CODE {
@@ -375,18 +424,15 @@ impl Cloud {
         if self.faults.take_certificate_rejection() {
             return Err(unacceptable("the CSR was not accepted"));
         }
-        let der = csr_der(csr).ok_or_else(|| unacceptable("csr is not a base64 DER CSR"))?;
-        let certificate_pem = ca
-            .sign_csr_der(&der)
-            .map_err(|_| unacceptable("csr does not parse or its signature does not verify"))?;
-        Ok(json!({
-            "resultCode": "0000",
-            "result": {
-                "certificatePem": certificate_pem,
-                "subscriptions": [push_topic(client_id)],
-                "publications": [],
-            }
-        }))
+        let untrusted = self
+            .faults
+            .untrusted_certificate_pending()
+            .then_some(untrusted);
+        let answer = certificate::issue(client_id, csr, self.certificate_validity, ca, untrusted)?;
+        if untrusted.is_some() {
+            self.faults.take_untrusted_certificate();
+        }
+        Ok(answer)
     }
 
     // ----- subscriptions -------------------------------------------------------------------
@@ -432,8 +478,9 @@ impl Cloud {
         )
     }
 
-    /// `POST /event/{id}/subscribe` with `{"expire":{"unit":"HOUR","timer":N}}`. Subscribing
-    /// again renews the subscription (HA does so daily).
+    /// `POST /event/{id}/subscribe` with `{"expire":{"unit":"HOUR","timer":N}}`: see
+    /// [`EventSubscriptions::subscribe`] for LG's 1–24 hour lifetime. Subscribing again
+    /// renews the subscription.
     pub fn subscribe_event(
         &mut self,
         client_id: &str,
@@ -441,55 +488,27 @@ impl Cloud {
         body: &Value,
     ) -> Result<Value, ApiError> {
         self.device(device_id)?;
-        let expire = body.get("expire").ok_or_else(|| {
-            ApiError::with_message(code::MISSING_PARAMETERS, "expire is required")
-        })?;
-        let unit = required_str(expire, "unit")?;
-        if unit != "HOUR" {
-            return Err(unacceptable("expire.unit must be HOUR"));
+        if let Some(failure) = self.faults.take_event_subscribe_failure() {
+            return Err(failure);
         }
-        let hours = expire
-            .get("timer")
-            .and_then(Value::as_u64)
-            .filter(|h| (1..=MAX_EVENT_HOURS).contains(h))
-            .ok_or_else(|| unacceptable("expire.timer must be a whole number of hours"))?;
-        let until = Instant::now() + Duration::from_secs(hours.saturating_mul(3600));
-        self.event_subscriptions
-            .entry(client_id.to_owned())
-            .or_default()
-            .insert(device_id.to_owned(), until);
+        self.events.subscribe(client_id, device_id, body)?;
         Ok(json!({}))
     }
 
-    /// `DELETE /event/{id}/unsubscribe`; 1204 when not subscribed.
+    /// `DELETE /event/{id}/unsubscribe`; 1204 when not subscribed (or lapsed).
     pub fn unsubscribe_event(
         &mut self,
         client_id: &str,
         device_id: &str,
     ) -> Result<Value, ApiError> {
         self.device(device_id)?;
-        let removed = self
-            .event_subscriptions
-            .get_mut(client_id)
-            .and_then(|devices| devices.remove(device_id))
-            .is_some();
-        if !removed {
-            return Err(ApiError::new(code::NOT_SUBSCRIBED_EVENT));
-        }
+        self.events.unsubscribe(client_id, device_id)?;
         Ok(json!({}))
     }
 
     /// `GET /event`: the devices with a live event subscription.
     pub fn event_list(&self, client_id: &str) -> Value {
-        let now = Instant::now();
-        device_id_list(
-            self.event_subscriptions
-                .get(client_id)
-                .into_iter()
-                .flatten()
-                .filter(|(_, until)| **until > now)
-                .map(|(id, _)| id.clone()),
-        )
+        self.events.list(client_id)
     }
 
     /// `POST /push/devices`; 1207 when already subscribed.
@@ -520,12 +539,7 @@ impl Cloud {
 
     /// Clients with a live event subscription for a device.
     pub fn event_subscribers(&self, device_id: &str) -> Vec<String> {
-        let now = Instant::now();
-        self.event_subscriptions
-            .iter()
-            .filter(|(_, devices)| devices.get(device_id).is_some_and(|until| *until > now))
-            .map(|(client, _)| client.clone())
-            .collect()
+        self.events.subscribers(device_id)
     }
 }
 
@@ -557,22 +571,6 @@ fn required_str<'a>(body: &'a Value, field: &str) -> Result<&'a str, ApiError> {
 
 fn unacceptable(message: impl Into<String>) -> ApiError {
     ApiError::with_message(code::UNACCEPTABLE_PARAMETERS, message)
-}
-
-/// The DER of a CSR sent as LG's SDK sends it (the base64 body of the PEM, newlines
-/// removed); the full PEM text the JS SDK sends is accepted too.
-fn csr_der(csr: &str) -> Option<Vec<u8>> {
-    let body: String = if csr.contains("-----BEGIN") {
-        csr.lines()
-            .filter(|line| !line.starts_with("-----"))
-            .collect()
-    } else {
-        csr.to_owned()
-    };
-    let compact: String = body.chars().filter(|c| !c.is_whitespace()).collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(compact.as_bytes())
-        .ok()
 }
 
 fn device_id_list(ids: impl Iterator<Item = String>) -> Value {
@@ -667,14 +665,18 @@ mod tests {
         let ca = TestCa::generate().expect("ca");
         let body = json!({"service-code": "SVC202", "csr": "AAAA"});
         assert_eq!(
-            cloud.issue_certificate("c", &body, &ca).map_err(|e| e.code),
+            cloud
+                .issue_certificate("c", &body, &ca, &ca)
+                .map_err(|e| e.code),
             Err("1210".into())
         );
         let client = json!({"type": "MQTT", "service-code": "SVC202", "device-type": "607", "allowExist": true});
         cloud.register_client("c", &client).expect("register");
         cloud.register_client("c", &client).expect("allowExist");
         assert_eq!(
-            cloud.issue_certificate("c", &body, &ca).map_err(|e| e.code),
+            cloud
+                .issue_certificate("c", &body, &ca, &ca)
+                .map_err(|e| e.code),
             Err("1102".into())
         );
     }

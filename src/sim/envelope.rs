@@ -57,6 +57,7 @@ pub mod code {
     pub const DUPLICATE_DEVICE_ID: &str = "1225";
     pub const EXCEEDED_API_CALLS: &str = "1306";
     pub const NOT_SUPPORTED_COUNTRY: &str = "1307";
+    pub const EXCEEDED_NUMBER_OF_EVENT_SUBSCRIPTION: &str = "1312";
     pub const EXCEEDED_USER_API_CALLS: &str = "1314";
     pub const INTERNAL_SERVER_ERROR: &str = "2000";
     pub const INVALID_COMMAND_ERROR: &str = "2207";
@@ -102,6 +103,7 @@ pub fn message_for(code: &str) -> &'static str {
         "1225" => "Duplicate device id",
         "1306" => "Exceeded API calls",
         "1307" => "Not supported country",
+        "1312" => "Exceeded number of event subscription",
         "1314" => "Exceeded User API calls",
         "2000" => "Internal server error",
         "2207" => "Invalid command error",

@@ -72,11 +72,12 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Response<Ful
     };
     let result = match body {
         Ok(body) => answer(&shared, &parts.method, &path, &parts.headers, &body).await,
-        Err(err) => Err(err),
+        Err(err) => Err(Refusal::Api(err)),
     };
     let (status, envelope, error_code) = match result {
-        Ok(response) => (200, envelope::success(response), None),
-        Err(err) => (err.status, envelope::failure(&err), Some(err.code)),
+        Ok(response) => (200, Some(envelope::success(response)), None),
+        Err(Refusal::Api(err)) => (err.status, Some(envelope::failure(&err)), Some(err.code)),
+        Err(Refusal::EmptyBody(status)) => (status, None, None),
     };
     shared.with_cloud(|cloud| {
         cloud.requests.push(RecordedRequest {
@@ -87,14 +88,33 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Response<Ful
             client_id,
         })
     });
-    let body = serde_json::to_vec(&envelope).unwrap_or_default();
+    let body = envelope
+        .and_then(|envelope| serde_json::to_vec(&envelope).ok())
+        .unwrap_or_default();
+    let has_body = !body.is_empty();
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() =
         hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    if has_body {
+        response
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    }
     response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    response
+}
+
+/// Why a call gets no success answer.
+enum Refusal {
+    /// LG's error envelope.
+    Api(ApiError),
+    /// A bare status with no body at all, as LG's gateway rejects an invalid PAT (§9).
+    EmptyBody(u16),
+}
+
+impl From<ApiError> for Refusal {
+    fn from(err: ApiError) -> Self {
+        Refusal::Api(err)
+    }
 }
 
 /// Header checks, faults, then the route.
@@ -104,21 +124,33 @@ async fn answer(
     path: &str,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<Value, ApiError> {
+) -> Result<Value, Refusal> {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let is_control =
         method == Method::POST && matches!(segments.as_slice(), ["devices", _, "control"]);
     let client_id = shared.with_cloud(|cloud| {
-        let client_id = check_headers(headers, |pat| cloud.accepts_pat(pat), is_control)?;
+        // LG's gateway turns a dead PAT away before it looks at anything else.
+        if cloud.faults.token_rejected_empty_body() {
+            cloud.token_rejections += 1;
+            return Err(Refusal::EmptyBody(401));
+        }
+        let checked = check_headers(headers, |pat| cloud.accepts_pat(pat), is_control);
+        if let Err(err) = &checked
+            && err.code == code::INVALID_TOKEN
+            && cloud.faults.token_revoked()
+        {
+            cloud.token_rejections += 1;
+        }
+        let client_id = checked?;
         match cloud.faults.take_call_failure() {
-            Some(failure) => Err(failure),
+            Some(failure) => Err(failure.into()),
             None => Ok(client_id),
         }
     })?;
     if let Some(delay) = shared.with_cloud(|cloud| cloud.faults.take_delay(path)) {
         tokio::time::sleep(delay).await;
     }
-    route(shared, method, &segments, &client_id, body).await
+    Ok(route(shared, method, &segments, &client_id, body).await?)
 }
 
 /// Checks LG's headers in a fixed order and returns the caller's client id.
@@ -204,8 +236,8 @@ async fn route(
         }
         ("POST", ["client", "certificate"]) => {
             let body = json_body(body)?;
-            let ca = shared.ca.clone();
-            shared.with_cloud(|c| c.issue_certificate(client, &body, &ca))
+            let (ca, untrusted) = (&shared.ca, &shared.untrusted_ca);
+            shared.with_cloud(|c| c.issue_certificate(client, &body, ca, untrusted))
         }
         ("GET", ["devices"]) => Ok(shared.with_cloud(|c| c.device_list())),
         ("GET", ["devices", "energy", id, "profile"]) => {

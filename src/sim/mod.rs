@@ -13,13 +13,17 @@
 //! * [`control`] — profile check of control bodies and the device's reaction;
 //! * [`state`] — merging partial reports into a state;
 //! * [`push`] — publishing pushes to the broker;
+//! * [`certificate`] — the certificate answer and its topics;
+//! * [`events`] — event subscriptions with LG's 1–24 h lifetime, and the simulator's clock;
 //! * [`ca`], [`devices`], [`envelope`], [`faults`], [`life`].
 
 pub mod ca;
+mod certificate;
 mod cloud;
 mod control;
 pub mod devices;
 pub mod envelope;
+pub mod events;
 pub mod faults;
 mod http;
 mod life;
@@ -36,7 +40,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 pub use ca::TestCa;
-pub use cloud::{RecordedRequest, push_topic};
+pub use certificate::{publication_topics, push_topic, subscription_topics};
+pub use cloud::RecordedRequest;
 pub use devices::SimDevice;
 pub use faults::Fault;
 pub use http::API_KEY;
@@ -96,10 +101,12 @@ impl Simulator {
         let cancel = CancellationToken::new();
         let tracker = TaskTracker::new();
         let publisher = Publisher::start(cfg.push_broker.as_ref(), &ca, cancel.clone(), &tracker)?;
+        let untrusted_ca = TestCa::generate().context("making the untrusted CA")?;
         let shared = Arc::new(Shared {
             cloud: Mutex::new(Cloud::new(cfg.pats, cfg.devices)),
             publisher,
             ca,
+            untrusted_ca,
             control_delay: cfg.control_delay,
             api_url: format!("http://{address}"),
             push_broker: cfg.push_broker,
@@ -117,6 +124,8 @@ pub(crate) struct Shared {
     cloud: Mutex<Cloud>,
     publisher: Publisher,
     ca: Arc<TestCa>,
+    /// Signs certificates the push broker must refuse ([`Fault::UntrustedCertificate`]).
+    untrusted_ca: TestCa,
     control_delay: Duration,
     api_url: String,
     push_broker: Option<PushBroker>,
@@ -137,10 +146,16 @@ impl Shared {
     fn send(&self, outgoing: Vec<Outgoing>) {
         for message in outgoing {
             match serde_json::to_vec(&message.payload) {
-                Ok(payload) => self.publisher.publish(&message.client_id, payload),
+                Ok(payload) => self.publish(&message.client_id, payload),
                 Err(err) => tracing::warn!(%err, "simulator could not encode a push"),
             }
         }
+    }
+
+    /// Publishes on the client's topic chosen by [`SimHandle::set_push_topic_index`].
+    fn publish(&self, client_id: &str, payload: Vec<u8>) {
+        let topic = self.with_cloud(|c| c.push_topic_for(client_id));
+        self.publisher.publish(client_id, topic, payload);
     }
 
     /// `GET /route`: the broker address (like AWS IoT's `mqtts://…-ats…:8883`).
@@ -218,6 +233,39 @@ impl SimHandle {
         })
     }
 
+    /// How many calls of `method` on a path starting with `prefix` were answered, e.g.
+    /// `count_prefix("GET", "/devices/")` for every profile and state read. `method` `"*"`
+    /// counts every method.
+    pub fn count_prefix(&self, method: &str, prefix: &str) -> usize {
+        self.shared.with_cloud(|c| {
+            c.requests
+                .iter()
+                .filter(|r| method == "*" || r.method.eq_ignore_ascii_case(method))
+                .filter(|r| r.path.starts_with(prefix))
+                .count()
+        })
+    }
+
+    /// A mark in the call record: pass it to [`calls_since`](Self::calls_since) to see only
+    /// the calls answered after this point (for "at most N calls in this window" checks).
+    pub fn call_mark(&self) -> usize {
+        self.shared.with_cloud(|c| c.requests.len())
+    }
+
+    /// The calls answered since `mark` (from [`call_mark`](Self::call_mark)), in order.
+    pub fn calls_since(&self, mark: usize) -> Vec<RecordedRequest> {
+        self.shared.with_cloud(|c| {
+            let start = mark.min(c.requests.len());
+            c.requests[start..].to_vec()
+        })
+    }
+
+    /// Calls refused because of [`Fault::InvalidToken`] or [`Fault::TokenRejectedEmptyBody`]
+    /// since the start (not reset by [`clear_faults`](Self::clear_faults)).
+    pub fn rejected_token_calls(&self) -> usize {
+        self.shared.with_cloud(|c| c.token_rejections)
+    }
+
     /// Every control body that passed the header checks, with its device id, in order,
     /// whether the cloud accepted it or not (see [`requests`](Self::requests) for the answer).
     pub fn controls(&self) -> Vec<(String, Value)> {
@@ -251,6 +299,53 @@ impl SimHandle {
         self.shared.with_cloud(|c| c.event_subscribers(device_id))
     }
 
+    /// How long `client_id`'s event subscription for `device_id` has left by the
+    /// simulator's clock (`None`: not subscribed, or lapsed). LG grants 1 to 24 hours and
+    /// grants 24 for a longer `timer` (see [`events::MAX_EVENT_HOURS`]).
+    pub fn event_subscription_remaining(
+        &self,
+        client_id: &str,
+        device_id: &str,
+    ) -> Option<Duration> {
+        self.shared
+            .with_cloud(|c| c.events.remaining(client_id, device_id))
+    }
+
+    /// Every event subscription lapses now, as LG switches one off when its time is up: no
+    /// more `DEVICE_STATUS` pushes, `GET /event` lists nothing, until the client subscribes
+    /// again. Returns how many lapsed.
+    pub fn lapse_event_subscriptions(&self) -> usize {
+        self.shared.with_cloud(|c| c.events.lapse(None))
+    }
+
+    /// Every client's event subscription for `device_id` lapses now (see
+    /// [`lapse_event_subscriptions`](Self::lapse_event_subscriptions)). Returns how many.
+    pub fn lapse_event_subscription(&self, device_id: &str) -> usize {
+        self.shared.with_cloud(|c| c.events.lapse(Some(device_id)))
+    }
+
+    /// Moves the simulator's clock forward by `by`: event subscriptions whose time is up
+    /// lapse, exactly as if that much time had passed. The simulator's clock is tokio's
+    /// clock plus these advances, so `tokio::time::pause()` + `advance` works too; this one
+    /// needs no paused runtime (real I/O and a paused clock do not mix well). It does not
+    /// move certificate validity, which brokers check against the wall clock.
+    pub fn advance_clock(&self, by: Duration) {
+        self.shared.with_cloud(|c| c.events.advance_clock(by));
+    }
+
+    /// Drops every client's push (pushCode) subscription for `device_id`, silently; only
+    /// `GET /push` shows it. Returns how many were dropped.
+    pub fn drop_push_subscription(&self, device_id: &str) -> usize {
+        self.shared
+            .with_cloud(|c| c.drop_push_subscriptions(Some(device_id)))
+    }
+
+    /// Whether the simulator's own link to the push broker is up. While it is down, pushes
+    /// are lost, not queued (see [`SentPush::lost`]).
+    pub fn push_link_up(&self) -> bool {
+        self.shared.publisher.is_connected()
+    }
+
     /// The appliance reports a change: `report` (shaped like its state, partial) is merged
     /// into the state and sent as a flat `DEVICE_STATUS` to the event subscribers.
     pub async fn report(&self, device_id: &str, report: Value) {
@@ -258,6 +353,15 @@ impl SimHandle {
             .shared
             .with_cloud(|c| c.apply_report(device_id, &report));
         self.shared.send(outgoing);
+    }
+
+    /// The appliance's state changes and no push goes out: `report` is merged into the
+    /// state as by [`report`](Self::report), but nobody is told. That is what a bridge
+    /// misses while its push channel is down or its event subscription has lapsed; only a
+    /// `GET /devices/{id}/state` shows it. Returns false for an unknown device.
+    pub fn set_state_silently(&self, device_id: &str, report: Value) -> bool {
+        self.shared
+            .with_cloud(|c| c.apply_report_silently(device_id, &report))
     }
 
     /// The appliance raises a notification (`DEVICE_PUSH` with `push_code`).
@@ -285,6 +389,27 @@ impl SimHandle {
         self.shared.send(outgoing);
     }
 
+    /// Adds an appliance and tells nobody: what a bridge finds only by reading `GET /devices`
+    /// (the `DEVICE_REGISTERED` push went out while it was not listening, or its session
+    /// with the queued push expired).
+    pub fn add_device_silently(&self, device: SimDevice) {
+        let _unsent = self.shared.with_cloud(|c| c.add_device(device));
+    }
+
+    /// Removes an appliance and tells nobody (see
+    /// [`add_device_silently`](Self::add_device_silently)): a device removed while the
+    /// add-on was stopped.
+    pub fn remove_device_silently(&self, device_id: &str) {
+        let _unsent = self.shared.with_cloud(|c| c.remove_device(device_id));
+    }
+
+    /// Replaces an appliance's profile, silently, as LG does when it fixes a profile on its
+    /// servers (thinq-api.md §9, "Profiles change"). False for an unknown device.
+    pub fn set_profile(&self, device_id: &str, profile: Value) -> bool {
+        self.shared
+            .with_cloud(|c| c.set_profile(device_id, profile))
+    }
+
     /// Renames an appliance (`DEVICE_ALIAS_CHANGED`).
     pub async fn rename_device(&self, device_id: &str, alias: &str) {
         let outgoing = self
@@ -295,7 +420,30 @@ impl SimHandle {
 
     /// Publishes `payload` as-is on a client's push topic: for malformed-push tests.
     pub async fn publish_raw(&self, client_id: &str, payload: Vec<u8>) {
-        self.shared.publisher.publish(client_id, payload);
+        self.shared.publish(client_id, payload);
+    }
+
+    /// Publishes pushes on entry `index` of the certificate answer's `subscriptions`
+    /// (`app/clients/<id>/push`, `app/clients/<id>/inbox`; default 0, the last entry when
+    /// `index` is beyond them). Live answers list both (thinq-api.md §9) and LG does not
+    /// say which carries what, so a bridge subscribed only to `subscriptions[0]` (the
+    /// SDK's choice) misses everything at index 1.
+    pub fn set_push_topic_index(&self, index: usize) {
+        self.shared.with_cloud(|c| c.push_topic_index = index);
+    }
+
+    /// Certificates issued from now on are valid for `validity` (`notAfter` = issue time +
+    /// `validity`, whole seconds; default ten years). LG documents no validity; a bridge
+    /// must read `notAfter` and renew in time (§9). Brokers check it by the wall clock.
+    pub fn set_certificate_validity(&self, validity: Duration) {
+        self.shared
+            .with_cloud(|c| c.certificate_validity = validity);
+    }
+
+    /// The CA that signs certificates under [`Fault::UntrustedCertificate`]: no broker
+    /// trusts it (tests can check an issued certificate against it).
+    pub fn untrusted_ca_pem(&self) -> String {
+        self.shared.untrusted_ca.ca_pem()
     }
 
     /// Send pushes in the `{messageId,timestamp,event|push}` wrapper of LG's documentation
@@ -309,9 +457,22 @@ impl SimHandle {
         self.shared.with_cloud(|c| c.faults.add(fault));
     }
 
-    /// Removes every pending fault, including [`Fault::InvalidToken`].
+    /// Removes every pending fault, including the lasting ones ([`Fault::InvalidToken`],
+    /// [`Fault::TokenRejectedEmptyBody`], [`Fault::RateLimitUntilCleared`]).
     pub fn clear_faults(&self) {
         self.shared.with_cloud(|c| c.faults.clear());
+    }
+
+    /// LG accepts the PAT again: ends [`Fault::InvalidToken`] and
+    /// [`Fault::TokenRejectedEmptyBody`], leaving other faults in place.
+    pub fn accept_token_again(&self) {
+        self.shared.with_cloud(|c| c.faults.accept_token_again());
+    }
+
+    /// LG lifts the account's rate limit: ends [`Fault::RateLimitUntilCleared`], leaving
+    /// other faults (counted 1314s included) in place.
+    pub fn lift_rate_limit(&self) {
+        self.shared.with_cloud(|c| c.faults.lift_rate_limit());
     }
 
     /// Makes the demo lively: every `tick` the air conditioner's room temperature moves a

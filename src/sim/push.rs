@@ -4,6 +4,17 @@
 //! client certificate (CN `thinq-sim`, signed by the test CA), publishing at QoS 1 on each
 //! client's topic. A copy of every push is also kept, so tests without a broker can still
 //! see what was sent.
+//!
+//! What happens to a push nobody can take, as on LG's side:
+//! * the simulator's own link to the broker is down (the broker stopped or restarted): the
+//!   push is **lost**, not queued for later — LG's cloud does not replay what AWS IoT could
+//!   not take, and a bridge must re-read states after it reconnects. Only pushes made before
+//!   the link first comes up wait for it (the cloud's start, not an outage).
+//! * the link is up but the bridge is not connected: the push goes to the broker, and the
+//!   broker decides. Mosquitto, like AWS IoT Core, keeps QoS 1 messages for a client whose
+//!   *persistent* session (clean session false, as the SDK connects) subscribed earlier and
+//!   delivers them when it comes back; for anyone else, or after a broker restart without
+//!   persistence (the test brokers), they are gone. The simulator adds no queue of its own.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -19,7 +30,6 @@ use tokio_util::task::TaskTracker;
 
 use super::PushBroker;
 use super::ca::TestCa;
-use super::cloud::push_topic;
 
 /// Pause between connection attempts when the broker cannot be reached.
 const RECONNECT_PAUSE: Duration = Duration::from_millis(250);
@@ -37,6 +47,8 @@ pub struct SentPush {
     pub client_id: String,
     pub topic: String,
     pub payload: Vec<u8>,
+    /// The simulator's link to the broker was down, so nobody received this push.
+    pub lost: bool,
 }
 
 impl SentPush {
@@ -46,9 +58,26 @@ impl SentPush {
     }
 }
 
+/// Where the simulator's link to the broker stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LinkState {
+    /// Not connected yet since the start: pushes wait for the first connection.
+    Starting,
+    Up,
+    /// Lost after having been up: pushes are dropped until the next CONNACK.
+    Down,
+}
+
+/// The current MQTT client (replaced after each lost connection, so nothing queued in a
+/// dead one is sent later) and the state of its link.
+struct Link {
+    state: LinkState,
+    client: AsyncClient,
+}
+
 /// The simulator's MQTT publisher.
 pub struct Publisher {
-    client: Option<AsyncClient>,
+    link: Option<Arc<Mutex<Link>>>,
     sent: Mutex<Vec<SentPush>>,
 }
 
@@ -63,7 +92,7 @@ impl Publisher {
     ) -> anyhow::Result<Publisher> {
         let Some(broker) = broker else {
             return Ok(Publisher {
-                client: None,
+                link: None,
                 sent: Mutex::new(Vec::new()),
             });
         };
@@ -75,30 +104,52 @@ impl Publisher {
             .set_clean_session(true)
             .set_max_packet_size(MAX_PACKET, MAX_PACKET)
             .set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(tls)));
-        let (client, eventloop) = AsyncClient::new(options, QUEUE_CAPACITY);
-        tracker.spawn(drive(eventloop, client.clone(), cancel));
+        let (client, eventloop) = AsyncClient::new(options.clone(), QUEUE_CAPACITY);
+        let link = Arc::new(Mutex::new(Link {
+            state: LinkState::Starting,
+            client,
+        }));
+        tracker.spawn(drive(eventloop, options, link.clone(), cancel));
         Ok(Publisher {
-            client: Some(client),
+            link: Some(link),
             sent: Mutex::new(Vec::new()),
         })
     }
 
-    /// Publishes `payload` on the client's topic at QoS 1 (and records it).
-    pub fn publish(&self, client_id: &str, payload: Vec<u8>) {
-        let topic = push_topic(client_id);
-        if let Some(client) = &self.client
-            && let Err(err) =
-                client.try_publish(topic.clone(), QoS::AtLeastOnce, false, payload.clone())
-        {
-            tracing::warn!(%err, client_id, "simulator dropped a push");
+    /// Publishes `payload` on `topic` at QoS 1 (and records it); lost while the link is
+    /// down (see the module documentation).
+    pub fn publish(&self, client_id: &str, topic: String, payload: Vec<u8>) {
+        let mut lost = false;
+        if let Some(link) = &self.link {
+            let link = lock(link);
+            if link.state == LinkState::Down {
+                lost = true;
+            } else if let Err(err) =
+                link.client
+                    .try_publish(topic.clone(), QoS::AtLeastOnce, false, payload.clone())
+            {
+                lost = true;
+                tracing::warn!(%err, client_id, "simulator dropped a push");
+            }
+        }
+        if lost {
+            tracing::debug!(client_id, %topic, "push lost: the simulator's broker link is down");
         }
         if let Ok(mut sent) = self.sent.lock() {
             sent.push(SentPush {
                 client_id: client_id.to_owned(),
                 topic,
                 payload,
+                lost,
             });
         }
+    }
+
+    /// Whether the link to the broker is up (always false without a broker).
+    pub fn is_connected(&self) -> bool {
+        self.link
+            .as_ref()
+            .is_some_and(|link| lock(link).state == LinkState::Up)
     }
 
     pub fn sent(&self) -> Vec<SentPush> {
@@ -106,15 +157,39 @@ impl Publisher {
     }
 }
 
+fn lock(link: &Mutex<Link>) -> std::sync::MutexGuard<'_, Link> {
+    link.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// Polls the event loop until cancelled, reconnecting after errors, then disconnects
-/// cleanly.
-async fn drive(mut eventloop: EventLoop, client: AsyncClient, cancel: CancellationToken) {
+/// cleanly. A connection lost after it was up gets a fresh client and event loop, so what
+/// was queued in the old one is dropped rather than replayed after the reconnect.
+async fn drive(
+    mut eventloop: EventLoop,
+    options: MqttOptions,
+    link: Arc<Mutex<Link>>,
+    cancel: CancellationToken,
+) {
     loop {
         tokio::select! {
             _ = cancel.cancelled() => break,
-            event = eventloop.poll() => {
-                if let Err(err) = event {
+            event = eventloop.poll() => match event {
+                Ok(Event::Incoming(rumqttc::Packet::ConnAck(_))) => {
+                    lock(&link).state = LinkState::Up;
+                }
+                Ok(_) => {}
+                Err(err) => {
                     tracing::debug!(%err, "simulator push connection");
+                    {
+                        let mut link = lock(&link);
+                        if link.state == LinkState::Up {
+                            let (client, fresh) =
+                                AsyncClient::new(options.clone(), QUEUE_CAPACITY);
+                            link.client = client;
+                            link.state = LinkState::Down;
+                            eventloop = fresh;
+                        }
+                    }
                     tokio::select! {
                         _ = cancel.cancelled() => break,
                         _ = tokio::time::sleep(RECONNECT_PAUSE) => {}
@@ -123,6 +198,7 @@ async fn drive(mut eventloop: EventLoop, client: AsyncClient, cancel: Cancellati
             }
         }
     }
+    let client = lock(&link).client.clone();
     if client.try_disconnect().is_ok() {
         let _ = tokio::time::timeout(DISCONNECT_GRACE, async {
             loop {

@@ -413,6 +413,37 @@ impl ThinqApi {
         }
         result
     }
+
+    /// `GET /event`: the ids of the devices this client has a live event subscription for.
+    /// LG switches a subscription off when its 1–24 h lifetime ends (thinq-api.md §9), so
+    /// this list, not what we once subscribed, is the truth to reconcile against.
+    pub async fn event_list(&self) -> Result<Vec<String>, ApiError> {
+        let response = self.call(Method::GET, &["event"], None, false).await?;
+        device_id_list(response, "event")
+    }
+
+    /// `GET /push`: the ids of the devices this client gets `DEVICE_PUSH` messages for.
+    pub async fn push_list(&self) -> Result<Vec<String>, ApiError> {
+        let response = self.call(Method::GET, &["push"], None, false).await?;
+        device_id_list(response, "push")
+    }
+}
+
+/// `[{"deviceId": "…"}, …]` → the ids. An entry without a string `deviceId` is skipped (one
+/// odd entry must not hide the rest); anything but an array (or nothing) is an error.
+fn device_id_list(response: Value, what: &str) -> Result<Vec<String>, ApiError> {
+    match response {
+        Value::Null => Ok(Vec::new()),
+        Value::Array(entries) => Ok(entries
+            .iter()
+            .filter_map(|entry| entry.get("deviceId").and_then(Value::as_str))
+            .map(str::to_owned)
+            .collect()),
+        other => Err(ApiError::InvalidResponse {
+            status: 200,
+            detail: format!("{what}: expected an array, got {}", type_name(&other)),
+        }),
+    }
 }
 
 /// The `deviceId`s of a subscription list (`[{"deviceId": …}, …]`); entries without one are
