@@ -356,18 +356,6 @@ impl ThinqApi {
         ignore_codes(result, &[ErrorCode::NotSubscribedPush])
     }
 
-    /// `GET /event`: the devices this client has a live event subscription for.
-    pub async fn event_list(&self) -> Result<Vec<String>, ApiError> {
-        let response = self.call(Method::GET, &["event"], None, false).await?;
-        Ok(device_ids(&unwrap_result(response)?))
-    }
-
-    /// `GET /push`: the devices this client gets notifications for.
-    pub async fn push_list(&self) -> Result<Vec<String>, ApiError> {
-        let response = self.call(Method::GET, &["push"], None, false).await?;
-        Ok(device_ids(&unwrap_result(response)?))
-    }
-
     /// The URL for path segments below the base (each segment percent-encoded, so an odd
     /// device id cannot change the path).
     fn url(&self, segments: &[&str]) -> Url {
@@ -444,17 +432,6 @@ fn device_id_list(response: Value, what: &str) -> Result<Vec<String>, ApiError> 
             detail: format!("{what}: expected an array, got {}", type_name(&other)),
         }),
     }
-}
-
-/// The `deviceId`s of a subscription list (`[{"deviceId": …}, …]`); entries without one are
-/// skipped, anything that is not a list is an empty list.
-fn device_ids(list: &Value) -> Vec<String> {
-    list.as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|entry| entry.get("deviceId").and_then(Value::as_str))
-        .map(str::to_owned)
-        .collect()
 }
 
 /// The body of `POST /client` and `DELETE /client`, as both SDKs send it.
