@@ -378,7 +378,7 @@ impl Registry {
         if !entry.has_state {
             return;
         }
-        for (topic, payload) in state_messages(&entry.model, self.topics(), &entry.state) {
+        for (topic, payload) in entry.model.state_messages(self.topics(), &entry.state) {
             self.publisher.retained(&topic, payload);
         }
     }
@@ -533,7 +533,9 @@ impl Registry {
                     .in_scope(|| info!("appliance removed from the ThinQ account"));
                 self.by_object_id.remove(&Topics::object_id(device_id));
                 clear.extend(
-                    state_messages(&entry.model, &topics, &entry.state)
+                    entry
+                        .model
+                        .state_messages(&topics, &entry.state)
                         .into_iter()
                         .map(|(topic, _)| topic),
                 );
@@ -559,12 +561,4 @@ impl Registry {
         let entry = &self.devices[device_id];
         self.publish_discovery(entry);
     }
-}
-
-/// Every retained value message of a device for its full state.
-fn state_messages(model: &DeviceModel, topics: &Topics, state: &Value) -> Vec<(String, String)> {
-    vec![(
-        topics.device_state(&model.device.device_id),
-        model.state_payload(state).to_string(),
-    )]
 }

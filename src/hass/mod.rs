@@ -69,6 +69,14 @@ impl DeviceModel {
         Value::Object(out)
     }
 
+    /// Every retained value message of the device for a full state, as (topic, payload).
+    pub fn state_messages(&self, topics: &topics::Topics, state: &Value) -> Vec<(String, String)> {
+        vec![(
+            topics.device_state(&self.device.device_id),
+            self.state_payload(state).to_string(),
+        )]
+    }
+
     /// Turns a Home Assistant command (`<base>/<device>/<entity>/<feature>/set`, payload as
     /// text) into a validated control body for `POST /devices/{id}/control`.
     pub fn command(

@@ -30,6 +30,10 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 /// `service-code` of every MQTT client the SDKs register.
 const SERVICE_CODE: &str = "SVC202";
 
+/// The largest answer read from LG: a big appliance's profile is tens of KiB; anything near
+/// this is not an answer we can use, and reading it whole would cost a small device memory.
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+
 /// How much of a non-envelope body goes into an error message.
 const DETAIL_LIMIT: usize = 200;
 
@@ -168,7 +172,13 @@ impl ThinqApi {
                 cfg.base_url
             )));
         }
+        // LG's regional servers are HTTPS: then nothing else is spoken, and no redirect is
+        // followed (a redirect would carry the PAT header to wherever it points). Plain HTTP
+        // only for a development override (the simulator), which the bridge warns about.
+        let https = base.scheme() == "https";
         let http = reqwest::Client::builder()
+            .https_only(https)
+            .redirect(reqwest::redirect::Policy::none())
             .timeout(REQUEST_TIMEOUT)
             .connect_timeout(REQUEST_TIMEOUT)
             .user_agent(concat!("thinq-addon/", env!("CARGO_PKG_VERSION")))
@@ -392,9 +402,18 @@ impl ThinqApi {
         if let Some(body) = body {
             request = request.json(body);
         }
-        let response = request.send().await.map_err(transport_error)?;
+        let mut response = request.send().await.map_err(transport_error)?;
         let status = response.status().as_u16();
-        let bytes = response.bytes().await.map_err(transport_error)?;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(transport_error)? {
+            if bytes.len() + chunk.len() > MAX_BODY_BYTES {
+                return Err(ApiError::InvalidResponse {
+                    status,
+                    detail: format!("the answer exceeds {MAX_BODY_BYTES} bytes"),
+                });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
         let result = parse_envelope(status, &bytes);
         if let Err(e) = &result {
             tracing::debug!(%method, path = url.path(), status, "ThinQ API error: {e}");

@@ -2,6 +2,7 @@
 //! helpers to talk to the simulated ThinQ cloud the way LG's SDK does.
 #![allow(dead_code)] // each test binary uses a different part of this
 
+pub mod bridge;
 pub mod mosquitto;
 
 use std::net::SocketAddr;

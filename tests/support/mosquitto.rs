@@ -84,6 +84,29 @@ impl Mosquitto {
         std::fs::read_to_string(self.dir.path().join("mosquitto.log")).unwrap_or_default()
     }
 
+    /// Stops the broker (as a crash would); [`Self::start_again`] brings it back.
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// A new Mosquitto on the same port with the same configuration.
+    pub fn start_again(&mut self) -> anyhow::Result<()> {
+        self.stop();
+        let config = self.dir.path().join("mosquitto.conf");
+        let started = std::time::Instant::now();
+        loop {
+            match spawn_and_wait(&config, self.dir.path(), self.port) {
+                Ok(child) => {
+                    self.child = child;
+                    return Ok(());
+                }
+                Err(err) if started.elapsed() > Duration::from_secs(15) => return Err(err),
+                Err(_) => std::thread::sleep(Duration::from_millis(200)),
+            }
+        }
+    }
+
     fn start(dir: tempfile::TempDir, settings: String) -> anyhow::Result<Mosquitto> {
         let mut last_error = None;
         for _ in 0..PORT_ATTEMPTS {

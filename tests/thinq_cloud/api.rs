@@ -308,3 +308,14 @@ fn environment_overrides_replace_the_regional_url_and_root_ca() {
     assert_eq!(root.unwrap(), RootCa::Pem(ca.pem.into_bytes()));
     assert!(matches!(unsupported, Err(ApiError::UnsupportedCountry(_))));
 }
+
+#[tokio::test]
+async fn an_answer_over_4_mib_is_refused_not_read_whole() {
+    let huge = "x".repeat(thinq_addon::thinq::api::MAX_BODY_BYTES + 1);
+    let lg = FakeLg::start(move |_| Reply::raw(200, &huge)).await;
+    let err = lg.api(CLIENT_ID).state("big").await.unwrap_err();
+    assert!(
+        matches!(&err, ApiError::InvalidResponse { status: 200, detail } if detail.contains("exceeds")),
+        "{err:?}"
+    );
+}

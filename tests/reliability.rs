@@ -1,0 +1,356 @@
+//! Faults as users meet them, over time, with real parts: the `thinq-addon` binary, the
+//! simulated LG cloud, a mutual-TLS Mosquitto for LG's push broker and a password Mosquitto
+//! for Home Assistant's. Every scenario ends the same way: what Home Assistant's broker holds
+//! for every device equals what the simulator holds, a command still reaches the appliance,
+//! and SIGTERM exits 0 within 10 s.
+//!
+//! Intervals are shrunk with `THINQ_TIME_SCALE` (the bridge's own mechanism), so "every
+//! 30 minutes" passes in 18 s; nothing here asserts a speed.
+
+mod support;
+
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+use support::bridge::{BRIDGE_STATE, WAIT, World, fixture_devices};
+use thinq_addon::hass::topics::Topics;
+use thinq_addon::sim::{Fault, SimDevice};
+
+/// 1/100 of every production interval: LG's first rate-limit pause 0.6 s, the channel check
+/// 18 s, the token probe 18 s.
+const SCALE: f64 = 0.01;
+
+fn ac_of(world: &World) -> String {
+    device_of(world, "DEVICE_AIR_CONDITIONER")
+}
+
+fn device_of(world: &World, device_type: &str) -> String {
+    world
+        .devices
+        .iter()
+        .find(|d| d.summary.device_info.device_type == device_type)
+        .map(|d| d.summary.device_id.clone())
+        .unwrap()
+}
+
+/// A room temperature report as LG's air conditioner sends it.
+fn room_temperature(celsius: i64) -> Value {
+    json!({"temperatureInUnits": [{"currentTemperature": celsius, "unit": "C"}]})
+}
+
+async fn started(devices: Vec<SimDevice>, scale: Option<f64>) -> World {
+    // A World with the bridge's intervals scaled.
+    let mut world = World::start(devices).await;
+    world.time_scale = scale;
+    world
+}
+
+async fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + WAIT;
+    while !check() {
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not happen within {WAIT:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn home_assistant_broker_away_while_1000_reports_arrive() {
+    let mut world = started(fixture_devices(6), Some(SCALE)).await;
+    let ac = ac_of(&world);
+    let bridge = world.bridge();
+    world.assert_ha_matches_sim().await;
+    let rss_before = bridge.rss_kib();
+
+    world.ha_broker.stop();
+    for i in 0..1000 {
+        world.sim.report(&ac, room_temperature(16 + i % 15)).await;
+    }
+    world.sim.report(&ac, room_temperature(27)).await;
+    let rss_outage = bridge.rss_kib();
+    println!(
+        "RSS before the outage {rss_before} KiB, after 1000 reports during it {rss_outage} KiB"
+    );
+    assert!(
+        rss_outage < rss_before + 8 * 1024,
+        "memory grew from {rss_before} to {rss_outage} KiB during the outage"
+    );
+
+    world.ha_broker.start_again().unwrap();
+    world.assert_ha_matches_sim().await;
+    let ha = world.home_assistant().await;
+    world.assert_command_round_trip(&ha).await;
+    bridge.stop_ok().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn started_while_home_assistant_broker_is_down_and_stopped_mid_outage() {
+    let mut world = started(fixture_devices(4), Some(SCALE)).await;
+    let ac = ac_of(&world);
+    world.ha_broker.stop();
+    let bridge = world.bridge();
+    wait_until("the bridge's first calls to LG", || {
+        world.sim.count("GET", "/devices") >= 1
+    })
+    .await;
+    for t in [18, 19, 20] {
+        world.sim.report(&ac, room_temperature(t)).await;
+    }
+    world.ha_broker.start_again().unwrap();
+    world.assert_ha_matches_sim().await;
+    let ha = world.home_assistant().await;
+    world.assert_command_round_trip(&ha).await;
+
+    // SIGTERM while Home Assistant's broker is away: still exit 0 within 10 s.
+    world.ha_broker.stop();
+    world.sim.report(&ac, room_temperature(25)).await;
+    bridge.stop_ok().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_missed_while_lg_broker_was_away_arrive_once_the_rate_limit_lifts() {
+    let mut world = started(fixture_devices(6), Some(SCALE)).await;
+    let ac = ac_of(&world);
+    let bridge = world.bridge();
+    world.assert_ha_matches_sim().await;
+
+    world.push_broker.stop();
+    // The appliance changes while nobody can push.
+    assert!(world.sim.set_state_silently(&ac, room_temperature(29)));
+    world.sim.inject(Fault::RateLimitUntilCleared);
+    let limited_from = world.sim.call_mark();
+    world.push_broker.start_again().unwrap();
+    // The bridge reconnects and tries to re-read: LG says 1314, for a while.
+    wait_until("a re-read refused with 1314", || {
+        world.sim.calls_since(limited_from).len() >= 2
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let refused = world.sim.calls_since(limited_from).len();
+    world.sim.lift_rate_limit();
+    println!("calls refused while LG rate-limited: {refused}");
+    assert!(
+        refused <= 12,
+        "{refused} calls in 3 s of rate limiting: the bridge does not back off"
+    );
+    world.assert_ha_matches_sim().await;
+    let ha = world.home_assistant().await;
+    world.assert_command_round_trip(&ha).await;
+    bridge.stop_ok().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lapsed_event_subscriptions_are_noticed_and_renewed() {
+    let world = started(fixture_devices(4), Some(SCALE)).await;
+    let ac = ac_of(&world);
+    let bridge = world.bridge();
+    world.assert_ha_matches_sim().await;
+
+    let lapsed = world.sim.lapse_event_subscriptions();
+    assert!(lapsed >= 4, "{lapsed} subscriptions lapsed");
+    // LG no longer pushes this change: only the bridge's check can find it.
+    world.sim.report(&ac, room_temperature(17)).await;
+    wait_until("the event subscriptions renewed", || {
+        world.sim.event_subscribers(&ac).len() == 1
+    })
+    .await;
+    world.assert_ha_matches_sim().await;
+    let ha = world.home_assistant().await;
+    world.assert_command_round_trip(&ha).await;
+    bridge.stop_ok().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_whose_profile_fails_at_start_appears_once_it_can_be_read() {
+    let world = started(fixture_devices(4), Some(SCALE)).await;
+    let ac = ac_of(&world);
+    world.sim.inject(Fault::ProfileFails {
+        device_id: ac.clone(),
+        times: 4,
+    });
+    let bridge = world.bridge();
+    world.assert_ha_matches_sim().await;
+    assert!(world.sim.count("GET", &format!("/devices/{ac}/profile")) >= 5);
+    let ha = world.home_assistant().await;
+    world.assert_command_round_trip(&ha).await;
+    bridge.stop_ok().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_device_removed_while_stopped_leaves_home_assistant_and_restart_costs_few_calls() {
+    let devices = SimDevice::fixture_set();
+    let count = devices.len();
+    let world = started(devices, Some(SCALE)).await;
+    let washer = device_of(&world, "DEVICE_WASHER");
+    let bridge = world.bridge();
+    world.assert_ha_matches_sim().await;
+    bridge.stop_ok().await;
+
+    world.sim.remove_device_silently(&washer);
+    let mark = world.sim.call_mark();
+    let bridge = world.bridge();
+    let mut ha = world.home_assistant().await;
+    let discovery = format!(
+        "homeassistant/device/thinq_{}/config",
+        Topics::object_id(&washer)
+    );
+    ha.wait_for(&discovery, |p| p.is_empty()).await;
+    world.assert_ha_matches_sim().await;
+    let calls = world.sim.calls_since(mark);
+    println!(
+        "REST calls from restart to {} devices live: {}",
+        count - 1,
+        calls.len()
+    );
+    for call in &calls {
+        println!("  {} {}", call.method, call.path);
+    }
+    assert!(
+        calls.len() <= count - 1 + 4,
+        "a restart with stored credentials took {} calls",
+        calls.len()
+    );
+    let held = world.retained().await;
+    let washer_topics: Vec<&String> = held
+        .keys()
+        .filter(|t| t.contains(&Topics::object_id(&washer)))
+        .collect();
+    assert!(washer_topics.is_empty(), "left behind: {washer_topics:?}");
+    world.assert_command_round_trip(&ha).await;
+    bridge.stop_ok().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejected_token_is_shown_costs_few_calls_and_heals() {
+    let world = started(fixture_devices(4), Some(SCALE)).await;
+    world.sim.inject(Fault::TokenRejectedEmptyBody);
+    let bridge = world.bridge();
+    let mut ha = world.home_assistant().await;
+    let state = ha.wait_json(BRIDGE_STATE, |v| v["problem"] == "ON").await;
+    println!("bridge device while the token is rejected: {state}");
+    assert!(
+        state["problem_reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("token")),
+        "{state}"
+    );
+    // Token probes: one per 30 (scaled) minutes.
+    let rejected_at = world.sim.rejected_token_calls();
+    tokio::time::sleep(Duration::from_secs(36)).await;
+    let in_an_hour = world.sim.rejected_token_calls() - rejected_at;
+    println!("calls in one (scaled) hour while the token is rejected: {in_an_hour}");
+    assert!(in_an_hour <= 3, "{in_an_hour} calls in an hour");
+
+    world.sim.accept_token_again();
+    ha.wait_json(BRIDGE_STATE, |v| v["problem"] == "OFF").await;
+    world.assert_ha_matches_sim().await;
+    world.assert_command_round_trip(&ha).await;
+
+    // Later: LG rejects the token in the middle of the run (a command finds out).
+    world.sim.inject(Fault::TokenRejectedEmptyBody);
+    let ac = ac_of(&world);
+    ha.publish(
+        &format!("thinq/{}/climate/temperature/set", Topics::object_id(&ac)),
+        "24",
+    )
+    .await;
+    ha.wait_json(BRIDGE_STATE, |v| v["problem"] == "ON").await;
+    world.sim.accept_token_again();
+    ha.wait_json(BRIDGE_STATE, |v| v["problem"] == "OFF").await;
+    world.assert_ha_matches_sim().await;
+    world.assert_command_round_trip(&ha).await;
+    let output = bridge.stop_ok().await;
+    assert!(output.contains("connect-pat.lgthinq.com"), "{output}");
+    assert!(!output.contains(support::bridge::PAT));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn certificates_the_broker_refuses_are_replaced_with_back_off_and_commands_still_work() {
+    let world = started(fixture_devices(4), Some(SCALE)).await;
+    world.sim.inject(Fault::UntrustedCertificate { times: 3 });
+    let bridge = world.bridge();
+    let ha = world.home_assistant().await;
+    // Commands work while the push channel cannot be set up.
+    world.assert_command_round_trip(&ha).await;
+    let mut watcher = world.home_assistant().await;
+    watcher
+        .wait_json(BRIDGE_STATE, |v| v["lg_push"] == "ON")
+        .await;
+    let certificates = world.sim.count("POST", "/client/certificate");
+    println!("certificates asked for: {certificates}");
+    assert_eq!(certificates, 4, "three refused, the fourth works");
+    world.assert_ha_matches_sim().await;
+    bridge.stop_ok().await;
+}
+
+/// Another client with our client id (a second bridge, a restored backup) keeps connecting:
+/// the bridge says so, backs off instead of fighting, spends no REST calls on it, and
+/// recovers once the other client is gone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_client_with_our_id_is_reported_and_not_fought() {
+    // Production intervals: the back-off is what is being tested.
+    let world = started(fixture_devices(4), None).await;
+    let bridge = world.bridge();
+    let mut ha = world.home_assistant().await;
+    world.assert_ha_matches_sim().await;
+    ha.wait_json(BRIDGE_STATE, |v| v["lg_push"] == "ON").await;
+
+    let client_id = std::fs::read_to_string(world.data_dir.join("thinq-client-id")).unwrap();
+    let identity: Value = serde_json::from_slice(
+        &std::fs::read(world.data_dir.join("thinq-mqtt-identity.json")).unwrap(),
+    )
+    .unwrap();
+    let key = std::fs::read_to_string(world.data_dir.join("thinq-mqtt-key.pem")).unwrap();
+    let tls = support::tls_client_config(
+        &std::fs::read_to_string(&world.ca_path).unwrap(),
+        Some((identity["certificate_pem"].as_str().unwrap(), &key)),
+    )
+    .unwrap();
+    let mut options =
+        rumqttc::MqttOptions::new(client_id.trim(), "127.0.0.1", world.push_broker.port());
+    options
+        .set_clean_session(false)
+        .set_keep_alive(Duration::from_secs(30))
+        .set_transport(rumqttc::Transport::tls_with_config(
+            rumqttc::TlsConfiguration::Rustls(tls),
+        ));
+    let (_client, mut eventloop) = rumqttc::AsyncClient::new(options, 10);
+    let mark = world.sim.call_mark();
+    let intruder = tokio::spawn(async move {
+        loop {
+            if eventloop.poll().await.is_err() {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+        }
+    });
+    let state = ha.wait_json(BRIDGE_STATE, |v| v["problem"] == "ON").await;
+    println!("bridge device: {}", state["problem_reason"]);
+    tokio::time::sleep(Duration::from_secs(40)).await;
+    let calls = world.sim.calls_since(mark).len();
+    intruder.abort();
+    println!("REST calls while the other client held our id: {calls}");
+    assert!(calls <= 3, "{calls} REST calls while being kicked");
+
+    // The other client is gone: the bridge gets its session back by itself.
+    let deadline = Instant::now() + Duration::from_secs(180);
+    loop {
+        let held = world.retained().await;
+        let state: Value = serde_json::from_slice(held.get(BRIDGE_STATE).unwrap()).unwrap();
+        if state["lg_push"] == "ON" && state["problem"] == "OFF" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no recovery: {state}");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    let ac = ac_of(&world);
+    world.sim.report(&ac, room_temperature(26)).await;
+    world.assert_ha_matches_sim().await;
+    world.assert_command_round_trip(&ha).await;
+    let output = bridge.stop_ok().await;
+    let connects = output
+        .matches("ThinQ push broker accepted the connection")
+        .count();
+    println!("push connections over the whole run: {connects}");
+    assert!(connects <= 12, "{connects} connections: the bridge fought");
+}
