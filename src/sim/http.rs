@@ -71,13 +71,18 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Response<Ful
         )),
     };
     let result = match body {
-        Ok(body) => answer(&shared, &parts.method, &path, &parts.headers, &body).await,
+        Ok(body) => {
+            let query = parts.uri.query();
+            answer(&shared, &parts.method, &path, query, &parts.headers, &body).await
+        }
         Err(err) => Err(err),
     };
     let (status, envelope, error_code) = match result {
         Ok(response) => (200, envelope::success(response), None),
         Err(err) => (err.status, envelope::failure(&err), Some(err.code)),
     };
+    // An error without a code is an answer without a body (the oven's energy 406).
+    let bodiless = error_code.as_deref() == Some("");
     shared.with_cloud(|cloud| {
         cloud.requests.push(RecordedRequest {
             method: parts.method.to_string(),
@@ -87,7 +92,11 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Response<Ful
             client_id,
         })
     });
-    let body = serde_json::to_vec(&envelope).unwrap_or_default();
+    let body = if bodiless {
+        Vec::new()
+    } else {
+        serde_json::to_vec(&envelope).unwrap_or_default()
+    };
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() =
         hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
@@ -102,6 +111,7 @@ async fn answer(
     shared: &Arc<Shared>,
     method: &Method,
     path: &str,
+    query: Option<&str>,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Value, ApiError> {
@@ -118,7 +128,7 @@ async fn answer(
     if let Some(delay) = shared.with_cloud(|cloud| cloud.faults.take_delay(path)) {
         tokio::time::sleep(delay).await;
     }
-    route(shared, method, &segments, &client_id, body).await
+    route(shared, method, &segments, query, &client_id, body).await
 }
 
 /// Checks LG's headers in a fixed order and returns the caller's client id.
@@ -184,6 +194,7 @@ async fn route(
     shared: &Arc<Shared>,
     method: &Method,
     segments: &[&str],
+    query: Option<&str>,
     client: &str,
     body: &[u8],
 ) -> Result<Value, ApiError> {
@@ -208,9 +219,8 @@ async fn route(
             shared.with_cloud(|c| c.issue_certificate(client, &body, &ca))
         }
         ("GET", ["devices"]) => Ok(shared.with_cloud(|c| c.device_list())),
-        ("GET", ["devices", "energy", id, "profile"]) => {
-            shared.with_cloud(|c| c.energy_profile(id))
-        }
+        ("GET", ["devices", "energy", id, "profile"]) => shared.energy_profile(id),
+        ("GET", ["devices", "energy", id, "usage"]) => shared.energy_usage(id, query),
         ("GET", ["devices", id, "profile"]) => shared.with_cloud(|c| c.profile(id)),
         ("GET", ["devices", id, "state"]) => shared.with_cloud(|c| c.state(id)),
         ("POST", ["devices", id, "control"]) => {

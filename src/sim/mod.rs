@@ -13,12 +13,14 @@
 //! * [`control`] — profile check of control bodies and the device's reaction;
 //! * [`state`] — merging partial reports into a state;
 //! * [`push`] — publishing pushes to the broker;
+//! * [`energy`] — appliance energy profile and usage, on a clock tests move;
 //! * [`ca`], [`devices`], [`envelope`], [`faults`], [`life`].
 
 pub mod ca;
 mod cloud;
 mod control;
 pub mod devices;
+mod energy;
 pub mod envelope;
 pub mod faults;
 mod http;
@@ -38,6 +40,7 @@ use tokio_util::task::TaskTracker;
 pub use ca::TestCa;
 pub use cloud::{RecordedRequest, push_topic};
 pub use devices::SimDevice;
+pub use energy::DEFAULT_ENERGY_CLOCK;
 pub use faults::Fault;
 pub use http::API_KEY;
 pub use push::SentPush;
@@ -98,6 +101,7 @@ impl Simulator {
         let publisher = Publisher::start(cfg.push_broker.as_ref(), &ca, cancel.clone(), &tracker)?;
         let shared = Arc::new(Shared {
             cloud: Mutex::new(Cloud::new(cfg.pats, cfg.devices)),
+            energy: Mutex::default(),
             publisher,
             ca,
             control_delay: cfg.control_delay,
@@ -115,6 +119,8 @@ impl Simulator {
 /// State shared by the server, the background tasks and every [`SimHandle`].
 pub(crate) struct Shared {
     cloud: Mutex<Cloud>,
+    /// The simulated local clock of the energy endpoints (see [`energy`]).
+    energy: Mutex<energy::EnergyClock>,
     publisher: Publisher,
     ca: Arc<TestCa>,
     control_delay: Duration,
