@@ -255,7 +255,7 @@ impl EnergyTracker {
                         continue;
                     }
                     let properties = properties.clone();
-                    if let Some(read) = next_read(id, device, &properties, now) {
+                    if let Some(read) = next_read(id, device, &properties, now, refresh) {
                         device.last_read = Some(now);
                         device.property_reads.insert(read.property.clone(), now);
                         self.dirty = true;
@@ -394,18 +394,22 @@ fn hour_index(t: OffsetDateTime) -> i64 {
 }
 
 /// The one read for a device now: the most urgent need of any property, then the property
-/// read longest ago.
+/// read longest ago. A refresh is for today's figures, so it skips the month's seed.
 fn next_read(
     id: &str,
     device: &Device,
     properties: &[String],
     now: OffsetDateTime,
+    refresh: bool,
 ) -> Option<UsageRead> {
     properties
         .iter()
         .filter_map(|p| {
             let meter = device.meters.get(p)?;
-            let need = *meter.needs(now.date(), now.hour()).first()?;
+            let need = meter
+                .needs(now.date(), now.hour())
+                .into_iter()
+                .find(|n| !(refresh && matches!(n, Need::Seed { .. })))?;
             let last = device.property_reads.get(p).copied();
             Some((need_rank(&need), last, p, need))
         })
