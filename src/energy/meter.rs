@@ -115,7 +115,9 @@ impl Meter {
             && self.closed_through.0 < yesterday
             && hour >= 1
         {
-            let earliest = today - time::Duration::days(MAX_RANGE_DAYS);
+            let earliest = today
+                .checked_sub(time::Duration::days(MAX_RANGE_DAYS))
+                .unwrap_or(today);
             let from = self
                 .closed_through
                 .0
@@ -174,16 +176,23 @@ impl Meter {
                 self.hours_day = Some(Day(day));
             }
         }
+        let mut whole_day = None;
         for row in rows {
-            if let UsedDate::Hour(date, hour) = row.used
-                && date == day
-            {
+            match row.used {
                 // The latest value wins: LG revises hours.
-                self.hours.insert(hour, row.wh);
+                UsedDate::Hour(date, hour) if date == day => {
+                    self.hours.insert(hour, row.wh);
+                }
+                // A device that answers today with one day row instead of hours.
+                UsedDate::Day(date) if date == day => whole_day = Some(row.wh),
+                _ => {}
             }
         }
         let sum = self.hours.values().sum();
         self.count(day, sum);
+        if let Some(wh) = whole_day {
+            self.count(day, wh);
+        }
     }
 
     fn apply_days(&mut self, from: Date, to: Date, rows: &[UsageRow]) {

@@ -179,6 +179,22 @@ fn a_lower_final_row_or_a_revised_hour_never_takes_the_total_back() {
 }
 
 #[test]
+fn a_day_row_for_today_counts_like_its_hours() {
+    let dir = tempfile::tempdir().unwrap();
+    let now = datetime!(2024-10-01 10:30 +1);
+    let day = date!(2024 - 10 - 01);
+    let mut t = tracker(dir.path(), now);
+    let read = usage_reads(t.plan(now, false)).remove(0);
+    let v = t.on_usage(now, &read, Ok(vec![day_row(day, 120.0)]));
+    assert_eq!(values(&v).today_kwh, 0.12);
+    // Hours that add up to less change nothing; more adds the difference only.
+    let v = t.on_usage(now, &read, Ok(vec![hour(day, 8, 100.0)]));
+    assert_eq!(values(&v).total_kwh, 0.12);
+    let v = t.on_usage(now, &read, Ok(vec![hour(day, 9, 30.0)]));
+    assert_eq!(values(&v).total_kwh, 0.13);
+}
+
+#[test]
 fn a_restart_keeps_the_total_and_the_hour() {
     let dir = tempfile::tempdir().unwrap();
     // On the 1st of a month, so no seed of earlier days is due.

@@ -61,15 +61,18 @@ const FIGURES: [(&str, &str); 3] = [
 ];
 
 /// `(key prefix, name prefix)` of an energy property: `("", "")` for `energyUsage`,
-/// `("dryer_", "Dryer ")` for `energyUsage_dryer`.
+/// `("dryer_", "Dryer ")` for `energyUsage_dryer`; a name of another form keeps all of it.
 pub fn property_part(property: &str) -> (String, String) {
-    let Some(suffix) = property
+    if property == MAIN_PROPERTY {
+        return (String::new(), String::new());
+    }
+    let suffix = property
         .strip_prefix(MAIN_PROPERTY)
         .and_then(|s| s.strip_prefix('_'))
-        .filter(|s| !s.is_empty())
-    else {
+        .unwrap_or(property);
+    if snake(suffix).is_empty() {
         return (String::new(), String::new());
-    };
+    }
     let name = PART_NAMES
         .iter()
         .find(|(lg, _)| *lg == suffix)
@@ -281,6 +284,10 @@ mod tests {
         );
         assert_eq!(property_part("energyUsage_").0, "");
         assert_eq!(property_part("energyUsage_heatPump").0, "heat_pump_");
+        assert_eq!(
+            property_part("standbyPower"),
+            ("standby_power_".into(), "Standby power ".into())
+        );
     }
 
     #[test]
