@@ -106,27 +106,12 @@ impl Harness {
         usage: &mut BTreeMap<String, usize>,
     ) {
         for read in reads {
-            let updates = match read {
-                EnergyRead::Profile { device_id } => {
-                    let result = self.api.energy_profile(&device_id).await;
-                    self.tracker.on_profile(now, &device_id, result)
-                }
-                EnergyRead::Usage(read) => {
-                    *usage.entry(read.device_id.clone()).or_default() += 1;
-                    let result = self
-                        .api
-                        .energy_usage(
-                            &read.device_id,
-                            &read.property,
-                            read.period,
-                            read.start,
-                            read.end,
-                        )
-                        .await;
-                    self.tracker.on_usage(now, &read, result)
-                }
-            };
-            for update in updates {
+            if let EnergyRead::Usage(read) = &read {
+                *usage.entry(read.device_id.clone()).or_default() += 1;
+            }
+            // What the bridge's REST worker does, then the loop.
+            let answer = thinq_addon::energy::call::run(&self.api, read).await;
+            for update in self.tracker.on_answer(now, answer) {
                 self.take(update);
             }
         }

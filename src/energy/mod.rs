@@ -23,6 +23,7 @@
 //!   was already counted for its hour when it was planned, so a failure never adds calls.
 //! * LG's dates are the user's local dates: the tracker works in the UTC offset it is given.
 
+pub mod call;
 mod meter;
 mod store;
 #[cfg(test)]
@@ -37,6 +38,7 @@ use time::{Date, OffsetDateTime, UtcOffset};
 use crate::thinq::energy_api::{Period, UsageRow};
 use crate::thinq::error::ApiError;
 
+pub use call::EnergyAnswer;
 pub use meter::{Meter, Need};
 
 /// The state file in the data dir.

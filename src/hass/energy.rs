@@ -32,7 +32,7 @@ use super::DiscoveryContext;
 use super::discovery::{device_block, origin_block};
 use super::entities::common::{humanize, unique_id};
 use super::topics::{BRIDGE_ID, Topics};
-use crate::energy::{EnergyValues, SCOPE_MISSING_TEXT};
+use crate::energy::{EnergyUpdate, EnergyValues, SCOPE_MISSING_TEXT};
 use crate::thinq::DeviceSummary;
 
 /// The property every single-part appliance has.
@@ -218,6 +218,24 @@ pub fn access_state(ctx: &DiscoveryContext, scope_missing: bool) -> (String, Str
     )
 }
 
+/// The messages (all retained) for one tracker update. `device` is the appliance's list
+/// entry, needed for a discovery payload; without it a `Supported` update gives nothing
+/// (the device left the account meanwhile).
+pub fn update_messages(
+    ctx: &DiscoveryContext,
+    update: &EnergyUpdate,
+    device: Option<&DeviceSummary>,
+) -> Vec<(String, String)> {
+    match update {
+        EnergyUpdate::Supported { properties, .. } => device
+            .map(|device| vec![device_discovery(ctx, device, properties)])
+            .unwrap_or_default(),
+        EnergyUpdate::Unsupported { device_id } => vec![device_removal(ctx, device_id)],
+        EnergyUpdate::Values(values) => state_messages(ctx, values),
+        EnergyUpdate::ScopeMissing => vec![access_state(ctx, true)],
+    }
+}
+
 /// `washerDryer` → `washer_dryer`; anything outside `[a-z0-9_]` becomes `_`.
 fn snake(text: &str) -> String {
     let mut out = String::new();
@@ -375,5 +393,30 @@ mod tests {
         assert_eq!(topic, "thinq/bridge/energy_access/state");
         assert!(text.contains("1309") && text.len() <= 255, "{text}");
         assert_eq!(device_removal(&ctx, "tower-1").1, "");
+    }
+
+    #[test]
+    fn each_update_has_its_messages() {
+        let ctx = ctx();
+        let supported = EnergyUpdate::Supported {
+            device_id: "tower-1".into(),
+            properties: vec!["energyUsage_washer".into()],
+        };
+        let messages = update_messages(&ctx, &supported, Some(&tower()));
+        assert_eq!(messages.len(), 1);
+        assert_eq!(messages[0].0, discovery_topic(&ctx, "tower-1"));
+        assert!(update_messages(&ctx, &supported, None).is_empty());
+        let gone = EnergyUpdate::Unsupported {
+            device_id: "oven".into(),
+        };
+        assert_eq!(
+            update_messages(&ctx, &gone, None),
+            vec![(
+                "homeassistant/device/thinq_oven_energy/config".into(),
+                String::new()
+            )]
+        );
+        let scope = update_messages(&ctx, &EnergyUpdate::ScopeMissing, None);
+        assert_eq!(scope, vec![access_state(&ctx, true)]);
     }
 }
