@@ -199,6 +199,42 @@ async fn a_day_and_a_restart_for_the_fixture_devices() {
             "0.15".to_owned()
         )
     );
+    // Every supported device's discovery passes Home Assistant's rules, three sensors a
+    // property, each with a state message.
+    let devices = h.api.devices().await.expect("devices");
+    for (device_id, properties) in &h.supported {
+        let device = devices.iter().find(|d| &d.device_id == device_id);
+        let update = EnergyUpdate::Supported {
+            device_id: device_id.clone(),
+            properties: properties.clone(),
+        };
+        let messages = thinq_addon::hass::energy::update_messages(&ctx, &update, device);
+        assert_eq!(messages.len(), 1, "{device_id}");
+        let payload: serde_json::Value = serde_json::from_str(&messages[0].1).unwrap();
+        assert_eq!(
+            thinq_addon::hass::discovery::check_device_payload(&payload),
+            Vec::<String>::new(),
+            "{device_id}"
+        );
+        let cmps = payload["cmps"].as_object().unwrap();
+        assert_eq!(cmps.len(), 3 * properties.len(), "{device_id}");
+        // The WashTower reads one property an hour: the others have no figures yet.
+        let read: Vec<_> = properties
+            .iter()
+            .filter_map(|p| h.latest.get(&(device_id.clone(), p.clone())))
+            .collect();
+        assert!(!read.is_empty(), "{device_id}");
+        for values in read {
+            let states = thinq_addon::hass::energy::state_messages(&ctx, values);
+            for (topic, value) in states {
+                assert!(
+                    cmps.values().any(|c| c["stat_t"] == topic.as_str()),
+                    "{topic} has no sensor"
+                );
+                assert!(value.parse::<f64>().is_ok_and(|v| v >= 0.0), "{value}");
+            }
+        }
+    }
 
     // 27 hours in 5-minute passes, across midnight, with a restart at 03:02.
     let mut per_hour: BTreeMap<(String, i64), usize> = BTreeMap::new();
