@@ -95,6 +95,11 @@ impl Meter {
         self.total_wh
     }
 
+    /// Whether LG has given this meter anything yet.
+    pub fn has_readings(&self) -> bool {
+        !self.days.is_empty()
+    }
+
     /// Wh counted for `day` so far.
     pub fn day_wh(&self, day: Date) -> f64 {
         self.days.get(&Day(day)).copied().unwrap_or(0.0)

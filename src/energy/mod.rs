@@ -290,10 +290,20 @@ impl EnergyTracker {
                     }
                 }
                 device.support = Support::Supported(properties.clone());
-                vec![EnergyUpdate::Supported {
-                    device_id: device_id.to_owned(),
-                    properties,
-                }]
+                // After a restart, the kept figures are shown at once, not an hour later.
+                let kept = properties.iter().filter_map(|p| {
+                    let meter = device.meters.get(p).filter(|m| m.has_readings())?;
+                    Some(EnergyUpdate::Values(values_of(device_id, p, meter, today)))
+                });
+                let mut updates: Vec<EnergyUpdate> = kept.collect();
+                updates.insert(
+                    0,
+                    EnergyUpdate::Supported {
+                        device_id: device_id.to_owned(),
+                        properties,
+                    },
+                );
+                updates
             }
             Ok(_) => self.no_energy(device_id),
             Err(err) => self.on_error(device_id, &err),
