@@ -309,3 +309,34 @@ async fn refresh_reads_now_within_its_gap() {
     assert!(h.pass(datetime!(2024-10-10 11:10)).await.is_empty());
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_throttled_hour_costs_no_extra_calls_and_loses_nothing() {
+    let sim = start_sim().await.expect("sim");
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = Harness::start(sim.clone(), dir.path()).await;
+    h.pass(datetime!(2024-10-10 10:30)).await;
+    let ac_at_start = h.values(AIR_CONDITIONER_ID, "energyUsage").today_kwh;
+    // 11:10: LG answers the first three calls with 1314 (HTTP 401, "Exceeded User API calls").
+    sim.inject(thinq_addon::sim::Fault::RateLimit { times: 3 });
+    let before = usage_calls(&sim);
+    assert_eq!(h.pass(datetime!(2024-10-10 11:10)).await.len(), 8);
+    let throttled = sim
+        .requests()
+        .iter()
+        .filter(|r| r.code.as_deref() == Some("1314"))
+        .count();
+    assert_eq!(throttled, 3);
+    // The failed reads are not retried within the hour.
+    assert!(h.pass(datetime!(2024-10-10 11:40)).await.is_empty());
+    assert_eq!(usage_calls(&sim), before + 8);
+    // 12:10 and 13:10: one read per device each hour; what the throttled hour missed (the
+    // air conditioner's month before tracking, then today's hours) arrives, nothing is lost.
+    assert_eq!(h.pass(datetime!(2024-10-10 12:10)).await.len(), 8);
+    assert_eq!(h.pass(datetime!(2024-10-10 13:10)).await.len(), 8);
+    assert_eq!(usage_calls(&sim), before + 24);
+    let ac = h.values(AIR_CONDITIONER_ID, "energyUsage");
+    assert!(ac.today_kwh > ac_at_start, "{ac:?}");
+    assert!((ac.month_kwh - ac.today_kwh - 0.45).abs() < 1e-9, "{ac:?}");
+    sim.shutdown().await;
+}

@@ -455,3 +455,39 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    /// However often the loop plans, with the budget tight or not, a device gets at most one
+    /// usage read per local clock hour, and none while it is unsupported.
+    #[test]
+    fn at_most_one_read_per_device_per_hour(
+        gaps in prop::collection::vec((1i64..90, any::<bool>()), 1..120),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut now = datetime!(2024-10-30 21:00 +1);
+        let mut t = EnergyTracker::load(dir.path(), offset!(+1));
+        t.set_devices(["a", "b", "none"]);
+        t.plan(now, false);
+        t.on_profile(now, "a", Ok(vec![P.into()]));
+        t.on_profile(now, "b", Ok(vec!["energyUsage_washer".into(), "energyUsage_dryer".into()]));
+        t.on_profile(now, "none", Err(api_error("1221")));
+        let mut per_hour: BTreeMap<(String, i64), usize> = BTreeMap::new();
+        for (gap, tight) in gaps {
+            now += time::Duration::minutes(gap);
+            for read in t.plan(now, tight) {
+                let EnergyRead::Usage(read) = read else {
+                    prop_assert!(false, "a profile read after the profiles answered");
+                    continue;
+                };
+                prop_assert_ne!(read.device_id.as_str(), "none");
+                let local = now.to_offset(offset!(+1));
+                let hour = i64::from(local.date().to_julian_day()) * 24 + i64::from(local.hour());
+                let n = per_hour.entry((read.device_id.clone(), hour)).or_default();
+                *n += 1;
+                prop_assert!(*n <= 1, "{} read twice in one hour", read.device_id);
+                // Answer with nothing: the calls are what is checked here.
+                t.on_usage(now, &read, Ok(Vec::new()));
+            }
+        }
+    }
+}
