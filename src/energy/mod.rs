@@ -3,10 +3,12 @@
 //! The bridge loop owns an [`EnergyTracker`] and never awaits the network for it: it asks
 //! [`EnergyTracker::plan`] which calls are due, runs them within the process's one REST call
 //! budget, and hands each answer back ([`EnergyTracker::on_profile`],
-//! [`EnergyTracker::on_usage`]), publishing the [`EnergyUpdate`]s that come out. The only I/O
-//! here is the state file, `energy.json` in the data dir, read by [`EnergyTracker::load`]
-//! and written atomically by [`EnergyTracker::save`]. Time is always passed in, so tests
-//! drive midnights, restarts and hours at will.
+//! [`EnergyTracker::on_usage`], or both through [`EnergyTracker::on_answer`]), publishing the
+//! [`EnergyUpdate`]s that come out (`hass::energy::update_messages`). The tracker's only I/O
+//! is the state file, `energy.json` in the data dir, read by [`EnergyTracker::load`] and
+//! written atomically by [`EnergyTracker::save`]; the REST calls are made outside it, by
+//! [`call::run`] in the bridge's REST worker. Time is always passed in, so tests drive
+//! midnights, restarts and hours at will.
 //!
 //! Why the rules are what they are (issue 11; `thinq-api.md` §6.1, §9):
 //!
