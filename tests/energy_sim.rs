@@ -184,6 +184,13 @@ async fn usage_grows_with_the_clock_across_midnight() {
     let rows = read(next, next).await.unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].used, UsedDate::Hour(next, 0));
+    // The demo's clock: the real one, in the user's offset.
+    sim.use_wall_energy_clock(time::UtcOffset::UTC);
+    let clock = sim.energy_clock();
+    let real = time::OffsetDateTime::now_utc();
+    assert!((real - clock.assume_utc()).abs() < time::Duration::minutes(1));
+    // Its today is not in the future: the read is answered.
+    read(clock.date(), clock.date()).await.unwrap();
     sim.shutdown().await;
 }
 

@@ -21,7 +21,7 @@ use std::time::Duration;
 use reqwest::Url;
 use serde_json::{Map, Value, json};
 use time::macros::datetime;
-use time::{Date, PrimitiveDateTime};
+use time::{Date, OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
 use super::envelope::{ApiError, code};
 use super::{Shared, SimHandle};
@@ -201,30 +201,54 @@ fn fixture_hour(device_id: &str, date: Date, hour: u8) -> Option<f64> {
 
 /// The simulated energy clock: the user's local date and time as LG sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct EnergyClock(pub PrimitiveDateTime);
+pub enum EnergyClock {
+    /// Stands still where a test put it.
+    Fixed(PrimitiveDateTime),
+    /// The real time in this offset (`thinq-addon demo`, where the bridge reads the real
+    /// clock too).
+    Wall(UtcOffset),
+}
 
 impl Default for EnergyClock {
     fn default() -> Self {
-        EnergyClock(DEFAULT_ENERGY_CLOCK)
+        EnergyClock::Fixed(DEFAULT_ENERGY_CLOCK)
+    }
+}
+
+impl EnergyClock {
+    fn now(self) -> PrimitiveDateTime {
+        match self {
+            EnergyClock::Fixed(local) => local,
+            EnergyClock::Wall(offset) => {
+                let now = OffsetDateTime::now_utc().to_offset(offset);
+                PrimitiveDateTime::new(now.date(), now.time())
+            }
+        }
     }
 }
 
 impl SimHandle {
-    /// Sets the simulated local clock the energy endpoints answer by.
+    /// Sets the simulated local clock the energy endpoints answer by; it stands still there.
     pub fn set_energy_clock(&self, local: PrimitiveDateTime) {
-        *self.shared.energy_clock() = EnergyClock(local);
+        *self.shared.energy_clock() = EnergyClock::Fixed(local);
     }
 
     /// Moves the simulated local clock forward (across midnight as well); usage grows with it.
     pub fn advance_energy_clock(&self, by: Duration) {
         let mut clock = self.shared.energy_clock();
         let by = time::Duration::try_from(by).unwrap_or(time::Duration::ZERO);
-        clock.0 = clock.0.checked_add(by).unwrap_or(clock.0);
+        let now = clock.now();
+        *clock = EnergyClock::Fixed(now.checked_add(by).unwrap_or(now));
+    }
+
+    /// Makes the energy endpoints follow the real clock in `offset` (for the demo).
+    pub fn use_wall_energy_clock(&self, offset: UtcOffset) {
+        *self.shared.energy_clock() = EnergyClock::Wall(offset);
     }
 
     /// The simulated local clock now.
     pub fn energy_clock(&self) -> PrimitiveDateTime {
-        self.shared.energy_clock().0
+        self.shared.energy_clock().now()
     }
 }
 
@@ -287,7 +311,7 @@ impl Shared {
             }
             None => (0..properties.len()).collect(),
         };
-        let now = self.energy_clock().0;
+        let now = self.energy_clock().now();
         let rows = query.rows(now)?;
         let data_list: Vec<Value> = rows
             .into_iter()
