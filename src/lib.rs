@@ -11,6 +11,7 @@
 //!   ([`hass::entities`]), discovery payloads ([`hass::discovery`]), topics ([`hass::topics`])
 //!   and the Mosquitto session ([`hass::session`]).
 //! * [`bridge`] — the orchestration between the two sides, and the state cache.
+//! * [`energy`] — appliance energy totals for the Energy dashboard (sans-IO tracker).
 //! * [`sim`] — a faithful simulated ThinQ cloud, used by the tests and by `thinq-addon demo`.
 //! * [`demo`] — the whole product on one machine, without an LG account.
 #![forbid(unsafe_code)]
@@ -18,6 +19,7 @@
 pub mod bridge;
 pub mod catalog;
 pub mod demo;
+pub mod energy;
 pub mod hass;
 pub mod logging;
 pub mod options;

@@ -3,6 +3,7 @@
 
 pub mod bridge_device;
 pub mod discovery;
+pub mod energy;
 pub mod entities;
 pub mod outbox;
 pub mod session;

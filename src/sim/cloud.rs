@@ -173,12 +173,6 @@ impl Cloud {
         Ok(device.sim.state.clone())
     }
 
-    /// `GET /devices/energy/{id}/profile`: the simulated devices keep no energy data.
-    pub fn energy_profile(&self, id: &str) -> Result<Value, ApiError> {
-        self.device(id)?;
-        Ok(json!({"resultCode": "0000", "result": {}}))
-    }
-
     /// `POST /devices/{id}/control`: the cloud's check and the device's answer. Returns the
     /// report the device sends once it has carried the command out.
     pub fn accept_control(&mut self, id: &str, body: &Value) -> Result<Value, ApiError> {

@@ -71,7 +71,10 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Response<Ful
         )),
     };
     let result = match body {
-        Ok(body) => answer(&shared, &parts.method, &path, &parts.headers, &body).await,
+        Ok(body) => {
+            let query = parts.uri.query();
+            answer(&shared, &parts.method, &path, query, &parts.headers, &body).await
+        }
         Err(err) => Err(Refusal::Api(err)),
     };
     let (status, envelope, error_code) = match result {
@@ -79,6 +82,8 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Response<Ful
         Err(Refusal::Api(err)) => (err.status, Some(envelope::failure(&err)), Some(err.code)),
         Err(Refusal::EmptyBody(status)) => (status, None, None),
     };
+    // An error without a code is an answer without a body (the oven's energy 406).
+    let bodiless = error_code.as_deref() == Some("");
     shared.with_cloud(|cloud| {
         cloud.requests.push(RecordedRequest {
             method: parts.method.to_string(),
@@ -88,9 +93,13 @@ async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Response<Ful
             client_id,
         })
     });
-    let body = envelope
-        .and_then(|envelope| serde_json::to_vec(&envelope).ok())
-        .unwrap_or_default();
+    let body = if bodiless {
+        Vec::new()
+    } else {
+        envelope
+            .and_then(|envelope| serde_json::to_vec(&envelope).ok())
+            .unwrap_or_default()
+    };
     let has_body = !body.is_empty();
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() =
@@ -122,6 +131,7 @@ async fn answer(
     shared: &Arc<Shared>,
     method: &Method,
     path: &str,
+    query: Option<&str>,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Value, Refusal> {
@@ -150,7 +160,7 @@ async fn answer(
     if let Some(delay) = shared.with_cloud(|cloud| cloud.faults.take_delay(path)) {
         tokio::time::sleep(delay).await;
     }
-    Ok(route(shared, method, &segments, &client_id, body).await?)
+    Ok(route(shared, method, &segments, query, &client_id, body).await?)
 }
 
 /// Checks LG's headers in a fixed order and returns the caller's client id.
@@ -216,6 +226,7 @@ async fn route(
     shared: &Arc<Shared>,
     method: &Method,
     segments: &[&str],
+    query: Option<&str>,
     client: &str,
     body: &[u8],
 ) -> Result<Value, ApiError> {
@@ -240,9 +251,8 @@ async fn route(
             shared.with_cloud(|c| c.issue_certificate(client, &body, ca, untrusted))
         }
         ("GET", ["devices"]) => Ok(shared.with_cloud(|c| c.device_list())),
-        ("GET", ["devices", "energy", id, "profile"]) => {
-            shared.with_cloud(|c| c.energy_profile(id))
-        }
+        ("GET", ["devices", "energy", id, "profile"]) => shared.energy_profile(id),
+        ("GET", ["devices", "energy", id, "usage"]) => shared.energy_usage(id, query),
         ("GET", ["devices", id, "profile"]) => shared.with_cloud(|c| c.profile(id)),
         ("GET", ["devices", id, "state"]) => shared.with_cloud(|c| c.state(id)),
         ("POST", ["devices", id, "control"]) => {

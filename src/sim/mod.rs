@@ -15,6 +15,7 @@
 //! * [`push`] — publishing pushes to the broker;
 //! * [`certificate`] — the certificate answer and its topics;
 //! * [`events`] — event subscriptions with LG's 1–24 h lifetime, and the simulator's clock;
+//! * [`energy`] — appliance energy profile and usage, on a clock tests move;
 //! * [`ca`], [`devices`], [`envelope`], [`faults`], [`life`].
 
 pub mod ca;
@@ -22,6 +23,7 @@ mod certificate;
 mod cloud;
 mod control;
 pub mod devices;
+mod energy;
 pub mod envelope;
 pub mod events;
 pub mod faults;
@@ -43,6 +45,7 @@ pub use ca::TestCa;
 pub use certificate::{publication_topics, push_topic, subscription_topics};
 pub use cloud::RecordedRequest;
 pub use devices::SimDevice;
+pub use energy::DEFAULT_ENERGY_CLOCK;
 pub use faults::Fault;
 pub use http::API_KEY;
 pub use push::SentPush;
@@ -104,6 +107,7 @@ impl Simulator {
         let untrusted_ca = TestCa::generate().context("making the untrusted CA")?;
         let shared = Arc::new(Shared {
             cloud: Mutex::new(Cloud::new(cfg.pats, cfg.devices)),
+            energy: Mutex::default(),
             publisher,
             ca,
             untrusted_ca,
@@ -122,6 +126,8 @@ impl Simulator {
 /// State shared by the server, the background tasks and every [`SimHandle`].
 pub(crate) struct Shared {
     cloud: Mutex<Cloud>,
+    /// The simulated local clock of the energy endpoints (see [`energy`]).
+    energy: Mutex<energy::EnergyClock>,
     publisher: Publisher,
     ca: Arc<TestCa>,
     /// Signs certificates the push broker must refuse ([`Fault::UntrustedCertificate`]).

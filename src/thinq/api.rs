@@ -384,7 +384,29 @@ impl ThinqApi {
         body: Option<&Value>,
         conditional_control: bool,
     ) -> Result<Value, ApiError> {
-        let url = self.url(segments);
+        self.send(method, self.url(segments), body, conditional_control)
+            .await
+    }
+
+    /// A `GET` with query parameters (the energy usage endpoint takes its dates that way).
+    pub(crate) async fn get_with_query(
+        &self,
+        segments: &[&str],
+        query: &[(&str, &str)],
+    ) -> Result<Value, ApiError> {
+        let mut url = self.url(segments);
+        url.query_pairs_mut().extend_pairs(query);
+        self.send(Method::GET, url, None, false).await
+    }
+
+    /// Sends one request to `url` with LG's headers and unwraps the envelope.
+    async fn send(
+        &self,
+        method: Method,
+        url: Url,
+        body: Option<&Value>,
+        conditional_control: bool,
+    ) -> Result<Value, ApiError> {
         let message_id = new_message_id();
         tracing::debug!(%method, path = url.path(), %message_id, "ThinQ API request");
         let mut request = self

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod control;
 pub mod credentials;
+pub mod energy_api;
 pub mod error;
 pub mod message;
 pub mod profile;
