@@ -135,6 +135,8 @@ fn run(flags: Flags) -> ExitCode {
         }
     };
     thinq_addon::logging::init(&options.log_level);
+    // Before the runtime: reading the local offset needs a single-threaded process.
+    let utc_offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
     let config = BridgeConfig {
         options,
         data_dir,
@@ -142,6 +144,7 @@ fn run(flags: Flags) -> ExitCode {
         api_base_url: None,
         push_root_ca_pem: None,
         timings: bridge::timings::Timings::from_env().0,
+        utc_offset,
     };
     let shutdown = CancellationToken::new();
     let result = runtime().block_on(async {

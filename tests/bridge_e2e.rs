@@ -58,6 +58,7 @@ impl World {
         )
         .await
         .unwrap();
+        sim.use_wall_energy_clock(time::UtcOffset::UTC);
         let ca_path = dir.path().join("root-ca.pem");
         std::fs::write(&ca_path, ca.ca_pem()).unwrap();
         let data_dir = dir.path().join("data");

@@ -82,6 +82,7 @@ async fn start_bridge(cloud: &Cloud, data_dir: &Path) -> anyhow::Result<(Running
         api_base_url: Some(cloud.sim.api_url()),
         push_root_ca_pem: Some(cloud.ca.ca_pem().into_bytes()),
         timings: Default::default(),
+        utc_offset: time::UtcOffset::UTC,
     };
     let shutdown = CancellationToken::new();
     let started = Instant::now();

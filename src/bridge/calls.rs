@@ -6,6 +6,7 @@
 //! de-duplicated ("read this device's state" once, however often it is asked for), counted,
 //! and shown to the user ("3 calls wait").
 
+use crate::energy::{self, EnergyRead, call::EnergyAnswer};
 use crate::thinq::DeviceSummary;
 use crate::thinq::api::{Route, ThinqApi};
 use crate::thinq::credentials::{CredentialError, CredentialStore, MqttIdentity};
@@ -45,6 +46,8 @@ pub enum Call {
     Route,
     /// Register the client and have LG sign a new key's CSR.
     Identity,
+    /// An energy profile or usage read the energy tracker planned.
+    Energy(EnergyRead),
 }
 
 impl Call {
@@ -74,6 +77,12 @@ impl Call {
             Call::PushList => "push subscription list".into(),
             Call::Route => "route".into(),
             Call::Identity => "MQTT certificate".into(),
+            Call::Energy(EnergyRead::Profile { device_id }) => {
+                format!("energy profile of {device_id}")
+            }
+            Call::Energy(EnergyRead::Usage(read)) => {
+                format!("energy usage of {} ({})", read.device_id, read.property)
+            }
         }
     }
 }
@@ -87,6 +96,7 @@ pub enum Answer {
     Ids(Vec<String>),
     Route(Route),
     Identity(MqttIdentity),
+    Energy(EnergyAnswer),
     Done,
 }
 
@@ -133,12 +143,30 @@ pub async fn execute(
         Call::EventList => Answer::Ids(api.event_list().await?),
         Call::PushList => Answer::Ids(api.push_list().await?),
         Call::Route => Answer::Route(api.route().await?),
+        Call::Energy(read) => energy_answer(energy::call::run(api, read.clone()).await)?,
         Call::Identity => match store.issue_identity(api).await {
             Ok(identity) => Answer::Identity(identity),
             Err(CredentialError::Api(err)) => return Err(CallError::Api(err)),
             Err(other) => return Err(CallError::Credentials(other.to_string())),
         },
     })
+}
+
+/// The tracker handles what an energy answer means for the device (406, 1221, a missing
+/// scope); what concerns the whole budget — a rate limit, a rejected token, a network error to
+/// retry — goes to the budget like any other call's error.
+fn energy_answer(answer: EnergyAnswer) -> Result<Answer, CallError> {
+    let for_budget =
+        |err: &ApiError| err.is_rate_limited() || err.is_auth_failure() || err.is_transient();
+    match answer {
+        EnergyAnswer::Profile {
+            result: Err(err), ..
+        } if for_budget(&err) => Err(CallError::Api(err)),
+        EnergyAnswer::Usage {
+            result: Err(err), ..
+        } if for_budget(&err) => Err(CallError::Api(err)),
+        answer => Ok(Answer::Energy(answer)),
+    }
 }
 
 /// 1207 "already subscribed" is the state we wanted.

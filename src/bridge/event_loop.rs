@@ -8,6 +8,7 @@
 
 use super::budget::{Budget, GateEvent};
 use super::calls::{Answer, Call, CallError, Priority};
+use super::energy_link::EnergyLink;
 use super::health;
 use super::known::KnownDevices;
 use super::pacing::ControlOutcome;
@@ -52,6 +53,7 @@ pub struct Loop {
     kicked: bool,
     /// The state read of the silent-channel check, to tell its answer apart.
     checking: HashSet<String>,
+    energy: EnergyLink,
     /// Control outcomes, taken by [`Loop::run`].
     outcomes: Option<mpsc::Receiver<ControlOutcome>>,
 }
@@ -71,6 +73,7 @@ fn every(period: std::time::Duration) -> Interval {
 }
 
 impl Loop {
+    #[allow(clippy::too_many_arguments)] // the loop's parts, each named; a struct would only rename them
     pub fn new(
         budget: Budget,
         publisher: HassPublisher,
@@ -78,9 +81,17 @@ impl Loop {
         push: PushLink,
         data_dir: PathBuf,
         timings: Timings,
+        utc_offset: time::UtcOffset,
         shutdown: CancellationToken,
     ) -> Loop {
         let (outcome_tx, outcome_rx) = mpsc::channel(64);
+        let energy = EnergyLink::new(
+            &data_dir,
+            utc_offset,
+            ctx.clone(),
+            publisher.clone(),
+            timings.energy_refresh_gap,
+        );
         let registry = Registry::new(
             budget.clone(),
             publisher.clone(),
@@ -105,6 +116,7 @@ impl Loop {
             problem: None,
             kicked: false,
             checking: HashSet::new(),
+            energy,
             outcomes: Some(outcome_rx),
         }
     }
@@ -127,6 +139,7 @@ impl Loop {
         let mut daily = every(t.daily);
         let mut safety = every(t.safety_refresh);
         let mut retry = every(t.retry_longest);
+        let mut energy_tick = every(t.energy);
         loop {
             tokio::select! {
                 biased;
@@ -144,6 +157,10 @@ impl Loop {
                 _ = daily.tick() => self.daily(),
                 _ = safety.tick() => self.registry.read_all_states(Priority::Periodic),
                 _ = retry.tick() => self.registry.retry_incomplete(),
+                _ = energy_tick.tick() => {
+                    self.energy.plan(&self.budget);
+                    self.energy.publish_all();
+                }
             }
         }
         self.hass_connected = false;
@@ -241,6 +258,7 @@ impl Loop {
         self.publisher
             .retained(&ctx.topics.bridge_discovery(), payload.to_string());
         self.publish_bridge_state();
+        self.energy.publish_all();
     }
 
     fn publish_bridge_state(&self) {
@@ -287,6 +305,9 @@ impl Loop {
             HassEvent::Disconnected { .. } => {
                 self.hass_connected = false;
                 self.write_health();
+            }
+            HassEvent::Command { topic, .. } if self.energy.is_refresh(&topic) => {
+                self.energy.refresh(&self.budget)
             }
             HassEvent::Command { topic, payload } => self.registry.on_command(&topic, &payload),
             HassEvent::OversizedCommand { topic, bytes } => {
@@ -366,6 +387,8 @@ impl Loop {
             }
             PushMessage::Unregistered { device_id } => {
                 self.registry.remove(&device_id);
+                self.energy.removed(&device_id);
+                self.energy.set_devices(&self.registry.ids());
                 self.publish_bridge_state();
             }
             PushMessage::AliasChanged { device_id, alias } => {
@@ -410,7 +433,11 @@ impl Loop {
                 {
                     self.set_problem(None);
                 }
-                self.registry.on_devices(list, self.synced_once);
+                for gone in self.registry.on_devices(list, self.synced_once) {
+                    self.energy.removed(&gone);
+                }
+                self.energy.set_devices(&self.registry.listed_ids());
+                self.energy.plan(&self.budget);
             }
             (Call::Profile(id), Answer::Json(profile)) => {
                 self.registry.on_profile(&id, profile, self.synced_once)
@@ -435,6 +462,10 @@ impl Loop {
                 self.push.set_identity(identity);
                 self.certificate_at = self.push.renew_at();
                 self.push.ensure_running();
+            }
+            (Call::Energy(_), Answer::Energy(answer)) => {
+                let registry = &self.registry;
+                self.energy.on_answer(answer, |id| registry.summary(id));
             }
             (Call::PushSubscribe(_), _)
             | (Call::EventSubscribe(_), _)

@@ -10,6 +10,7 @@
 
 pub mod budget;
 pub mod calls;
+mod energy_link;
 mod event_loop;
 pub mod health;
 pub mod known;
@@ -46,6 +47,9 @@ pub struct BridgeConfig {
     pub push_root_ca_pem: Option<Vec<u8>>,
     /// Every interval the bridge keeps; [`Timings::production`] outside tests.
     pub timings: Timings,
+    /// The user's UTC offset: LG's energy figures are per local day. Read before the async
+    /// runtime starts (the `time` crate cannot read it safely in a multi-threaded process).
+    pub utc_offset: time::UtcOffset,
 }
 
 /// Why the bridge stopped before its time. Each is one log line for the user.
@@ -129,6 +133,7 @@ pub async fn run(cfg: BridgeConfig, shutdown: CancellationToken) -> Result<(), F
         push,
         cfg.data_dir.clone(),
         cfg.timings,
+        cfg.utc_offset,
         shutdown.clone(),
     );
     bridge.run(hass_rx, gate_rx).await;

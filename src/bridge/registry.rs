@@ -128,7 +128,8 @@ impl Registry {
 
     /// `GET /devices` answered: add what is new, follow renames, remove what is gone —
     /// including devices of the last run that LG no longer lists.
-    pub fn on_devices(&mut self, listed: Vec<DeviceSummary>, read_states_now: bool) {
+    /// Returns the ids removed.
+    pub fn on_devices(&mut self, listed: Vec<DeviceSummary>, read_states_now: bool) -> Vec<String> {
         let ids: HashSet<String> = listed.iter().map(|d| d.device_id.clone()).collect();
         info!(
             count = listed.len(),
@@ -169,10 +170,25 @@ impl Registry {
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
-        for id in gone {
-            self.remove(&id);
+        for id in &gone {
+            self.remove(id);
         }
         self.listed = true;
+        gone
+    }
+
+    /// Every device LG lists, shown or still waiting for its profile.
+    pub fn listed_ids(&self) -> Vec<String> {
+        self.devices
+            .keys()
+            .chain(self.pending.keys())
+            .cloned()
+            .collect()
+    }
+
+    /// The list entry of a device shown in Home Assistant.
+    pub fn summary(&self, device_id: &str) -> Option<DeviceSummary> {
+        self.devices.get(device_id).map(|e| e.model.device.clone())
     }
 
     /// Builds a device from its profile and shows it (unavailable until its state is read).

@@ -55,6 +55,12 @@ pub struct Timings {
     pub health: Duration,
     /// The bridge device's diagnostics are refreshed this often at most.
     pub bridge_state: Duration,
+    /// The energy tracker is asked what is due this often (it reads each device at most
+    /// hourly) and "today" is republished, so it drops to zero soon after midnight.
+    pub energy: Duration,
+    /// "Refresh energy" reads a device again at most this often: a button pressed twice
+    /// must not cost twice.
+    pub energy_refresh_gap: Duration,
 }
 
 impl Timings {
@@ -81,6 +87,8 @@ impl Timings {
             push: Backoff::default(),
             health: super::health::WRITE_INTERVAL,
             bridge_state: Duration::from_secs(30),
+            energy: Duration::from_secs(5 * MIN),
+            energy_refresh_gap: crate::energy::REFRESH_GAP,
         }
     }
 
@@ -114,6 +122,8 @@ impl Timings {
             },
             health: s(p.health),
             bridge_state: s(p.bridge_state),
+            energy: s(p.energy),
+            energy_refresh_gap: s(p.energy_refresh_gap),
         }
     }
 

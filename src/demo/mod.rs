@@ -151,6 +151,8 @@ pub async fn run(args: DemoArgs, shutdown: CancellationToken) -> anyhow::Result<
     )
     .await
     .context("starting the simulated ThinQ cloud")?;
+    // The bridge reads energy for today's real dates.
+    sim.use_wall_energy_clock(time::UtcOffset::UTC);
 
     print_addresses(&ha_host, ha_port, embedded, &sim.api_url(), push_addr);
 
@@ -197,6 +199,7 @@ pub async fn run(args: DemoArgs, shutdown: CancellationToken) -> anyhow::Result<
         api_base_url: Some(sim.api_url()),
         push_root_ca_pem: Some(ca.ca_pem().into_bytes()),
         timings: Default::default(),
+        utc_offset: time::UtcOffset::UTC,
     };
     let mut bridge_task = tokio::spawn(bridge::run(config, bridge_stop.clone()));
     let _life = sim.start_life(LIFE_TICK);

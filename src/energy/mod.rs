@@ -59,7 +59,7 @@ pub const SCOPE_MISSING_TEXT: &str = "The LG token (PAT) may not read energy dat
      Create a new token at https://connect-pat.lgthinq.com with every permission ticked.";
 
 /// A call the tracker wants made.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum EnergyRead {
     /// `ThinqApi::energy_profile(device_id)`; the answer goes to [`EnergyTracker::on_profile`].
     Profile { device_id: String },
@@ -68,7 +68,7 @@ pub enum EnergyRead {
 }
 
 /// One usage call: `ThinqApi::energy_usage(&device_id, &property, period, start, end)`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct UsageRead {
     pub device_id: String,
     pub property: String,
@@ -154,6 +154,8 @@ pub struct EnergyTracker {
     devices: BTreeMap<String, Device>,
     scope_missing: bool,
     refresh_requested: bool,
+    /// At most one refresh read per device this often ([`REFRESH_GAP`] unless set).
+    refresh_gap: Duration,
     dirty: bool,
 }
 
@@ -168,6 +170,7 @@ impl EnergyTracker {
             devices: BTreeMap::new(),
             scope_missing: false,
             refresh_requested: false,
+            refresh_gap: REFRESH_GAP,
             dirty: false,
         };
         for (id, saved) in store::load(data_dir) {
@@ -224,6 +227,10 @@ impl EnergyTracker {
 
     /// "Refresh energy" was pressed: every supported device is due at the next
     /// [`plan`](Self::plan), unless it was read in the last [`REFRESH_GAP`].
+    pub fn set_refresh_gap(&mut self, gap: Duration) {
+        self.refresh_gap = gap;
+    }
+
     pub fn request_refresh(&mut self) {
         self.refresh_requested = true;
     }
@@ -235,13 +242,17 @@ impl EnergyTracker {
 
     /// The calls due at `now`. Each planned usage read counts for its hour at once, so
     /// calling `plan` again before the answers come back plans nothing twice. With
-    /// `budget_tight`, a device is read only once in [`TIGHT_HOURS`] and refreshes wait.
+    /// `budget_tight`, a device is read only once in [`TIGHT_HOURS`] (a refresh the user asked
+    /// for is still made).
     pub fn plan(&mut self, now: OffsetDateTime, budget_tight: bool) -> Vec<EnergyRead> {
         if self.scope_missing {
             return Vec::new();
         }
         let now = now.to_offset(self.offset);
-        let refresh = std::mem::take(&mut self.refresh_requested) && !budget_tight;
+        // The user asked: a refresh is made even when the budget is tight (it still goes
+        // through the budget's queue, behind everything more urgent).
+        let refresh = std::mem::take(&mut self.refresh_requested);
+        let refresh_gap = self.refresh_gap;
         let mut reads = Vec::new();
         for (id, device) in self.devices.iter_mut().filter(|(_, d)| d.present) {
             match &device.support {
@@ -255,7 +266,7 @@ impl EnergyTracker {
                 }
                 Support::NoEnergy => {}
                 Support::Supported(properties) => {
-                    if !usage_due(device.last_read, now, budget_tight, refresh) {
+                    if !usage_due(device.last_read, now, budget_tight, refresh, refresh_gap) {
                         continue;
                     }
                     let properties = properties.clone();
@@ -389,12 +400,13 @@ fn usage_due(
     now: OffsetDateTime,
     budget_tight: bool,
     refresh: bool,
+    refresh_gap: Duration,
 ) -> bool {
     let Some(last) = last else {
         return true;
     };
     let last = last.to_offset(now.offset());
-    if refresh && now - last >= REFRESH_GAP {
+    if refresh && now - last >= refresh_gap {
         return true;
     }
     let hours_between = hour_index(now) - hour_index(last);

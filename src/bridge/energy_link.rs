@@ -1,0 +1,118 @@
+//! The bridge's side of appliance energy: the [tracker](crate::energy) plans reads, the call
+//! budget makes them at the lowest priority (fewer when the budget is tight), and what comes
+//! back is published for Home Assistant's Energy dashboard.
+
+use super::budget::Budget;
+use super::calls::{Call, Priority};
+use crate::energy::call::EnergyAnswer;
+use crate::energy::{EnergyTracker, EnergyUpdate, SCOPE_MISSING_TEXT};
+use crate::hass::session::HassPublisher;
+use crate::hass::topics::CommandTopic;
+use crate::hass::{DiscoveryContext, energy as hass_energy};
+use crate::thinq::DeviceSummary;
+use std::path::Path;
+use time::{OffsetDateTime, UtcOffset};
+use tracing::{error, info, warn};
+
+pub struct EnergyLink {
+    tracker: EnergyTracker,
+    offset: UtcOffset,
+    ctx: DiscoveryContext,
+    publisher: HassPublisher,
+}
+
+impl EnergyLink {
+    pub fn new(
+        data_dir: &Path,
+        offset: UtcOffset,
+        ctx: DiscoveryContext,
+        publisher: HassPublisher,
+        refresh_gap: std::time::Duration,
+    ) -> EnergyLink {
+        let mut tracker = EnergyTracker::load(data_dir, offset);
+        tracker.set_refresh_gap(refresh_gap);
+        EnergyLink {
+            tracker,
+            offset,
+            ctx,
+            publisher,
+        }
+    }
+
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc().to_offset(self.offset)
+    }
+
+    /// The bridge's "Refresh energy" button and "Energy access" text, and every figure known.
+    pub fn publish_all(&self) {
+        let (topic, payload) = hass_energy::bridge_discovery(&self.ctx);
+        self.publisher.retained(&topic, payload);
+        let (topic, payload) = hass_energy::access_state(&self.ctx, self.tracker.scope_missing());
+        self.publisher.retained(&topic, payload);
+        for values in self.tracker.values(self.now()) {
+            for (topic, payload) in hass_energy::state_messages(&self.ctx, &values) {
+                self.publisher.retained(&topic, payload);
+            }
+        }
+    }
+
+    /// The appliances on the account now.
+    pub fn set_devices(&mut self, ids: &[String]) {
+        self.tracker.set_devices(ids.iter().map(String::as_str));
+    }
+
+    /// Submits the reads that are due.
+    pub fn plan(&mut self, budget: &Budget) {
+        let tight = budget.status().is_tight();
+        for read in self.tracker.plan(self.now(), tight) {
+            budget.submit(Priority::Periodic, Call::Energy(read));
+        }
+    }
+
+    /// A press of "Refresh energy": read now, within the budget.
+    pub fn is_refresh(&self, topic: &CommandTopic) -> bool {
+        topic.device == "bridge" && topic.entity == hass_energy::REFRESH_KEY
+    }
+
+    pub fn refresh(&mut self, budget: &Budget) {
+        info!("energy refresh asked for");
+        self.tracker.request_refresh();
+        self.plan(budget);
+    }
+
+    /// An energy read answered: fold it in, publish what changed, keep the totals.
+    pub fn on_answer(
+        &mut self,
+        answer: EnergyAnswer,
+        device: impl Fn(&str) -> Option<DeviceSummary>,
+    ) {
+        let updates = self.tracker.on_answer(self.now(), answer);
+        for update in &updates {
+            let summary = match update {
+                EnergyUpdate::Supported { device_id, .. } => device(device_id),
+                _ => None,
+            };
+            match update {
+                EnergyUpdate::ScopeMissing => error!("{SCOPE_MISSING_TEXT}"),
+                EnergyUpdate::Unsupported { device_id } => {
+                    info!(device = %device_id, "LG has no energy data for this appliance; not asked again until the next start")
+                }
+                _ => {}
+            }
+            for (topic, payload) in
+                hass_energy::update_messages(&self.ctx, update, summary.as_ref())
+            {
+                self.publisher.retained(&topic, payload);
+            }
+        }
+        if let Err(err) = self.tracker.save() {
+            warn!(%err, "cannot keep the energy totals in the data directory");
+        }
+    }
+
+    /// The appliance left the account: its energy entities go with it.
+    pub fn removed(&self, device_id: &str) {
+        let (topic, payload) = hass_energy::device_removal(&self.ctx, device_id);
+        self.publisher.retained(&topic, payload);
+    }
+}
