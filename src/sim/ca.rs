@@ -79,6 +79,19 @@ impl TestCa {
     /// and its signature verified, and the subject and public key from it go into a client
     /// certificate. Returns the certificate PEM.
     pub fn sign_csr_der(&self, csr_der: &[u8]) -> anyhow::Result<String> {
+        self.sign_csr_der_until(
+            csr_der,
+            OffsetDateTime::now_utc() + Duration::days(VALIDITY_DAYS),
+        )
+    }
+
+    /// [`sign_csr_der`](Self::sign_csr_der) with the certificate valid only until
+    /// `not_after`: tests of certificate renewal need one that is about to expire.
+    pub fn sign_csr_der_until(
+        &self,
+        csr_der: &[u8],
+        not_after: OffsetDateTime,
+    ) -> anyhow::Result<String> {
         let der = CertificateSigningRequestDer::from(csr_der);
         let mut csr = CertificateSigningRequestParams::from_der(&der)
             .context("the CSR cannot be parsed or its signature does not verify")?;
@@ -88,6 +101,7 @@ impl TestCa {
         csr.params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
         csr.params.serial_number = Some(random_serial());
         set_validity(&mut csr.params);
+        csr.params.not_after = not_after;
         let cert = csr
             .signed_by(&self.issuer)
             .context("signing the CSR with the test CA")?;
