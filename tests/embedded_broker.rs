@@ -22,8 +22,7 @@ use rumqttc::{
 use rustls::RootCertStore;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-use thinq_addon::demo::broker::{BrokerConfig, BrokerTls, EmbeddedBroker, PlainLogin};
-use thinq_addon::secret::Secret;
+use thinq_addon::demo::broker::{BrokerConfig, BrokerTls, EmbeddedBroker};
 use thinq_addon::sim::TestCa;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
@@ -753,38 +752,6 @@ async fn a_subscriber_that_stops_reading_is_disconnected_instead_of_buffered_for
     if !will_seen {
         assert_eq!(watcher.next_publish().await.payload, "dropped");
     }
-}
-
-#[tokio::test]
-async fn plain_listener_can_require_a_login() {
-    thinq_addon::install_crypto_provider();
-    let shutdown = CancellationToken::new();
-    let _stop = shutdown.clone().drop_guard();
-    let broker = EmbeddedBroker::start_with_login(
-        BrokerConfig {
-            plain: Some(loopback()),
-            tls: None,
-        },
-        Some(PlainLogin {
-            username: "homeassistant".into(),
-            password: Secret::new("s3cret"),
-        }),
-        shutdown,
-    )
-    .await
-    .unwrap();
-    let port = broker.plain_addr().unwrap().port();
-
-    let refused = TestClient::try_connect(plain_options("anon", port)).await;
-    assert!(refused.unwrap_err().contains("NotAuthorized"));
-    let mut wrong = plain_options("wrong", port);
-    wrong.set_credentials("homeassistant", "nope");
-    let refused = TestClient::try_connect(wrong).await;
-    assert!(refused.unwrap_err().contains("BadUserNamePassword"));
-    let mut right = plain_options("right", port);
-    right.set_credentials("homeassistant", "s3cret");
-    let mut client = TestClient::connect(right).await;
-    client.subscribe("ok", QoS::AtMostOnce).await;
 }
 
 // ---------------------------------------------------------------------------------------
