@@ -36,8 +36,10 @@ RUN set -eu; \
     .ci/build-static.sh "$(cat /rust-target)" /tmp/stub; \
     rm -rf src /tmp/stub
 
-# The real sources. COPY keeps the files' own timestamps, which can be older than the stub
-# build; touching the crate roots makes cargo rebuild this crate (and only it) for sure.
+# The real sources. build-static.sh builds without the `demo` feature, so the image carries
+# no simulated LG cloud, HTTP server or embedded broker. COPY keeps the files' own
+# timestamps, which can be older than the stub build; touching the crate roots makes cargo
+# rebuild this crate (and only it) for sure.
 COPY . .
 RUN set -eu; \
     touch src/main.rs src/lib.rs; \

@@ -1,5 +1,9 @@
 #!/bin/sh
-# Builds the release binary for one musl target and proves it is statically linked.
+# Builds the add-on's release binary for one musl target and proves it is statically linked.
+#
+# The add-on is built with --no-default-features: the `demo` feature (simulated LG cloud, its
+# HTTP server, the embedded MQTT broker, `thinq-addon demo`) is for developers and never ships
+# in the image.
 #
 #   .ci/build-static.sh <rust-target> <out-dir>     e.g. x86_64-unknown-linux-musl target/static
 #
@@ -62,8 +66,8 @@ if [ "$host_triple" != "$target" ]; then
 	fi
 fi
 
-echo "build-static: cargo build --release --locked --target $target"
-cargo build --release --locked --target "$target"
+echo "build-static: cargo build --release --locked --no-default-features --target $target"
+cargo build --release --locked --no-default-features --target "$target"
 
 target_dir=${CARGO_TARGET_DIR:-target}
 mkdir -p "$out_dir"

@@ -12,18 +12,23 @@
 //!   and the Mosquitto session ([`hass::session`]).
 //! * [`bridge`] — the orchestration between the two sides, and the state cache.
 //! * [`energy`] — appliance energy totals for the Energy dashboard (sans-IO tracker).
-//! * [`sim`] — a faithful simulated ThinQ cloud, used by the tests and by `thinq-addon demo`.
-//! * [`demo`] — the whole product on one machine, without an LG account.
+//! * `sim` — a faithful simulated ThinQ cloud, used by the tests and by `thinq-addon demo`.
+//! * `demo` — the whole product on one machine, without an LG account.
+//!
+//! `sim` and `demo` exist only with the `demo` cargo feature (on by default): the add-on
+//! image is built without it, so users' containers carry no simulator, HTTP server or broker.
 #![forbid(unsafe_code)]
 
 pub mod bridge;
 pub mod catalog;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod energy;
 pub mod hass;
 pub mod logging;
 pub mod options;
 pub mod secret;
+#[cfg(feature = "demo")]
 pub mod sim;
 pub mod thinq;
 pub mod tls;

@@ -2,21 +2,29 @@
 //!
 //! ```text
 //! thinq-addon run [--options PATH] [--data-dir DIR]     the add-on (defaults /data/options.json, /data)
-//! thinq-addon demo [--duration SECONDS] [--mqtt HOST:PORT]
+//! thinq-addon demo [--duration SECONDS] [--mqtt HOST:PORT]      (with the `demo` feature only)
 //! thinq-addon health [--data-dir DIR]                    exit 0 when the running bridge is healthy
 //! ```
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use thinq_addon::bridge::{self, BridgeConfig, Fatal};
+#[cfg(feature = "demo")]
 use thinq_addon::demo;
 use thinq_addon::options::{Options, Supervisor};
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info};
 
+#[cfg(feature = "demo")]
 const USAGE: &str = "usage:
   thinq-addon run [--options PATH] [--data-dir DIR]
   thinq-addon demo [--duration SECONDS] [--mqtt HOST:PORT]
+  thinq-addon health [--data-dir DIR]
+  thinq-addon --version";
+/// The add-on build (no `demo` feature) has no demo command, so its usage names none.
+#[cfg(not(feature = "demo"))]
+const USAGE: &str = "usage:
+  thinq-addon run [--options PATH] [--data-dir DIR]
   thinq-addon health [--data-dir DIR]
   thinq-addon --version";
 
@@ -40,6 +48,7 @@ fn main() -> ExitCode {
     };
     match command {
         "run" => run(flags),
+        #[cfg(feature = "demo")]
         "demo" => demo(flags),
         "health" => health(flags),
         "--version" | "-V" | "version" => {
@@ -163,6 +172,7 @@ fn run(flags: Flags) -> ExitCode {
     }
 }
 
+#[cfg(feature = "demo")]
 fn demo(flags: Flags) -> ExitCode {
     // Before the runtime: reading the local time zone needs a single-threaded process.
     let args = match demo::DemoArgs::from_flags(flags.duration, flags.mqtt.as_deref()) {

@@ -1,6 +1,6 @@
 //! The embedded demo broker, exercised over real loopback sockets by real clients: rumqttc
 //! (what the add-on itself uses), raw bytes where a client library would hide the behaviour,
-//! and `mosquitto_sub` when it is installed.
+//! and Mosquitto's own `mosquitto_sub` (a test fails, never skips, when it is missing).
 //!
 //! Timeouts here are upper bounds that turn a hang into a failure; no test relies on
 //! something happening *within* a short time, and absence is checked with a marker message
@@ -14,10 +14,6 @@ use std::time::Duration;
 use bytes::BytesMut;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestRunner};
-use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose,
-};
 use rumqttc::mqttbytes::v4::{Connect, Packet as WirePacket, Publish as WirePublish, Subscribe};
 use rumqttc::{
     AsyncClient, ConnectReturnCode, Event, LastWill, MqttOptions, Packet, Publish, QoS,
@@ -26,14 +22,19 @@ use rumqttc::{
 use rustls::RootCertStore;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-use thinq_addon::demo::broker::{BrokerConfig, BrokerTls, EmbeddedBroker, PlainLogin};
-use thinq_addon::secret::Secret;
+use thinq_addon::demo::broker::{BrokerConfig, BrokerTls, EmbeddedBroker};
+use thinq_addon::sim::TestCa;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::timeout;
 use tokio_util::sync::CancellationToken;
+
+#[allow(dead_code)] // only `tool` is used here
+#[path = "support/mosquitto.rs"]
+mod mosquitto;
+use mosquitto::tool;
 
 /// Upper bound for anything the broker should do "now"; only reached when something hangs.
 const WAIT: Duration = Duration::from_secs(10);
@@ -490,51 +491,13 @@ async fn a_second_connection_with_the_same_client_id_takes_over() {
 // ---------------------------------------------------------------------------------------
 // Mutual TLS
 
-/// A CA and certificates issued by it, as the demo's stand-in for LG's AWS IoT would have.
-struct TestPki {
-    ca_pem: String,
-    issuer: Issuer<'static, KeyPair>,
-}
-
-impl TestPki {
-    fn new(name: &str) -> TestPki {
-        let key = KeyPair::generate().unwrap();
-        let mut params = CertificateParams::new(Vec::<String>::new()).unwrap();
-        params.distinguished_name.push(DnType::CommonName, name);
-        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        params.key_usages = vec![
-            KeyUsagePurpose::KeyCertSign,
-            KeyUsagePurpose::CrlSign,
-            KeyUsagePurpose::DigitalSignature,
-        ];
-        let ca_pem = params.self_signed(&key).unwrap().pem();
-        TestPki {
-            ca_pem,
-            issuer: Issuer::new(params, key),
-        }
-    }
-
-    /// (certificate PEM, key PEM) for a leaf.
-    fn issue(&self, names: &[&str], usage: ExtendedKeyUsagePurpose) -> (String, String) {
-        let key = KeyPair::generate().unwrap();
-        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
-        let mut params = CertificateParams::new(names).unwrap();
-        params.distinguished_name.push(DnType::CommonName, "leaf");
-        params.extended_key_usages = vec![usage];
-        let cert = params.signed_by(&key, &self.issuer).unwrap();
-        (cert.pem(), key.serialize_pem())
-    }
-
-    fn broker_tls(&self) -> BrokerTls {
-        let (server_cert_pem, server_key_pem) = self.issue(
-            &["127.0.0.1", "localhost"],
-            ExtendedKeyUsagePurpose::ServerAuth,
-        );
-        BrokerTls {
-            ca_pem: self.ca_pem.clone(),
-            server_cert_pem,
-            server_key_pem,
-        }
+/// The broker's TLS material, issued by the one test CA the simulator also uses.
+fn broker_tls(ca: &TestCa) -> BrokerTls {
+    let (server_cert_pem, server_key_pem) = ca.server_cert(&["127.0.0.1", "localhost"]).unwrap();
+    BrokerTls {
+        ca_pem: ca.ca_pem(),
+        server_cert_pem,
+        server_key_pem,
     }
 }
 
@@ -573,18 +536,18 @@ fn tls_options(
 
 #[tokio::test]
 async fn mutual_tls_admits_only_clients_with_a_certificate_from_the_ca() {
-    let pki = TestPki::new("demo LG CA");
+    let ca = TestCa::generate().unwrap();
     let broker = start(BrokerConfig {
         plain: None,
-        tls: Some((loopback(), pki.broker_tls())),
+        tls: Some((loopback(), broker_tls(&ca))),
     })
     .await;
     let addr = broker.broker.tls_addr().expect("tls listener");
     assert!(broker.broker.plain_addr().is_none());
 
-    let device_cert = pki.issue(&[], ExtendedKeyUsagePurpose::ClientAuth);
+    let device_cert = ca.client_cert("device").unwrap();
     let mut good =
-        TestClient::connect(tls_options("good", addr, &pki.ca_pem, Some(&device_cert))).await;
+        TestClient::connect(tls_options("good", addr, &ca.ca_pem(), Some(&device_cert))).await;
     good.subscribe("app/clients/+/push", QoS::AtLeastOnce).await;
     good.publish_acked(
         "app/clients/me/push",
@@ -594,18 +557,18 @@ async fn mutual_tls_admits_only_clients_with_a_certificate_from_the_ca() {
     .await;
     assert_eq!(good.next_publish().await.topic, "app/clients/me/push");
 
-    let without_cert = TestClient::try_connect(tls_options("anon", addr, &pki.ca_pem, None)).await;
+    let without_cert = TestClient::try_connect(tls_options("anon", addr, &ca.ca_pem(), None)).await;
     assert!(
         without_cert.is_err(),
         "a client without a certificate must be refused"
     );
 
-    let stranger = TestPki::new("some other CA");
-    let foreign_cert = stranger.issue(&[], ExtendedKeyUsagePurpose::ClientAuth);
+    let stranger = TestCa::generate().unwrap();
+    let foreign_cert = stranger.client_cert("device").unwrap();
     let foreign = TestClient::try_connect(tls_options(
         "foreign",
         addr,
-        &pki.ca_pem,
+        &ca.ca_pem(),
         Some(&foreign_cert),
     ))
     .await;
@@ -622,8 +585,8 @@ async fn mutual_tls_admits_only_clients_with_a_certificate_from_the_ca() {
 
 #[tokio::test]
 async fn start_rejects_unusable_tls_material() {
-    let pki = TestPki::new("ca");
-    let mut tls = pki.broker_tls();
+    let ca = TestCa::generate().unwrap();
+    let mut tls = broker_tls(&ca);
     tls.ca_pem = "not a certificate".into();
     let result = EmbeddedBroker::start(
         BrokerConfig {
@@ -791,38 +754,6 @@ async fn a_subscriber_that_stops_reading_is_disconnected_instead_of_buffered_for
     }
 }
 
-#[tokio::test]
-async fn plain_listener_can_require_a_login() {
-    thinq_addon::install_crypto_provider();
-    let shutdown = CancellationToken::new();
-    let _stop = shutdown.clone().drop_guard();
-    let broker = EmbeddedBroker::start_with_login(
-        BrokerConfig {
-            plain: Some(loopback()),
-            tls: None,
-        },
-        Some(PlainLogin {
-            username: "homeassistant".into(),
-            password: Secret::new("s3cret"),
-        }),
-        shutdown,
-    )
-    .await
-    .unwrap();
-    let port = broker.plain_addr().unwrap().port();
-
-    let refused = TestClient::try_connect(plain_options("anon", port)).await;
-    assert!(refused.unwrap_err().contains("NotAuthorized"));
-    let mut wrong = plain_options("wrong", port);
-    wrong.set_credentials("homeassistant", "nope");
-    let refused = TestClient::try_connect(wrong).await;
-    assert!(refused.unwrap_err().contains("BadUserNamePassword"));
-    let mut right = plain_options("right", port);
-    right.set_credentials("homeassistant", "s3cret");
-    let mut client = TestClient::connect(right).await;
-    client.subscribe("ok", QoS::AtMostOnce).await;
-}
-
 // ---------------------------------------------------------------------------------------
 // Robustness: arbitrary bytes
 
@@ -942,17 +873,10 @@ fn arbitrary_bytes_never_panic_or_hang_the_broker() {
 // ---------------------------------------------------------------------------------------
 // Interoperability with Mosquitto's own client
 
-fn mosquitto_sub_installed() -> bool {
-    std::process::Command::new("mosquitto_sub")
-        .arg("--help")
-        .output()
-        .is_ok()
-}
-
 /// Runs `mosquitto_sub` with `args`, waiting for one message (`-C 1`, at most 10 s).
 async fn mosquitto_sub(args: Vec<String>) -> String {
     tokio::task::spawn_blocking(move || {
-        let output = std::process::Command::new("mosquitto_sub")
+        let output = std::process::Command::new(tool("mosquitto_sub"))
             .args(["-C", "1", "-W", "10", "-v"])
             .args(&args)
             .output()
@@ -970,14 +894,10 @@ async fn mosquitto_sub(args: Vec<String>) -> String {
 
 #[tokio::test]
 async fn mosquitto_sub_receives_retained_messages_over_plain_and_mutual_tls() {
-    if !mosquitto_sub_installed() {
-        eprintln!("SKIPPED: mosquitto_sub is not installed (apt-get install mosquitto-clients)");
-        return;
-    }
-    let pki = TestPki::new("demo LG CA");
+    let ca = TestCa::generate().unwrap();
     let broker = start(BrokerConfig {
         plain: Some(loopback()),
-        tls: Some((loopback(), pki.broker_tls())),
+        tls: Some((loopback(), broker_tls(&ca))),
     })
     .await;
     let port = broker.plain_port();
@@ -1016,7 +936,7 @@ async fn mosquitto_sub_receives_retained_messages_over_plain_and_mutual_tls() {
 
     // MQTT 5 is refused with a clear reason rather than misparsed.
     let refused = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("mosquitto_sub")
+        std::process::Command::new(tool("mosquitto_sub"))
             .args([
                 "-h",
                 "127.0.0.1",
@@ -1037,11 +957,11 @@ async fn mosquitto_sub_receives_retained_messages_over_plain_and_mutual_tls() {
 
     // Over mutual TLS with a device certificate from the CA.
     let dir = tempfile::tempdir().unwrap();
-    let (cert_pem, key_pem) = pki.issue(&[], ExtendedKeyUsagePurpose::ClientAuth);
+    let (cert_pem, key_pem) = ca.client_cert("device").unwrap();
     let ca_path = dir.path().join("ca.pem");
     let cert_path = dir.path().join("device.pem");
     let key_path = dir.path().join("device.key");
-    std::fs::write(&ca_path, &pki.ca_pem).unwrap();
+    std::fs::write(&ca_path, ca.ca_pem()).unwrap();
     std::fs::write(&cert_path, cert_pem).unwrap();
     std::fs::write(&key_path, key_pem).unwrap();
     let out = mosquitto_sub(vec![

@@ -1,14 +1,18 @@
 //! A small MQTT 3.1.1 broker inside the binary, so `thinq-addon demo` runs on a machine that
 //! has nothing but this program — no Mosquitto.
 //!
-//! It serves two listeners: a plain TCP one for the Home Assistant side (optionally with a
-//! username/password check), and a TLS one that *requires* a client certificate issued by a
-//! given CA, standing in for LG's AWS IoT Core endpoint.
+//! It serves two listeners: a plain TCP one for the Home Assistant side (any client; it is
+//! the demo's own loopback broker), and a TLS one that *requires* a client certificate issued
+//! by a given CA, standing in for LG's AWS IoT Core endpoint. The demo and the pipeline bench
+//! are its only users, and it carries only what they and the clients a user may point at the
+//! demo (Home Assistant, `mosquitto_sub`) need.
 //!
-//! Why not `rumqttd`: 0.20 depends on the archived `rustls-pemfile`, a second rustls (0.22 via
-//! tokio-rustls 0.25), axum, a metrics exporter and `config`, and reads its CA only from file
-//! paths. The wire codec from rumqttc (already a dependency) plus tokio-rustls is enough for
-//! what the demo needs.
+//! Why ours and not `rumqttd` 0.20: it would add a second rustls (0.22, through
+//! tokio-rustls 0.25) next to ours, axum, a metrics exporter and the `config` crate, and it
+//! reads its TLS material only from files, while the demo makes its CA in memory. Its use of
+//! `rustls-pemfile` is no argument either way: rumqttc, which the add-on needs anyway, already
+//! pulls that crate in. Parsing is rumqttc's wire codec; TLS is the tokio-rustls rumqttc uses.
+//! It exists only with the `demo` cargo feature, so the add-on image does not carry it.
 //!
 //! What it does: CONNECT (protocol level 4, and 3 "MQIsdp"; level 5 gets "unacceptable
 //! protocol version"), SUBSCRIBE/UNSUBSCRIBE with `+`/`#`, PUBLISH at QoS 0/1/2 inbound
@@ -46,7 +50,6 @@ use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use crate::secret::Secret;
 use router::{ConnectionId, Outgoing, Router};
 
 /// Largest incoming packet (remaining length) accepted; a larger one closes the connection.
@@ -95,15 +98,6 @@ pub struct BrokerConfig {
     pub tls: Option<(SocketAddr, BrokerTls)>,
 }
 
-/// Credentials the plain listener demands, like Mosquitto with a password file.
-#[derive(Debug, Clone)]
-pub struct PlainLogin {
-    /// The username a client must send.
-    pub username: String,
-    /// The password a client must send; never logged.
-    pub password: Secret,
-}
-
 /// Why the broker could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum BrokerError {
@@ -138,20 +132,12 @@ pub struct EmbeddedBroker {
 }
 
 impl EmbeddedBroker {
-    /// Binds the configured listeners and serves them in background tasks; the plain listener
-    /// accepts any client.
+    /// Binds the configured listeners and serves them in background tasks. The plain listener
+    /// accepts any client (user name and password are read and ignored): it listens on
+    /// loopback for the demo's own bridge and whoever the user points at it; the TLS listener
+    /// authenticates by client certificate.
     pub async fn start(
         cfg: BrokerConfig,
-        shutdown: CancellationToken,
-    ) -> anyhow::Result<EmbeddedBroker> {
-        Self::start_with_login(cfg, None, shutdown).await
-    }
-
-    /// Like [`EmbeddedBroker::start`], but the plain listener refuses clients that do not
-    /// present `login` (the TLS listener authenticates by certificate only).
-    pub async fn start_with_login(
-        cfg: BrokerConfig,
-        login: Option<PlainLogin>,
         shutdown: CancellationToken,
     ) -> anyhow::Result<EmbeddedBroker> {
         // Build the TLS config before binding anything, so bad PEM leaves no listener behind.
@@ -173,7 +159,7 @@ impl EmbeddedBroker {
                 .map_err(|source| BrokerError::Bind { addr, source })?;
             plain_addr = Some(bound);
             tracing::info!(%bound, "embedded MQTT broker listening (plain)");
-            let access = Access::Plain(login.map(Arc::new));
+            let access = Access::Plain;
             tokio::spawn(accept_loop(listener, access, Arc::clone(&shared)));
         }
         let mut tls_addr = None;
@@ -221,7 +207,7 @@ impl Shared {
 /// How a listener admits clients.
 #[derive(Clone)]
 enum Access {
-    Plain(Option<Arc<PlainLogin>>),
+    Plain,
     Tls(TlsAcceptor),
 }
 
@@ -297,7 +283,7 @@ async fn accept_loop(listener: TcpListener, access: Access, shared: Arc<Shared>)
         let access = access.clone();
         let shared = Arc::clone(&shared);
         let listener_kind = match access {
-            Access::Plain(_) => "plain",
+            Access::Plain => "plain",
             Access::Tls(_) => "tls",
         };
         let span = tracing::debug_span!("mqtt", %peer, listener = listener_kind);
@@ -313,14 +299,14 @@ async fn accept_loop(listener: TcpListener, access: Access, shared: Arc<Shared>)
 
 async fn serve_tcp(tcp: TcpStream, access: Access, shared: &Shared) {
     match access {
-        Access::Plain(login) => serve(tcp, login.as_deref(), shared).await,
+        Access::Plain => serve(tcp, shared).await,
         Access::Tls(acceptor) => {
             let handshake = tokio::select! {
                 () = shared.shutdown.cancelled() => return,
                 handshake = timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(tcp)) => handshake,
             };
             match handshake {
-                Ok(Ok(tls)) => serve(tls, None, shared).await,
+                Ok(Ok(tls)) => serve(tls, shared).await,
                 Ok(Err(error)) => tracing::info!(%error, "TLS handshake refused"),
                 Err(_) => tracing::info!("TLS handshake timed out"),
             }
@@ -350,12 +336,12 @@ impl Exit {
 }
 
 /// Serves one MQTT connection over any byte stream (TCP or TLS).
-async fn serve<S>(mut stream: S, login: Option<&PlainLogin>, shared: &Shared)
+async fn serve<S>(mut stream: S, shared: &Shared)
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let mut inbuf = BytesMut::with_capacity(4096);
-    let Some(request) = admit(&mut stream, &mut inbuf, login, shared).await else {
+    let Some(request) = admit(&mut stream, &mut inbuf, shared).await else {
         return;
     };
     let client_id = request.client_id;
@@ -459,12 +445,7 @@ where
 
 /// Reads the CONNECT and decides on it. Refusals get their CONNACK here; `None` means the
 /// connection is over.
-async fn admit<S>(
-    stream: &mut S,
-    inbuf: &mut BytesMut,
-    login: Option<&PlainLogin>,
-    shared: &Shared,
-) -> Option<ConnectRequest>
+async fn admit<S>(stream: &mut S, inbuf: &mut BytesMut, shared: &Shared) -> Option<ConnectRequest>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -487,9 +468,6 @@ where
         ConnectOutcome::Accept(request) => request,
         ConnectOutcome::Refuse(code) => return refuse(stream, code).await,
     };
-    if let Some(code) = check_login(&request, login) {
-        return refuse(stream, code).await;
-    }
     if request.client_id.is_empty() {
         // Allowed for clean sessions (MQTT-3.1.3-6); the broker names the client.
         request.client_id = format!("auto-{}", uuid::Uuid::new_v4());
@@ -687,13 +665,11 @@ where
     Ok(())
 }
 
-/// What a CONNECT asks for. No `Debug`: it holds the password.
+/// What a CONNECT asks for. User name and password are checked for form and then dropped.
 struct ConnectRequest {
     client_id: String,
     keep_alive: u16,
     will: Option<LastWill>,
-    username: Option<String>,
-    password: Option<Bytes>,
 }
 
 /// A well-formed CONNECT is either accepted or answered with a refusal code.
@@ -780,16 +756,12 @@ fn parse_connect(mut frame: Bytes) -> Result<ConnectOutcome, ProtocolError> {
     } else {
         None
     };
-    let username = if flags & 0b1000_0000 != 0 {
-        Some(take_string(&mut frame)?)
-    } else {
-        None
-    };
-    let password = if flags & 0b0100_0000 != 0 {
-        Some(take_bytes(&mut frame)?)
-    } else {
-        None
-    };
+    if flags & 0b1000_0000 != 0 {
+        take_string(&mut frame)?; // user name
+    }
+    if flags & 0b0100_0000 != 0 {
+        take_bytes(&mut frame)?; // password
+    }
     if frame.has_remaining() {
         return Err(MalformedPacket.into());
     }
@@ -801,24 +773,7 @@ fn parse_connect(mut frame: Bytes) -> Result<ConnectOutcome, ProtocolError> {
         client_id,
         keep_alive,
         will,
-        username,
-        password,
     }))
-}
-
-/// The refusal code for a client that does not present the required login, if any.
-fn check_login(request: &ConnectRequest, login: Option<&PlainLogin>) -> Option<ConnectReturnCode> {
-    let required = login?;
-    match (&request.username, &request.password) {
-        (Some(username), Some(password))
-            if *username == required.username
-                && password.as_ref() == required.password.expose().as_bytes() =>
-        {
-            None
-        }
-        (None, _) => Some(ConnectReturnCode::NotAuthorized),
-        _ => Some(ConnectReturnCode::BadUserNamePassword),
-    }
 }
 
 fn take_u8(bytes: &mut Bytes) -> Result<u8, mqttbytes::Error> {
@@ -871,7 +826,7 @@ mod tests {
     }
 
     #[test]
-    fn accepts_mqtt_311_and_31_with_will_and_login() {
+    fn accepts_mqtt_311_and_31_with_will_and_credentials() {
         let ConnectOutcome::Accept(request) =
             parse_connect(connect_frame("MQTT", 4, 0x02, "c1", &[])).unwrap()
         else {
@@ -902,8 +857,6 @@ mod tests {
             ),
             ("w/t", &b"gone"[..], QoS::AtLeastOnce, true)
         );
-        assert_eq!(request.username.as_deref(), Some("user"));
-        assert_eq!(request.password.as_deref(), Some(&b"pw"[..]));
     }
 
     #[test]
@@ -924,33 +877,5 @@ mod tests {
         assert!(parse_connect(connect_frame("MQTT", 4, 0x06, "c", &[])).is_err());
         // Trailing bytes after the last field.
         assert!(parse_connect(connect_frame("MQTT", 4, 0x02, "c", &[1, 2])).is_err());
-    }
-
-    #[test]
-    fn login_check_distinguishes_missing_and_wrong_credentials() {
-        let login = PlainLogin {
-            username: "ha".into(),
-            password: Secret::new("pw"),
-        };
-        let request = |username: Option<&str>, password: Option<&[u8]>| ConnectRequest {
-            client_id: "c".into(),
-            keep_alive: 0,
-            will: None,
-            username: username.map(str::to_owned),
-            password: password.map(Bytes::copy_from_slice),
-        };
-        assert_eq!(check_login(&request(None, None), None), None);
-        assert_eq!(
-            check_login(&request(Some("ha"), Some(b"pw")), Some(&login)),
-            None
-        );
-        assert_eq!(
-            check_login(&request(Some("ha"), Some(b"no")), Some(&login)),
-            Some(ConnectReturnCode::BadUserNamePassword)
-        );
-        assert_eq!(
-            check_login(&request(None, None), Some(&login)),
-            Some(ConnectReturnCode::NotAuthorized)
-        );
     }
 }

@@ -94,6 +94,20 @@ impl TestCa {
         csr_der: &[u8],
         validity: std::time::Duration,
     ) -> anyhow::Result<String> {
+        let seconds = i64::try_from(validity.as_secs()).unwrap_or(i64::MAX / 2);
+        let not_after = OffsetDateTime::now_utc()
+            .checked_add(Duration::seconds(seconds))
+            .unwrap_or_else(|| OffsetDateTime::now_utc() + Duration::days(VALIDITY_DAYS));
+        self.sign_csr_der_until(csr_der, not_after)
+    }
+
+    /// [`sign_csr_der`](Self::sign_csr_der) with the certificate valid only until
+    /// `not_after`: tests of certificate renewal need one that is about to expire.
+    pub fn sign_csr_der_until(
+        &self,
+        csr_der: &[u8],
+        not_after: OffsetDateTime,
+    ) -> anyhow::Result<String> {
         let der = CertificateSigningRequestDer::from(csr_der);
         let mut csr = CertificateSigningRequestParams::from_der(&der)
             .context("the CSR cannot be parsed or its signature does not verify")?;
@@ -103,10 +117,7 @@ impl TestCa {
         csr.params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
         csr.params.serial_number = Some(random_serial());
         set_validity(&mut csr.params);
-        let seconds = i64::try_from(validity.as_secs()).unwrap_or(i64::MAX / 2);
-        csr.params.not_after = OffsetDateTime::now_utc()
-            .checked_add(Duration::seconds(seconds))
-            .unwrap_or(csr.params.not_after);
+        csr.params.not_after = not_after;
         let cert = csr
             .signed_by(&self.issuer)
             .context("signing the CSR with the test CA")?;

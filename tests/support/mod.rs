@@ -60,7 +60,8 @@ pub struct Subscriber {
 
 impl Subscriber {
     /// Connects (TLS when `tls` is given, else plain with `credentials`), subscribes to
-    /// `topic` at QoS 1, and returns once the broker has acknowledged the subscription.
+    /// `topic` at QoS 1, and returns once the broker has granted the subscription; a SUBACK
+    /// that refuses it is an error.
     pub async fn connect(
         port: u16,
         client_id: &str,
@@ -86,9 +87,17 @@ impl Subscriber {
             let mut ready = Some(ready_tx);
             loop {
                 match eventloop.poll().await {
-                    Ok(Event::Incoming(Packet::SubAck(_))) => {
+                    Ok(Event::Incoming(Packet::SubAck(ack))) => {
+                        let refused = ack
+                            .return_codes
+                            .iter()
+                            .any(|code| matches!(code, rumqttc::SubscribeReasonCode::Failure));
                         if let Some(ready) = ready.take() {
-                            let _ = ready.send(Ok(()));
+                            let _ = ready.send(if refused {
+                                Err("the broker refused the subscription".to_owned())
+                            } else {
+                                Ok(())
+                            });
                         }
                     }
                     Ok(Event::Incoming(Packet::Publish(publish))) => {

@@ -1,52 +1,106 @@
-//! Real Mosquitto brokers for tests: one plain with a password file (the Home Assistant
-//! side), one with mutual TLS (the stand-in for AWS IoT Core). Each runs `/usr/sbin/mosquitto`
-//! on a free loopback port in its own temporary directory and is killed, by its PID, when
-//! the value is dropped.
+//! Real Mosquitto brokers for tests — the one wrapper every test binary uses.
+//!
+//! Two kinds, as in production: [`Mosquitto::plain_with_password`] is Home Assistant's side
+//! (the Mosquitto add-on: user name and password), [`Mosquitto::mutual_tls`] stands in for
+//! AWS IoT Core (`require_certificate true`). Each runs in its own temporary directory on a
+//! free loopback port and is stopped, by its PID, when the value is dropped.
+//!
+//! Fault tests can [`stop`](Mosquitto::stop) a broker and [`start_again`](Mosquitto::start_again)
+//! it on the same port with the same configuration, and make the password broker refuse a
+//! subscription ([`deny_subscribe`](Mosquitto::deny_subscribe)).
+//!
+//! A missing Mosquitto is a failure, never a skip: a test that needs it panics with exactly
+//! [`INSTALL_HINT`]. Each program's path can be overridden with an environment variable
+//! (`THINQ_TEST_MOSQUITTO`, `THINQ_TEST_MOSQUITTO_SUB`, …; see [`tool`]) so CI can show
+//! that failure by pointing one at a path that does not exist.
 
-use std::fs::File;
+use std::fs::{File, OpenOptions};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 
-const MOSQUITTO: &str = "/usr/sbin/mosquitto";
-/// How long a broker may take to accept connections before the test gives up.
+/// The one line a test prints when Mosquitto (or one of its clients) is not installed.
+pub const INSTALL_HINT: &str = "install mosquitto: apt-get install mosquitto mosquitto-clients";
+/// How long a broker may take to accept connections (or to free its port) before the test
+/// gives up: a bound, not a speed assumption.
 const STARTUP_LIMIT: Duration = Duration::from_secs(15);
 /// Attempts with a new port when another process took the free one first.
 const PORT_ATTEMPTS: usize = 5;
+/// The role `mosquitto_ctrl dynsec init` gives its client; our test user gets it.
+const DYNSEC_ROLE: &str = "admin";
+/// Priority of a deny rule: above the role's allow-everything rules.
+const DENY_PRIORITY: i32 = 100;
 
-/// A running Mosquitto broker.
+/// The path of Mosquitto program `name` (`mosquitto`, `mosquitto_sub`, `mosquitto_pub`,
+/// `mosquitto_rr`, `mosquitto_ctrl`).
+///
+/// `THINQ_TEST_<NAME>` (upper case) overrides it; otherwise the broker is
+/// `/usr/sbin/mosquitto` (not on a normal user's PATH) and the clients are looked up on PATH.
+/// Panics with [`INSTALL_HINT`] when the program is not there, so the failure says what to do.
+pub fn tool(name: &str) -> PathBuf {
+    let variable = format!("THINQ_TEST_{}", name.to_uppercase());
+    let path = match std::env::var_os(&variable) {
+        Some(path) => Some(PathBuf::from(path)),
+        None if name == "mosquitto" => Some(PathBuf::from("/usr/sbin/mosquitto")),
+        None => std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join(name))
+                .find(|candidate| candidate.is_file())
+        }),
+    };
+    match path {
+        Some(path) if path.is_file() => path,
+        _ => panic!("{INSTALL_HINT}"),
+    }
+}
+
+/// A running (or stopped) Mosquitto broker.
 pub struct Mosquitto {
-    child: Child,
+    child: Option<Child>,
     port: u16,
     dir: tempfile::TempDir,
+    /// The password broker's user, who may also change its access rules.
+    user: Option<(String, String)>,
 }
 
 impl Mosquitto {
     /// A broker that accepts only `user` with `password` (no TLS).
+    ///
+    /// Users and access rules live in Mosquitto's dynamic-security plugin rather than a
+    /// password file and `acl_file`, because Mosquitto 2.0's `acl_file` never checks
+    /// SUBSCRIBE (it grants every subscription); only the plugin can refuse one in the
+    /// SUBACK, which [`deny_subscribe`](Mosquitto::deny_subscribe) needs.
     pub fn plain_with_password(user: &str, password: &str) -> anyhow::Result<Mosquitto> {
+        let broker = tool("mosquitto");
+        let ctrl = tool("mosquitto_ctrl");
+        let plugin = dynamic_security_plugin(&broker);
         let dir = tempfile::tempdir()?;
-        let password_file = dir.path().join("passwd");
-        let status = Command::new("mosquitto_passwd")
-            .arg("-b")
-            .arg("-c")
-            .arg(&password_file)
-            .arg(user)
-            .arg(password)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .context("running mosquitto_passwd")?;
-        if !status.success() {
-            bail!("mosquitto_passwd failed: {status}");
-        }
+        let store = dir.path().join("dynamic-security.json");
+        // `init` hashes the password the plugin's way and makes `user` its administrator.
+        run(Command::new(ctrl)
+            .args(["dynsec", "init"])
+            .arg(&store)
+            .args([user, password]))
+        .context("mosquitto_ctrl dynsec init")?;
+        // The administrator may only manage the plugin; open every topic to every client,
+        // as the Mosquitto add-on does for its users.
+        let mut rules: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&store)?)?;
+        rules["defaultACLAccess"] = serde_json::json!({
+            "publishClientSend": true, "publishClientReceive": true,
+            "subscribe": true, "unsubscribe": true
+        });
+        std::fs::write(&store, serde_json::to_vec_pretty(&rules)?)?;
         let settings = format!(
-            "allow_anonymous false\npassword_file {}\n",
-            password_file.display()
+            "allow_anonymous false\nplugin {}\nplugin_opt_config_file {}\n",
+            plugin.display(),
+            store.display()
         );
-        Mosquitto::start(dir, settings)
+        let mut started = Mosquitto::start(dir, settings)?;
+        started.user = Some((user.to_owned(), password.to_owned()));
+        Ok(started)
     }
 
     /// A broker that speaks TLS with `server_cert_pem`/`server_key_pem`, requires a client
@@ -56,8 +110,9 @@ impl Mosquitto {
         server_cert_pem: &str,
         server_key_pem: &str,
     ) -> anyhow::Result<Mosquitto> {
+        tool("mosquitto");
         let dir = tempfile::tempdir()?;
-        let write = |name: &str, text: &str| -> anyhow::Result<std::path::PathBuf> {
+        let write = |name: &str, text: &str| -> anyhow::Result<PathBuf> {
             let path = dir.path().join(name);
             std::fs::write(&path, text)?;
             Ok(path)
@@ -74,37 +129,137 @@ impl Mosquitto {
         Mosquitto::start(dir, settings)
     }
 
-    /// The loopback port the broker listens on.
+    /// The loopback port the broker listens on (the same across [`start_again`](Self::start_again)).
     pub fn port(&self) -> u16 {
         self.port
     }
 
-    /// The broker's log so far (for failure messages).
+    /// The broker's log of every run so far (for failure messages and assertions).
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("mosquitto.log")).unwrap_or_default()
     }
 
-    /// Stops the broker (as a crash would); [`Self::start_again`] brings it back.
+    /// Stops the broker with SIGTERM, as a Supervisor or an orderly host shutdown would, and
+    /// waits for it to exit. Clients see their connection closed. Does nothing when stopped.
     pub fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(mut child) = self.child.take() {
+            let pid = libc::pid_t::try_from(child.id()).expect("a PID fits pid_t");
+            // SAFETY: kill(2) with a PID we spawned and have not yet waited for, so it cannot
+            // have been reused by another process.
+            unsafe { libc::kill(pid, libc::SIGTERM) };
+            let _ = child.wait();
+        }
     }
 
-    /// A new Mosquitto on the same port with the same configuration.
+    /// Starts a new Mosquitto on the same port with the same configuration (password and
+    /// access rules, or TLS files) after [`stop`](Self::stop). Retries while the old socket
+    /// still holds the port, up to a generous bound.
     pub fn start_again(&mut self) -> anyhow::Result<()> {
         self.stop();
         let config = self.dir.path().join("mosquitto.conf");
-        let started = std::time::Instant::now();
+        let started = Instant::now();
         loop {
             match spawn_and_wait(&config, self.dir.path(), self.port) {
                 Ok(child) => {
-                    self.child = child;
+                    self.child = Some(child);
                     return Ok(());
                 }
-                Err(err) if started.elapsed() > Duration::from_secs(15) => return Err(err),
+                Err(err) if started.elapsed() > STARTUP_LIMIT => return Err(err),
                 Err(_) => std::thread::sleep(Duration::from_millis(200)),
             }
         }
+    }
+
+    /// Makes the password broker refuse (SUBACK failure, 0x80) any SUBSCRIBE whose filter is
+    /// exactly `filter`, from now on and across [`start_again`](Self::start_again). Other
+    /// filters and existing subscriptions are untouched. Takes effect before it returns.
+    pub fn deny_subscribe(&self, filter: &str) -> anyhow::Result<()> {
+        self.dynsec(serde_json::json!({
+            "command": "addRoleACL", "rolename": DYNSEC_ROLE, "acltype": "subscribeLiteral",
+            "topic": filter, "priority": DENY_PRIORITY, "allow": false
+        }))
+    }
+
+    /// Undoes [`deny_subscribe`](Self::deny_subscribe) for `filter`.
+    pub fn allow_subscribe(&self, filter: &str) -> anyhow::Result<()> {
+        self.dynsec(serde_json::json!({
+            "command": "removeRoleACL", "rolename": DYNSEC_ROLE,
+            "acltype": "subscribeLiteral", "topic": filter
+        }))
+    }
+
+    /// Publishes `payload` at QoS 1 with `mosquitto_pub` to the mutual-TLS broker, as
+    /// another client presenting `identity` (certificate PEM, key PEM) from the same CA.
+    pub fn publish(
+        &self,
+        identity: (&str, &str),
+        topic: &str,
+        payload: &[u8],
+    ) -> anyhow::Result<()> {
+        let dir = self.dir.path();
+        let (cert, key, message) = (
+            dir.join("pub.pem"),
+            dir.join("pub.key"),
+            dir.join("message.bin"),
+        );
+        std::fs::write(&cert, identity.0)?;
+        std::fs::write(&key, identity.1)?;
+        std::fs::write(&message, payload)?;
+        run(Command::new(tool("mosquitto_pub"))
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-q",
+                "1",
+                "-t",
+                topic,
+            ])
+            .arg("--cafile")
+            .arg(dir.join("ca.pem"))
+            .arg("--cert")
+            .arg(&cert)
+            .arg("--key")
+            .arg(&key)
+            .arg("-f")
+            .arg(&message))
+        .context("mosquitto_pub")
+    }
+
+    /// One dynamic-security command, sent as the password broker's user with `mosquitto_rr`
+    /// (request and response), so it has been applied when this returns. Not
+    /// `mosquitto_ctrl`: in Mosquitto 2.0 it spins a CPU for ten seconds per command.
+    fn dynsec(&self, command: serde_json::Value) -> anyhow::Result<()> {
+        let Some((user, password)) = &self.user else {
+            bail!("only the password broker has access rules");
+        };
+        let request = serde_json::json!({ "commands": [command] }).to_string();
+        let output = Command::new(tool("mosquitto_rr"))
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-u",
+                user,
+                "-P",
+                password,
+            ])
+            .args(["-t", "$CONTROL/dynamic-security/v1"])
+            .args(["-e", "$CONTROL/dynamic-security/v1/response"])
+            .args(["-W", "10", "-m", &request])
+            .stdin(Stdio::null())
+            .output()?;
+        let response = String::from_utf8_lossy(&output.stdout);
+        if !output.status.success() || response.contains("\"error\"") {
+            bail!(
+                "dynamic-security command {request} failed ({}): {response} {}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr).trim()
+            );
+        }
+        Ok(())
     }
 
     fn start(dir: tempfile::TempDir, settings: String) -> anyhow::Result<Mosquitto> {
@@ -119,7 +274,14 @@ impl Mosquitto {
             let config_path = dir.path().join("mosquitto.conf");
             std::fs::write(&config_path, config)?;
             match spawn_and_wait(&config_path, dir.path(), port) {
-                Ok(child) => return Ok(Mosquitto { child, port, dir }),
+                Ok(child) => {
+                    return Ok(Mosquitto {
+                        child: Some(child),
+                        port,
+                        dir,
+                        user: None,
+                    });
+                }
                 Err(err) => last_error = Some(err),
             }
         }
@@ -129,25 +291,33 @@ impl Mosquitto {
 
 impl Drop for Mosquitto {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
+/// Starts Mosquitto with `config` (its log appended to `dir/mosquitto.log`) and waits until
+/// it accepts connections on `port`.
 fn spawn_and_wait(config: &Path, dir: &Path, port: u16) -> anyhow::Result<Child> {
-    let log = File::create(dir.join("mosquitto.log"))?;
-    let mut child = Command::new(MOSQUITTO)
+    let log_path = dir.join("mosquitto.log");
+    let log: File = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)?;
+    let mut child = Command::new(tool("mosquitto"))
         .arg("-c")
         .arg(config)
         .stdout(Stdio::from(log.try_clone()?))
         .stderr(Stdio::from(log))
         .spawn()
-        .context("starting /usr/sbin/mosquitto")?;
+        .context("starting mosquitto")?;
     let address = SocketAddr::from(([127, 0, 0, 1], port));
     let started = Instant::now();
     loop {
         if let Some(status) = child.try_wait()? {
-            let log = std::fs::read_to_string(dir.join("mosquitto.log")).unwrap_or_default();
+            let log = std::fs::read_to_string(&log_path).unwrap_or_default();
             bail!("mosquitto exited with {status}: {log}");
         }
         if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
@@ -160,6 +330,48 @@ fn spawn_and_wait(config: &Path, dir: &Path, port: u16) -> anyhow::Result<Child>
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// Runs a Mosquitto client program to completion; its stderr becomes the error.
+fn run(command: &mut Command) -> anyhow::Result<()> {
+    let output = command.stdin(Stdio::null()).output()?;
+    if !output.status.success() {
+        bail!(
+            "{}: {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    Ok(())
+}
+
+/// Mosquitto's dynamic-security plugin, installed by the same package as the broker: next to
+/// a broker under an override's prefix, else in the distribution's library directories.
+fn dynamic_security_plugin(broker: &Path) -> PathBuf {
+    const NAME: &str = "mosquitto_dynamic_security.so";
+    let prefix = broker
+        .parent()
+        .and_then(Path::parent)
+        .unwrap_or(Path::new("/usr"));
+    let mut dirs = vec![
+        prefix.join("lib"),
+        PathBuf::from("/usr/lib"),
+        PathBuf::from("/usr/local/lib"),
+    ];
+    for base in dirs.clone() {
+        if let Ok(entries) = std::fs::read_dir(&base) {
+            dirs.extend(
+                entries
+                    .flatten()
+                    .map(|entry| entry.path())
+                    .filter(|p| p.is_dir()),
+            );
+        }
+    }
+    dirs.into_iter()
+        .map(|dir| dir.join(NAME))
+        .find(|path| path.is_file())
+        .unwrap_or_else(|| panic!("{INSTALL_HINT}"))
 }
 
 /// A loopback port nobody listens on right now.

@@ -278,9 +278,9 @@ fn bad_configurations_are_refused() {
 fn environment_overrides_replace_the_regional_url_and_root_ca() {
     use thinq_addon::thinq::push::RootCa;
     let dir = tempfile::tempdir().unwrap();
-    let ca = crate::pki::TestCa::new("env CA");
+    let ca = thinq_addon::sim::TestCa::generate().unwrap();
     let ca_path = dir.path().join("ca.pem");
-    std::fs::write(&ca_path, &ca.pem).unwrap();
+    std::fs::write(&ca_path, ca.ca_pem()).unwrap();
 
     // SAFETY: no other test in this binary reads or writes the environment.
     unsafe {
@@ -305,7 +305,7 @@ fn environment_overrides_replace_the_regional_url_and_root_ca() {
     }
     assert_eq!(overridden.base_url, "http://127.0.0.1:8080");
     assert_eq!(overridden.country, "DE");
-    assert_eq!(root.unwrap(), RootCa::Pem(ca.pem.into_bytes()));
+    assert_eq!(root.unwrap(), RootCa::Pem(ca.ca_pem().into_bytes()));
     assert!(matches!(unsupported, Err(ApiError::UnsupportedCountry(_))));
 }
 

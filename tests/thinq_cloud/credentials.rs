@@ -9,7 +9,7 @@ use serde_json::json;
 use thinq_addon::thinq::credentials::{CredentialError, CredentialStore};
 
 use crate::fake_lg::{FakeLg, Reply};
-use crate::pki::TestCa;
+use thinq_addon::sim::TestCa;
 
 pub fn topic_for(client_id: &str) -> String {
     format!("app/clients/{client_id}/push")
@@ -25,7 +25,11 @@ pub async fn signing_lg(ca: Arc<TestCa>, validity: time::Duration) -> (FakeLg, A
         ("POST", "/client/certificate") => {
             let body = req.json();
             let csr = body["csr"].as_str().unwrap_or_default();
-            let pem = ca.sign_csr_base64(csr, time::OffsetDateTime::now_utc() + validity);
+            let der = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, csr)
+                .expect("the CSR is base64");
+            let pem = ca
+                .sign_csr_der_until(&der, time::OffsetDateTime::now_utc() + validity)
+                .expect("the CSR verifies");
             count.fetch_add(1, Ordering::SeqCst);
             let client_id = req.header("x-client-id").unwrap_or_default();
             Reply::ok(json!({"resultCode": "0000", "result": {
@@ -47,7 +51,7 @@ fn mode(path: &std::path::Path) -> u32 {
 #[tokio::test]
 async fn identity_is_issued_once_stored_and_reused() {
     let (lg, issued) = signing_lg(
-        Arc::new(TestCa::new("LG test CA")),
+        Arc::new(TestCa::generate().unwrap()),
         time::Duration::days(365),
     )
     .await;
@@ -87,7 +91,7 @@ async fn identity_is_issued_once_stored_and_reused() {
 #[tokio::test]
 async fn corrupt_or_foreign_files_lead_to_a_new_certificate() {
     let (lg, issued) = signing_lg(
-        Arc::new(TestCa::new("LG test CA")),
+        Arc::new(TestCa::generate().unwrap()),
         time::Duration::days(365),
     )
     .await;
@@ -140,7 +144,7 @@ async fn corrupt_or_foreign_files_lead_to_a_new_certificate() {
 #[tokio::test]
 async fn a_certificate_near_its_end_is_replaced() {
     let (lg, issued) = signing_lg(
-        Arc::new(TestCa::new("LG test CA")),
+        Arc::new(TestCa::generate().unwrap()),
         time::Duration::hours(1),
     )
     .await;
@@ -158,7 +162,7 @@ async fn a_certificate_near_its_end_is_replaced() {
 #[tokio::test]
 async fn forget_certificate_forces_a_new_one_and_keeps_the_client_id() {
     let (lg, issued) = signing_lg(
-        Arc::new(TestCa::new("LG test CA")),
+        Arc::new(TestCa::generate().unwrap()),
         time::Duration::days(365),
     )
     .await;

@@ -6,6 +6,6 @@
 mod api;
 mod credentials;
 mod fake_lg;
-mod mosquitto;
-mod pki;
 mod push;
+#[path = "../support/mod.rs"]
+mod support;

@@ -11,9 +11,10 @@ use thinq_addon::thinq::push::{self, Backoff, PushConfig, PushEvent, RootCa};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use thinq_addon::sim::TestCa;
+
 use crate::credentials::signing_lg;
-use crate::mosquitto::{self, Mosquitto};
-use crate::pki::TestCa;
+use crate::support::Mosquitto;
 
 /// Upper bound for anything to arrive; generous so a loaded machine does not fail the test.
 const WAIT: Duration = Duration::from_secs(60);
@@ -47,22 +48,25 @@ fn fixture(name: &str) -> Vec<u8> {
 fn config(broker: &Mosquitto, ca: &TestCa, identity: MqttIdentity) -> PushConfig {
     PushConfig {
         host: "127.0.0.1".into(),
-        port: broker.port,
-        root_ca: RootCa::Pem(ca.pem.clone().into_bytes()),
+        port: broker.port(),
+        root_ca: RootCa::Pem(ca.ca_pem().into_bytes()),
         identity,
         keep_alive: Duration::from_secs(30),
         backoff: Backoff::default(),
     }
 }
 
+/// A mutual-TLS Mosquitto whose server certificate and trusted client CA are `ca`.
+fn mutual_tls_broker(ca: &TestCa) -> Mosquitto {
+    let (cert, key) = ca.server_cert(&["127.0.0.1", "localhost"]).unwrap();
+    Mosquitto::mutual_tls(&ca.ca_pem(), &cert, &key).unwrap()
+}
+
 #[tokio::test]
 async fn messages_flow_over_mutual_tls_survive_a_broker_restart_and_shutdown_is_clean() {
-    if !mosquitto::available() {
-        return;
-    }
-    let ca = Arc::new(TestCa::new("LG and broker test CA"));
+    let ca = Arc::new(TestCa::generate().unwrap());
     let dir = tempfile::tempdir().unwrap();
-    let mut broker = Mosquitto::start(dir.path(), &ca, None).await;
+    let mut broker = mutual_tls_broker(&ca);
 
     let (lg, _) = signing_lg(ca.clone(), time::Duration::days(365)).await;
     let store = CredentialStore::new(&dir.path().join("data"));
@@ -75,29 +79,34 @@ async fn messages_flow_over_mutual_tls_survive_a_broker_restart_and_shutdown_is_
     let task = push::spawn(config(&broker, &ca, identity), tx, shutdown.clone());
 
     assert_eq!(next_non_disconnect(&mut rx).await, PushEvent::Connected);
-    let publisher = ca.client_cert();
-    broker.publish(&publisher, &topic, &fixture("DEVICE_PUSH.json"));
+    let (publisher_cert, publisher_key) = ca.client_cert("lg-publisher").unwrap();
+    let publisher = (publisher_cert.as_str(), publisher_key.as_str());
+    broker
+        .publish(publisher, &topic, &fixture("DEVICE_PUSH.json"))
+        .unwrap();
     match next_event(&mut rx).await {
         PushEvent::Message(PushMessage::Push { push_code, .. }) => {
             assert_eq!(push_code, "WASHING_IS_COMPLETE")
         }
         other => panic!("expected the DEVICE_PUSH message, got {other:?}"),
     }
-    broker.publish(&publisher, &topic, b"not json at all");
+    broker
+        .publish(publisher, &topic, b"not json at all")
+        .unwrap();
     assert!(matches!(
         next_event(&mut rx).await,
         PushEvent::Malformed { .. }
     ));
 
     // The broker goes away and comes back without any session: we reconnect and subscribe again.
-    broker.restart().await;
+    broker.start_again().unwrap();
     match next_event(&mut rx).await {
         PushEvent::Disconnected { reason } => assert!(!reason.is_empty()),
         other => panic!("expected Disconnected, got {other:?}"),
     }
     assert_eq!(next_non_disconnect(&mut rx).await, PushEvent::Connected);
     let flat = br#"{"pushType":"DEVICE_STATUS","deviceId":"D1","deviceType":"DEVICE_WASHER","report":{"runState":{"currentState":"RINSING"}}}"#;
-    broker.publish(&publisher, &topic, flat);
+    broker.publish(publisher, &topic, flat).unwrap();
     match next_event(&mut rx).await {
         PushEvent::Message(PushMessage::Status {
             device_id, report, ..
@@ -113,7 +122,8 @@ async fn messages_flow_over_mutual_tls_survive_a_broker_restart_and_shutdown_is_
         .await
         .expect("the task ends")
         .unwrap();
-    let log = broker.stop_and_read_log();
+    broker.stop();
+    let log = broker.log();
     assert!(
         log.contains(&format!("Client {client_id} disconnected.")),
         "the broker should log a clean DISCONNECT from {client_id}:\n{log}"
@@ -122,16 +132,13 @@ async fn messages_flow_over_mutual_tls_survive_a_broker_restart_and_shutdown_is_
 
 #[tokio::test]
 async fn a_certificate_the_broker_does_not_trust_is_reported_as_rejected() {
-    if !mosquitto::available() {
-        return;
-    }
-    let broker_ca = TestCa::new("broker CA");
+    let broker_ca = TestCa::generate().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let broker = Mosquitto::start(dir.path(), &broker_ca, None).await;
+    let broker = mutual_tls_broker(&broker_ca);
 
     // LG's CA here is not the one the broker trusts for clients.
     let (lg, _) = signing_lg(
-        Arc::new(TestCa::new("some other CA")),
+        Arc::new(TestCa::generate().unwrap()),
         time::Duration::days(365),
     )
     .await;
