@@ -54,6 +54,9 @@ pub struct Loop {
     /// The state read of the silent-channel check, to tell its answer apart.
     checking: HashSet<String>,
     energy: EnergyLink,
+    /// Energy reads have begun: once every device is live, so they never delay a start (or
+    /// at the first energy tick, should a device stay unreadable).
+    energy_started: bool,
     /// Control outcomes, taken by [`Loop::run`].
     outcomes: Option<mpsc::Receiver<ControlOutcome>>,
 }
@@ -117,6 +120,7 @@ impl Loop {
             kicked: false,
             checking: HashSet::new(),
             energy,
+            energy_started: false,
             outcomes: Some(outcome_rx),
         }
     }
@@ -158,6 +162,7 @@ impl Loop {
                 _ = safety.tick() => self.registry.read_all_states(Priority::Periodic),
                 _ = retry.tick() => self.registry.retry_incomplete(),
                 _ = energy_tick.tick() => {
+                    self.energy_started = true;
                     self.energy.plan(&self.budget);
                     self.energy.publish_all();
                 }
@@ -437,19 +442,27 @@ impl Loop {
                     self.energy.removed(&gone);
                 }
                 self.energy.set_devices(&self.registry.listed_ids());
-                self.energy.plan(&self.budget);
+                if self.energy_started {
+                    self.energy.plan(&self.budget);
+                }
             }
             (Call::Profile(id), Answer::Json(profile)) => {
                 self.registry.on_profile(&id, profile, self.synced_once)
             }
             (Call::State(id), Answer::Json(state)) => {
                 let checked = self.checking.remove(&id);
+                let was_live = self.registry.all_live();
                 if self.registry.on_state(&id, state) == StateRead::Missed && checked {
                     warn!(device = %id, "a quiet device had changed without a push; subscribing it again");
                     self.budget
                         .submit(Priority::Upkeep, Call::EventSubscribe(id.clone()));
                     self.budget
                         .submit(Priority::Upkeep, Call::PushSubscribe(id));
+                }
+                if !was_live && self.registry.all_live() && !self.energy_started {
+                    info!("every appliance is live; energy reads begin");
+                    self.energy_started = true;
+                    self.energy.plan(&self.budget);
                 }
             }
             (Call::EventList, Answer::Ids(ids)) => self.reconcile(ids, true),

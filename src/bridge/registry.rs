@@ -177,6 +177,11 @@ impl Registry {
         gone
     }
 
+    /// Every listed device is shown with a state read (the start is over).
+    pub fn all_live(&self) -> bool {
+        self.listed && self.pending.is_empty() && self.devices.values().all(|e| e.has_state)
+    }
+
     /// Every device LG lists, shown or still waiting for its profile.
     pub fn listed_ids(&self) -> Vec<String> {
         self.devices
