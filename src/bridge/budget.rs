@@ -143,6 +143,8 @@ enum Request {
     Submit(Priority, Call),
     /// Something changed the ledger (a command was throttled): look again.
     Wake,
+    /// A command found the token rejected: tell the loop, start probing.
+    TokenRejected(String),
 }
 
 /// The handle: cheap to clone, never blocks.
@@ -229,17 +231,19 @@ impl Budget {
         let result = self.api.control(device_id, body).await;
         if let Err(err) = &result {
             let mut ledger = self.ledger();
+            let mut request = Request::Wake;
             if err.is_rate_limited() {
                 let pause = ledger.throttled(Instant::now(), &self.timings);
                 info!(
                     ?pause,
                     "LG refused a command for too many calls; other calls pause"
                 );
-            } else if err.is_auth_failure() {
+            } else if err.is_auth_failure() && ledger.token_rejected.is_none() {
                 ledger.token_rejected = Some(err.to_string());
+                request = Request::TokenRejected(err.to_string());
             }
             drop(ledger);
-            let _ = self.requests.send(Request::Wake);
+            let _ = self.requests.send(request);
         }
         result
     }
@@ -299,6 +303,10 @@ impl Gate {
                 request = requests.recv() => match request {
                     Some(Request::Submit(priority, call)) => self.enqueue(priority, call, Instant::now()),
                     Some(Request::Wake) => {}
+                    Some(Request::TokenRejected(reason)) => {
+                        self.probe_at = Some(Instant::now() + self.timings.token_retry);
+                        let _ = self.events.send(GateEvent::TokenRejected { reason });
+                    }
                     None => break,
                 },
                 _ = sleep => {}
