@@ -230,11 +230,12 @@ impl Registry {
             .await;
     }
 
+    /// One retained message per value; the publisher drops those that repeat the last payload
+    /// sent on their topic, so only what changed reaches Home Assistant.
     async fn publish_state(&self, entry: &Entry) {
-        let topic = self.topics().device_state(&entry.model.device.device_id);
-        self.publisher
-            .retained(&topic, entry.model.state_payload(&entry.state).to_string())
-            .await;
+        for (topic, payload) in entry.model.state_messages(self.topics(), &entry.state) {
+            self.publisher.retained(&topic, payload).await;
+        }
     }
 
     /// A `DEVICE_STATUS` report: merge, mark reachable, publish.
@@ -429,11 +430,14 @@ impl Registry {
             .in_scope(|| info!("appliance removed from the ThinQ account"));
         self.by_object_id.remove(&Topics::object_id(device_id));
         let topics = self.topics();
-        for topic in [
+        let states = entry.model.state_messages(topics, &entry.state);
+        let topics = [
             topics.device_discovery(device_id),
-            topics.device_state(device_id),
             topics.device_availability(device_id),
-        ] {
+        ]
+        .into_iter()
+        .chain(states.into_iter().map(|(topic, _)| topic));
+        for topic in topics {
             self.publisher.retained(&topic, Vec::new()).await;
         }
     }

@@ -9,7 +9,8 @@
 use crate::hass::topics::{CommandTopic, Topics};
 use crate::secret::Secret;
 use rumqttc::{AsyncClient, Event, LastWill, MqttOptions, Packet, QoS, Transport};
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -57,6 +58,9 @@ pub enum HassEvent {
 pub struct HassPublisher {
     client: AsyncClient,
     topics: Arc<Topics>,
+    /// The last retained payload sent per topic: a retained publish that repeats it is left
+    /// out (the broker and Home Assistant already hold it). Stopgap until issue 7's publisher.
+    sent: Arc<Mutex<HashMap<String, Vec<u8>>>>,
 }
 
 impl HassPublisher {
@@ -74,7 +78,20 @@ impl HassPublisher {
         self.send(topic, payload.into(), false).await;
     }
 
+    /// Makes the next retained publish on every topic go out again: after a reconnect or Home
+    /// Assistant's birth, when what the broker or Home Assistant holds is not known.
+    pub fn forget_sent(&self) {
+        self.sent.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
     async fn send(&self, topic: &str, payload: Vec<u8>, retain: bool) {
+        if retain {
+            let mut sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
+            if sent.get(topic) == Some(&payload) {
+                return;
+            }
+            sent.insert(topic.to_owned(), payload.clone());
+        }
         // The request channel only fails when the event loop is gone (shutdown); nothing to do.
         if let Err(err) = self
             .client
@@ -130,6 +147,7 @@ pub fn connect(
     let publisher = HassPublisher {
         client: client.clone(),
         topics: Arc::new(topics),
+        sent: Arc::default(),
     };
     let runner = publisher.clone();
     let task = tokio::spawn(async move {
@@ -160,6 +178,7 @@ async fn run(
                 );
                 connected = true;
                 backoff = RECONNECT_MIN;
+                publisher.forget_sent();
                 // Requests are queued, so they go out in order on this connection.
                 let client = &publisher.client;
                 let _ = client
@@ -175,6 +194,7 @@ async fn run(
                 let payload = String::from_utf8_lossy(&publish.payload).into_owned();
                 if publish.topic == topics.ha_status() {
                     if payload.trim() == "online" {
+                        publisher.forget_sent();
                         info!("Home Assistant came online: republishing discovery and states");
                         let _ = events.send(HassEvent::HomeAssistantOnline).await;
                     }
