@@ -209,6 +209,8 @@ struct Watcher {
     client: AsyncClient,
     rx: mpsc::UnboundedReceiver<(String, Vec<u8>, Instant)>,
     last: HashMap<String, Vec<u8>>,
+    /// The topic of every message taken in, in order of arrival.
+    received: Vec<String>,
 }
 
 impl Watcher {
@@ -243,6 +245,7 @@ impl Watcher {
             client,
             rx,
             last: HashMap::new(),
+            received: Vec::new(),
         }
     }
 
@@ -265,6 +268,7 @@ impl Watcher {
                 )
             };
             self.last.insert(t.clone(), payload.clone());
+            self.received.push(t.clone());
             if t == topic && check(&payload) {
                 return (payload, at);
             }
@@ -379,8 +383,10 @@ async fn bridges_every_fixture_device_live_with_control_and_restart() {
         .wait_json(&discovery_topic(&ac), |v| v.get("cmps").is_some())
         .await;
     let ac_state = component_topic(&ac_discovery, "climate", "curr_temp_t");
+    let ac_prefix = format!("thinq/{}/", object_id(&ac));
     let mut latencies = Vec::new();
     for (i, temp) in [26, 27, 28, 29, 24].into_iter().enumerate() {
+        let mark = ha.received.len();
         let sent = Instant::now();
         world
             .sim
@@ -392,6 +398,16 @@ async fn bridges_every_fixture_device_live_with_control_and_restart() {
         let (_, at) = ha
             .wait_for(&ac_state, |p| p == temp.to_string().as_bytes())
             .await;
+        // Only what changed is sent: one message for one changed value. The bridge sends a
+        // report's messages together and in order, so everything the report before left in
+        // flight arrived before this report's own message.
+        if i > 0 {
+            let for_ac: Vec<&String> = ha.received[mark..]
+                .iter()
+                .filter(|t| t.starts_with(&ac_prefix))
+                .collect();
+            assert_eq!(for_ac, [&ac_state], "report #{i} changed one value");
+        }
         latencies.push(at.duration_since(sent));
         println!("push-to-state latency #{i}: {:?}", at.duration_since(sent));
     }
