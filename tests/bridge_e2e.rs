@@ -12,6 +12,7 @@ use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::mosquitto::Mosquitto;
+use thinq_addon::hass::discovery::state_topics;
 use thinq_addon::sim::{PushBroker, SimConfig, SimDevice, SimHandle, Simulator, TestCa};
 use tokio::io::AsyncReadExt;
 use tokio::process::{Child, Command};
@@ -212,6 +213,8 @@ struct Watcher {
     client: AsyncClient,
     rx: mpsc::UnboundedReceiver<(String, Vec<u8>, Instant)>,
     last: HashMap<String, Vec<u8>>,
+    /// The topic of every message taken in, in order of arrival.
+    received: Vec<String>,
 }
 
 impl Watcher {
@@ -246,6 +249,7 @@ impl Watcher {
             client,
             rx,
             last: HashMap::new(),
+            received: Vec::new(),
         }
     }
 
@@ -268,6 +272,7 @@ impl Watcher {
                 )
             };
             self.last.insert(t.clone(), payload.clone());
+            self.received.push(t.clone());
             if t == topic && check(&payload) {
                 return (payload, at);
             }
@@ -317,8 +322,16 @@ fn discovery_topic(device_id: &str) -> String {
     format!("homeassistant/device/thinq_{}/config", object_id(device_id))
 }
 
-fn state_topic(device_id: &str) -> String {
-    format!("thinq/{}/state", object_id(device_id))
+/// The state topic option `option` of the `platform` component of a discovery payload.
+fn component_topic(discovery: &Value, platform: &str, option: &str) -> String {
+    let component = discovery["cmps"]
+        .as_object()
+        .and_then(|c| c.values().find(|c| c["p"] == platform))
+        .unwrap_or_else(|| panic!("no {platform} in {discovery}"));
+    component[option]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {option} in {component}"))
+        .to_owned()
 }
 
 fn device_of_type<'a>(world: &'a World, device_type: &str) -> &'a SimDevice {
@@ -366,8 +379,10 @@ async fn bridges_every_fixture_device_live_with_control_and_restart() {
             |p| p == b"online",
         )
         .await;
-        ha.wait_json(&state_topic(&device.summary.device_id), |v| v.is_object())
-            .await;
+        // Every value the entities read is on its own topic, retained.
+        for topic in state_topics(&discovery) {
+            ha.wait_for(&topic, |_| true).await;
+        }
     }
     ha.wait_for("homeassistant/device/thinq_bridge/config", |p| {
         !p.is_empty()
@@ -384,9 +399,14 @@ async fn bridges_every_fixture_device_live_with_control_and_restart() {
         .summary
         .device_id
         .clone();
-    let ac_state = state_topic(&ac);
+    let (ac_discovery, _) = ha
+        .wait_json(&discovery_topic(&ac), |v| v.get("cmps").is_some())
+        .await;
+    let ac_state = component_topic(&ac_discovery, "climate", "curr_temp_t");
+    let ac_prefix = format!("thinq/{}/", object_id(&ac));
     let mut latencies = Vec::new();
     for (i, temp) in [26, 27, 28, 29, 24].into_iter().enumerate() {
+        let mark = ha.received.len();
         let sent = Instant::now();
         world
             .sim
@@ -396,12 +416,18 @@ async fn bridges_every_fixture_device_live_with_control_and_restart() {
             )
             .await;
         let (_, at) = ha
-            .wait_for(&ac_state, |p| {
-                let v: Value = serde_json::from_slice(p).unwrap_or_default();
-                v.as_object()
-                    .is_some_and(|o| o.values().any(|x| x == &json!(temp)))
-            })
+            .wait_for(&ac_state, |p| p == temp.to_string().as_bytes())
             .await;
+        // Only what changed is sent: one message for one changed value. The bridge sends a
+        // report's messages together and in order, so everything the report before left in
+        // flight arrived before this report's own message.
+        if i > 0 {
+            let for_ac: Vec<&String> = ha.received[mark..]
+                .iter()
+                .filter(|t| t.starts_with(&ac_prefix))
+                .collect();
+            assert_eq!(for_ac, [&ac_state], "report #{i} changed one value");
+        }
         latencies.push(at.duration_since(sent));
         println!("push-to-state latency #{i}: {:?}", at.duration_since(sent));
     }
@@ -546,19 +572,6 @@ async fn bad_options_exit_non_zero_with_one_clear_line() {
     }
 }
 
-/// The key a `{{ value_json.KEY }}` template reads.
-fn template_key(template: &Value) -> String {
-    let text = template.as_str().expect("a template string");
-    let inner = text
-        .split("value_json.")
-        .nth(1)
-        .expect("a value_json template");
-    inner
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect()
-}
-
 /// Drives the air conditioner's climate entity through the Home Assistant broker: a mode
 /// change and a temperature change must reach the simulated LG cloud as valid control bodies
 /// (the simulator checks them against the profile on its own), and the appliance's
@@ -579,10 +592,9 @@ async fn command_round_trip(world: &World, ha: &mut Watcher, ac: &str) {
         modes.contains(&"off".to_owned()),
         "climate modes {modes:?} lack off"
     );
-    let mode_key = template_key(&climate["mode_stat_tpl"]);
-    let state = state_topic(ac);
-    let (now, _) = ha.wait_json(&state, |v| v.get(&mode_key).is_some()).await;
-    let current = now[&mode_key].as_str().unwrap().to_owned();
+    let mode_topic = climate["mode_stat_t"].as_str().unwrap().to_owned();
+    let (now, _) = ha.wait_for(&mode_topic, |p| !p.is_empty()).await;
+    let current = String::from_utf8(now).unwrap();
     let target = modes
         .iter()
         .find(|m| *m != "off" && **m != current)
@@ -594,9 +606,7 @@ async fn command_round_trip(world: &World, ha: &mut Watcher, ac: &str) {
     let sent = Instant::now();
     ha.publish(climate["mode_cmd_t"].as_str().unwrap(), &target)
         .await;
-    let (_, at) = ha
-        .wait_json(&state, |v| v[&mode_key] == json!(target))
-        .await;
+    let (_, at) = ha.wait_for(&mode_topic, |p| p == target.as_bytes()).await;
     println!("command-to-state round trip: {:?}", at.duration_since(sent));
     let controls = world.sim.controls();
     assert!(
@@ -625,9 +635,14 @@ async fn command_round_trip(world: &World, ha: &mut Watcher, ac: &str) {
     let before = world.sim.controls().len();
     ha.publish(climate["temp_cmd_t"].as_str().unwrap(), &wanted.to_string())
         .await;
-    let temp_key = template_key(&climate["temp_stat_tpl"]);
-    ha.wait_json(&state, |v| v[&temp_key].as_f64() == Some(wanted))
-        .await;
+    let temp_topic = climate["temp_stat_t"].as_str().unwrap();
+    ha.wait_for(temp_topic, |p| {
+        std::str::from_utf8(p)
+            .ok()
+            .and_then(|t| t.parse::<f64>().ok())
+            == Some(wanted)
+    })
+    .await;
     let controls = world.sim.controls();
     assert_eq!(controls.len(), before + 1);
     println!("temperature control body: {}", controls.last().unwrap().1);
@@ -790,13 +805,8 @@ async fn faults_and_account_changes_keep_the_bridge_running() {
             json!({"temperatureInUnits": [{"currentTemperature": 21, "unit": "C"}]}),
         )
         .await;
-    ha.wait_for(&state_topic(&ac), |p| {
-        serde_json::from_slice::<Value>(p).is_ok_and(|v| {
-            v.as_object()
-                .is_some_and(|o| o.values().any(|x| x == &json!(21)))
-        })
-    })
-    .await;
+    ha.wait_for(climate["curr_temp_t"].as_str().unwrap(), |p| p == b"21")
+        .await;
 
     // Rate limit on a control (HTTP 401 + 1314): reported with its code, not taken for a bad PAT.
     // The fault hits the next call, so first let the start-up reads finish.
@@ -886,10 +896,19 @@ async fn faults_and_account_changes_keep_the_bridge_running() {
     })
     .await;
 
-    // Removed from the account: its discovery is cleared, so Home Assistant removes it.
+    // Removed from the account: its discovery is cleared, so Home Assistant removes it, and
+    // so are its retained values.
+    let (washer_discovery, _) = ha
+        .wait_json(&discovery_topic(&washer), |v| v.get("cmps").is_some())
+        .await;
+    let washer_states = state_topics(&washer_discovery);
+    assert!(!washer_states.is_empty());
     world.sim.remove_device(&washer).await;
     ha.wait_for(&discovery_topic(&washer), |p| p.is_empty())
         .await;
+    for topic in &washer_states {
+        ha.wait_for(topic, |p| p.is_empty()).await;
+    }
     ha.wait_json("thinq/bridge/state", |v| {
         v["devices"] == json!(world.devices.len())
     })

@@ -8,7 +8,7 @@
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use thinq_addon::hass::discovery::{check_device_payload, template_keys};
+use thinq_addon::hass::discovery::{check_device_payload, state_topics};
 use thinq_addon::hass::topics::Topics;
 use thinq_addon::hass::{DeviceModel, DiscoveryContext};
 use thinq_addon::thinq::{DeviceInfo, DeviceSummary};
@@ -173,25 +173,47 @@ fn every_fixture_payload_follows_the_discovery_schema() {
 }
 
 #[test]
-fn the_state_payload_has_every_key_a_template_reads() {
+fn every_state_topic_has_its_plain_value_and_no_template() {
     let mut failures = Vec::new();
     for (name, device, profile, status) in all_devices() {
         let model = model(&device, &profile);
         let payload = model.discovery_payload(&ctx());
-        let state = model.state_payload(&status);
-        let provided: BTreeSet<String> =
-            state.as_object().expect("object").keys().cloned().collect();
-        let read = template_keys(&payload);
-        for missing in read.difference(&provided) {
+        let messages = model.state_messages(&ctx().topics, &status);
+        let published: BTreeSet<String> = messages.iter().map(|(t, _)| t.clone()).collect();
+        if published.len() != messages.len() {
+            failures.push(format!("{name}: a state topic is published twice"));
+        }
+        let read = state_topics(&payload);
+        for missing in read.difference(&published) {
+            failures.push(format!("{name}: {missing} is read but never published"));
+        }
+        for unused in published.difference(&read) {
             failures.push(format!(
-                "{name}: template reads {missing} but the state lacks it"
+                "{name}: {unused} is published but no entity reads it"
             ));
         }
-        for unused in provided.difference(&read) {
-            failures.push(format!("{name}: state has {unused} that no template reads"));
+        for (key, component) in payload["cmps"].as_object().expect("cmps") {
+            let templates: Vec<&String> = component
+                .as_object()
+                .expect("component")
+                .keys()
+                .filter(|k| k.ends_with("_tpl") || k.ends_with("_template"))
+                .collect();
+            if !templates.is_empty() {
+                failures.push(format!("{name}: {key} has templates {templates:?}"));
+            }
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// The values a state shows, keyed `<entity>/<feature>` (the tail of their state topics).
+fn values(model: &DeviceModel, status: &Value) -> Value {
+    let mut out = serde_json::Map::new();
+    for (entity, feature, value) in model.state_values(status) {
+        out.insert(format!("{entity}/{feature}"), value);
+    }
+    Value::Object(out)
 }
 
 /// Entity counts per fixture device, printed for the record (`--nocapture`) and bounded below
@@ -246,13 +268,25 @@ fn air_conditioner_is_a_climate_entity() {
         (climate["min_temp"].clone(), climate["max_temp"].clone()),
         (json!(18), json!(30))
     );
-    let state = model.state_payload(&status);
-    assert_eq!(state["climate_mode"], "cool");
-    assert_eq!(state["climate_target_temp"], 19);
-    assert_eq!(state["climate_current_temp"], 25);
-    assert_eq!(state["climate_fan_mode"], "medium");
-    assert_eq!(state["climate_swing"], "off");
-    assert_eq!(state["climate_preset"], "none");
+    let state = values(&model, &status);
+    assert_eq!(state["climate/mode"], "cool");
+    assert_eq!(state["climate/target_temperature"], 19);
+    assert_eq!(state["climate/current_temperature"], 25);
+    assert_eq!(state["climate/fan_mode"], "medium");
+    assert_eq!(state["climate/swing_mode"], "off");
+    assert_eq!(state["climate/preset_mode"], "none");
+    // What goes on the wire: the plain value on the topic the component names.
+    let messages = model.state_messages(&ctx().topics, &status);
+    let target = climate["temp_stat_t"].as_str().expect("topic");
+    assert_eq!(
+        target,
+        format!(
+            "thinq/{}/climate/target_temperature",
+            model.device.device_id
+        )
+    );
+    assert!(messages.contains(&(target.to_owned(), "19".to_owned())));
+    assert!(climate.get("temp_stat_tpl").is_none());
 
     let off = model
         .command("climate", "mode", "off", &status)
@@ -298,7 +332,7 @@ fn air_conditioner_is_a_climate_entity() {
 fn switching_an_air_conditioner_on_to_a_mode_sends_power_and_mode_together() {
     let (model, mut status) = fixture("air_conditioner");
     status["operation"]["airConOperationMode"] = json!("POWER_OFF");
-    assert_eq!(model.state_payload(&status)["climate_mode"], "off");
+    assert_eq!(values(&model, &status)["climate/mode"], "off");
     let body = model
         .command("climate", "mode", "dry", &status)
         .expect("dry");
@@ -336,10 +370,10 @@ fn washer_has_run_state_remaining_time_buttons_and_notifications() {
         event["stat_t"],
         json!(ctx().topics.event(&model.device.device_id, "notification"))
     );
-    let state = model.state_payload(&status);
-    assert_eq!(state["run_state_current_state"], "power_off");
-    assert_eq!(state["remaining_time"], 45);
-    assert_eq!(state["total_time"], 50);
+    let state = values(&model, &status);
+    assert_eq!(state["run_state_current_state/state"], "power_off");
+    assert_eq!(state["remaining_time/state"], 45);
+    assert_eq!(state["total_time/state"], 50);
     let start = model
         .command(
             "operation_washer_operation_mode_start",
@@ -376,10 +410,10 @@ fn air_purifier_is_a_fan() {
         (fan["spd_rng_min"].clone(), fan["spd_rng_max"].clone()),
         (json!(1), json!(4))
     );
-    let state = model.state_payload(&status);
-    assert_eq!(state["fan_state"], "OFF");
-    assert_eq!(state["fan_speed"], 3);
-    assert_eq!(state["fan_preset"], "clean");
+    let state = values(&model, &status);
+    assert_eq!(state["fan/state"], "OFF");
+    assert_eq!(state["fan/percentage"], 3);
+    assert_eq!(state["fan/preset_mode"], "clean");
     let on = model.command("fan", "state", "ON", &status).expect("on");
     assert_eq!(
         on,
@@ -413,10 +447,13 @@ fn refrigerator_has_a_celsius_target_per_compartment() {
         );
     }
     assert_eq!(fridge["name"], "Fridge target temperature");
-    let state = model.state_payload(&status);
-    assert_eq!(state["fridge_temperature_in_units_target_temperature_c"], 7);
+    let state = values(&model, &status);
     assert_eq!(
-        state["freezer_temperature_in_units_target_temperature_c"],
+        state["fridge_temperature_in_units_target_temperature_c/state"],
+        7
+    );
+    assert_eq!(
+        state["freezer_temperature_in_units_target_temperature_c/state"],
         -16
     );
     let body = model
@@ -443,11 +480,11 @@ fn dehumidifier_is_a_humidifier_entity() {
         (humidifier["min_hum"].clone(), humidifier["max_hum"].clone()),
         (json!(30), json!(70))
     );
-    let state = model.state_payload(&status);
-    assert_eq!(state["humidifier_state"], "ON");
-    assert_eq!(state["humidifier_target"], 55);
-    assert_eq!(state["humidifier_current"], 80);
-    assert_eq!(state["humidifier_mode"], "smart_humidity");
+    let state = values(&model, &status);
+    assert_eq!(state["humidifier/state"], "ON");
+    assert_eq!(state["humidifier/target_humidity"], 55);
+    assert_eq!(state["humidifier/current_humidity"], 80);
+    assert_eq!(state["humidifier/mode"], "smart_humidity");
     let target = model
         .command("humidifier", "target_humidity", "45", &status)
         .expect("target");
@@ -470,9 +507,9 @@ fn dehumidifier_is_a_humidifier_entity() {
 #[test]
 fn hood_fan_speed_travels_as_its_own_number() {
     let (model, status) = fixture("hood");
-    let state = model.state_payload(&status);
+    let state = values(&model, &status);
     assert_eq!(
-        (state["fan_state"].clone(), state["fan_speed"].clone()),
+        (state["fan/state"].clone(), state["fan/percentage"].clone()),
         (json!("ON"), json!(1))
     );
     let faster = model
@@ -507,16 +544,19 @@ fn washtower_halves_are_addressed_by_sub_device() {
         start,
         json!({"dryer": {"operation": {"dryerOperationMode": "START"}}})
     );
-    let state = model.state_payload(&status);
-    assert_eq!(state["washer_error"], "no_error");
+    let state = values(&model, &status);
+    assert_eq!(state["washer_error/state"], "no_error");
 }
 
 #[test]
 fn switches_selects_and_numbers_map_values_both_ways() {
     let (model, status) = fixture("air_conditioner");
-    let state = model.state_payload(&status);
-    assert_eq!(state["power_save_power_save_enabled"], "OFF");
-    assert_eq!(state["air_quality_sensor_monitoring_enabled"], "on_working");
+    let state = values(&model, &status);
+    assert_eq!(state["power_save_power_save_enabled/state"], "OFF");
+    assert_eq!(
+        state["air_quality_sensor_monitoring_enabled/state"],
+        "on_working"
+    );
     let on = model
         .command("power_save_power_save_enabled", "state", "ON", &status)
         .expect("switch");
@@ -577,9 +617,12 @@ fn switches_selects_and_numbers_map_values_both_ways() {
 #[test]
 fn kimchi_compartments_show_numbers_and_names() {
     let (model, status) = fixture("kimchi_refrigerator");
-    let state = model.state_payload(&status);
-    assert_eq!(state["top_temperature_target_temperature"], 6);
-    assert_eq!(state["middle_temperature_target_temperature"], "kimchi");
+    let state = values(&model, &status);
+    assert_eq!(state["top_temperature_target_temperature/state"], 6);
+    assert_eq!(
+        state["middle_temperature_target_temperature/state"],
+        "kimchi"
+    );
 }
 
 #[test]

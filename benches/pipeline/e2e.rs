@@ -8,6 +8,7 @@ use serde_json::json;
 use std::path::Path;
 use std::time::{Duration, Instant};
 use thinq_addon::bridge::{self, BridgeConfig};
+use thinq_addon::hass::entities::climate::CURRENT_TEMPERATURE;
 use thinq_addon::hass::topics::Topics;
 use thinq_addon::options::{Options, Supervisor};
 use thinq_addon::sim::devices::AIR_CONDITIONER_ID;
@@ -116,6 +117,14 @@ pub struct Figures {
     pub restart_discovery: Summary,
     pub restart_push_on: Summary,
     pub devices: usize,
+    /// MQTT messages, and their topic + payload bytes, per single-value report.
+    pub messages_per_report: f64,
+    pub bytes_per_report: f64,
+}
+
+/// Where the air conditioner's room temperature is published, alone and plain.
+pub fn room_temperature_topic(topics: &Topics) -> String {
+    topics.entity_state(AIR_CONDITIONER_ID, "climate", CURRENT_TEMPERATURE)
 }
 
 fn summary(name: &str, samples: Vec<Duration>) -> anyhow::Result<Summary> {
@@ -135,14 +144,15 @@ pub async fn run() -> anyhow::Result<Figures> {
     fresh_push_on.push(startup.push_on);
 
     let topics = Topics::new("homeassistant", "thinq");
-    let state_topic = topics.device_state(AIR_CONDITIONER_ID);
-    let mut subscriber = Subscriber::connect(bridge.ha.port, &[&state_topic]).await?;
+    let state_topic = room_temperature_topic(&topics);
+    let device_topics = format!("thinq/{}/#", Topics::object_id(AIR_CONDITIONER_ID));
+    let mut subscriber = Subscriber::connect(bridge.ha.port, &[&device_topics]).await?;
     // The retained state comes first; after it, every message is a reaction to a report.
     subscriber
-        .wait_json(&state_topic, |v| v.is_object())
+        .wait_json(&state_topic, |_| true)
         .await
         .context("waiting for the air conditioner's retained state")?;
-    let mut all = timed_reports(
+    let timed = timed_reports(
         &cloud.sim,
         &mut subscriber,
         AIR_CONDITIONER_ID,
@@ -150,6 +160,7 @@ pub async fn run() -> anyhow::Result<Figures> {
         room_temperatures().take(LATENCY_WARMUP + LATENCY_REPORTS),
     )
     .await?;
+    let mut all = timed.latencies;
     let latencies = all.split_off(LATENCY_WARMUP);
     drop(subscriber);
     bridge.stop().await?;
@@ -178,5 +189,7 @@ pub async fn run() -> anyhow::Result<Figures> {
         restart_discovery: summary("restart → all discovery", restart_discovery)?,
         restart_push_on: summary("restart → LG push up", restart_push_on)?,
         devices,
+        messages_per_report: timed.messages_per_report,
+        bytes_per_report: timed.bytes_per_report,
     })
 }

@@ -70,8 +70,8 @@ pub fn push_path() -> anyhow::Result<(Vec<Summary>, usize, usize)> {
         .clone();
     let mut state = ac.state.clone();
     merge_report(&mut state, &report);
-    let state_payload = model.state_payload(&state);
-    let state_bytes = state_payload.to_string().len();
+    let messages = model.state_messages(&topics, &state);
+    let state_bytes: usize = messages.iter().map(|(t, p)| t.len() + p.len()).sum();
 
     let mut rows = vec![
         measure::run("PushMessage::parse", Budget::MICRO, || {
@@ -80,18 +80,18 @@ pub fn push_path() -> anyhow::Result<(Vec<Summary>, usize, usize)> {
         measure::run("state::merge_report", Budget::MICRO, || {
             merge_report(black_box(&mut state), black_box(&report))
         }),
-        measure::run("DeviceModel::state_payload", Budget::MICRO, || {
-            model.state_payload(black_box(&state))
+        measure::run("DeviceModel::state_values", Budget::MICRO, || {
+            model.state_values(black_box(&state)).len()
         }),
-        measure::run("serde_json to_string (state)", Budget::MICRO, || {
-            black_box(&state_payload).to_string()
+        measure::run("DeviceModel::state_messages", Budget::MICRO, || {
+            model.state_messages(&topics, black_box(&state))
         }),
     ];
     // The whole of `Registry::on_status` minus the publish: parse, merge into the cache,
-    // render the state, name the topic, serialise.
+    // render every value with its topic (the publisher then sends only those that changed).
     let mut cache = ac.state.clone();
     rows.push(measure::run(
-        "whole push (parse+merge+state+topic+JSON)",
+        "whole push (parse+merge+state messages)",
         Budget::MICRO,
         || {
             let Ok(PushMessage::Status {
@@ -101,8 +101,7 @@ pub fn push_path() -> anyhow::Result<(Vec<Summary>, usize, usize)> {
                 return None;
             };
             merge_report(&mut cache, &report);
-            let topic = topics.device_state(&device_id);
-            Some((topic, model.state_payload(&cache).to_string()))
+            Some((device_id, model.state_messages(&topics, &cache)))
         },
     ));
     Ok((rows, payload.len(), state_bytes))

@@ -8,6 +8,7 @@ use serde_json::Value;
 use std::collections::{HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use thinq_addon::demo::broker::{BrokerConfig, BrokerTls, EmbeddedBroker};
 use thinq_addon::hass::topics::Topics;
@@ -132,6 +133,8 @@ pub struct Subscriber {
     backlog: VecDeque<Received>,
     _client: AsyncClient,
     stop: CancellationToken,
+    /// Every message received so far, and their topic + payload bytes.
+    counted: Arc<(AtomicU64, AtomicU64)>,
 }
 
 impl Subscriber {
@@ -151,6 +154,8 @@ impl Subscriber {
         let (acked_tx, mut acked_rx) = mpsc::unbounded_channel();
         let stop = CancellationToken::new();
         let stopped = stop.clone();
+        let counted: Arc<(AtomicU64, AtomicU64)> = Arc::default();
+        let counter = counted.clone();
         tokio::spawn(async move {
             loop {
                 let event = tokio::select! {
@@ -160,6 +165,9 @@ impl Subscriber {
                 match event {
                     Ok(Event::Incoming(Packet::Publish(p))) => {
                         let at = Instant::now();
+                        counter.0.fetch_add(1, Ordering::Relaxed);
+                        let size = p.topic.len() + p.payload.len();
+                        counter.1.fetch_add(size as u64, Ordering::Relaxed);
                         let message = Received {
                             topic: p.topic.clone(),
                             payload: p.payload.to_vec(),
@@ -188,7 +196,24 @@ impl Subscriber {
             backlog: VecDeque::new(),
             _client: client,
             stop,
+            counted,
         })
+    }
+
+    /// Messages received so far, and their topic + payload bytes.
+    pub fn counts(&self) -> (u64, u64) {
+        (
+            self.counted.0.load(Ordering::Relaxed),
+            self.counted.1.load(Ordering::Relaxed),
+        )
+    }
+
+    /// Keeps taking messages in (for the next wait) until none came for `period`: what was
+    /// in flight is then counted.
+    pub async fn settle(&mut self, period: Duration) {
+        while let Ok(Some(message)) = tokio::time::timeout(period, self.rx.recv()).await {
+            self.backlog.push_back(message);
+        }
     }
 
     /// The next message not yet looked at, or an error after [`WAIT`].
@@ -278,29 +303,51 @@ pub fn room_temperatures() -> impl Iterator<Item = i64> {
     (0..).map(|i: i64| 18 + i % 10)
 }
 
+/// What a run of reports cost on the Home Assistant broker, and how long each took.
+pub struct Timed {
+    pub latencies: Vec<Duration>,
+    /// Messages and topic + payload bytes the subscriber received per report.
+    pub messages_per_report: f64,
+    pub bytes_per_report: f64,
+}
+
+/// How long the subscriber must stay quiet after the last report before the messages are
+/// counted (all of a report's messages leave the bridge together, so this is generous).
+const SETTLE: Duration = Duration::from_millis(200);
+
 /// Sends reports to the air conditioner one after another and times each from
-/// `SimHandle::report` to the state message that carries the new room temperature.
-/// `values` must differ from one to the next (and from the current one), so each report
-/// changes what is published.
+/// `SimHandle::report` to the message on `state_topic` (the room temperature's own topic)
+/// that carries the new temperature. `values` must differ from one to the next (and from the
+/// current one), so each report changes what is published. Every message the subscriber gets
+/// meanwhile (subscribe it to the device's whole subtree) is counted per report.
 pub async fn timed_reports(
     sim: &SimHandle,
     subscriber: &mut Subscriber,
     device_id: &str,
     state_topic: &str,
     values: impl Iterator<Item = i64>,
-) -> anyhow::Result<Vec<Duration>> {
+) -> anyhow::Result<Timed> {
     let mut latencies = Vec::new();
+    subscriber.settle(SETTLE).await;
+    let (messages_before, bytes_before) = subscriber.counts();
     for celsius in values {
         let sent = Instant::now();
         sim.report(device_id, temperature_report(celsius)).await;
         let message = subscriber
-            .wait_json(state_topic, |v| v["climate_current_temp"] == celsius)
+            .wait_json(state_topic, |v| *v == celsius)
             .await
-            .with_context(|| format!("no state with climate_current_temp {celsius}"))?;
+            .with_context(|| format!("no {celsius} on {state_topic}"))?;
         latencies.push(message.at.saturating_duration_since(sent));
     }
     if latencies.is_empty() {
         bail!("no reports were sent");
     }
-    Ok(latencies)
+    subscriber.settle(SETTLE).await;
+    let (messages, bytes) = subscriber.counts();
+    let reports = latencies.len() as f64;
+    Ok(Timed {
+        messages_per_report: (messages - messages_before) as f64 / reports,
+        bytes_per_report: (bytes - bytes_before) as f64 / reports,
+        latencies,
+    })
 }

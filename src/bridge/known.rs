@@ -26,6 +26,10 @@ pub struct KnownDevice {
     pub profile: Value,
     /// Unix seconds of the profile read.
     pub profile_read: u64,
+    /// Every value topic published for it: cleared when the device leaves the account, even
+    /// while the add-on was stopped.
+    #[serde(default)]
+    pub value_topics: Vec<String>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -77,15 +81,29 @@ impl KnownDevices {
     }
 
     pub fn put(&mut self, summary: DeviceSummary, profile: Value) {
+        let value_topics = self
+            .file
+            .devices
+            .get(&summary.device_id)
+            .map(|k| k.value_topics.clone())
+            .unwrap_or_default();
         self.file.devices.insert(
             summary.device_id.clone(),
             KnownDevice {
                 summary,
                 profile,
                 profile_read: unix_now(),
+                value_topics,
             },
         );
         self.save();
+    }
+
+    pub fn set_value_topics(&mut self, device_id: &str, topics: Vec<String>) {
+        if let Some(known) = self.file.devices.get_mut(device_id) {
+            known.value_topics = topics;
+            self.save();
+        }
     }
 
     pub fn rename(&mut self, device_id: &str, alias: &str) {

@@ -16,7 +16,7 @@ use crate::thinq::DeviceSummary;
 use crate::thinq::error::ApiError;
 use crate::thinq::state::merge_report;
 use serde_json::{Value, json};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -36,6 +36,8 @@ struct Entry {
     online: bool,
     /// The last push report or state read.
     last_heard: Instant,
+    /// Every value topic published for it (cleared when it leaves).
+    value_topics: BTreeSet<String>,
     controls: ControlQueue,
     span: Span,
 }
@@ -226,6 +228,11 @@ impl Registry {
             has_state: false,
             online: true,
             last_heard: Instant::now(),
+            value_topics: self
+                .known
+                .get(&device_id)
+                .map(|k| k.value_topics.iter().cloned().collect())
+                .unwrap_or_default(),
             controls,
             span,
         };
@@ -270,7 +277,7 @@ impl Registry {
                 self.known.put(summary, profile);
                 let entry = &self.devices[device_id];
                 self.publish_discovery(entry);
-                self.publish_state(entry);
+                self.publish_values(device_id);
             }
             Err(err) => entry.span.in_scope(
                 || warn!(%err, "LG's new profile is not understood; keeping the old one"),
@@ -330,9 +337,8 @@ impl Registry {
         let Some(entry) = self.devices.get_mut(device_id) else {
             return StateRead::Unknown;
         };
-        let before = entry.model.state_payload(&entry.state);
-        let after = entry.model.state_payload(&state);
-        let missed = entry.has_state && before != after;
+        let missed = entry.has_state
+            && entry.model.state_values(&entry.state) != entry.model.state_values(&state);
         let was_available = entry.available();
         entry.state = state;
         entry.has_state = true;
@@ -347,7 +353,7 @@ impl Registry {
         if !was_available {
             self.publish_availability(entry);
         }
-        self.publish_state(entry);
+        self.publish_values(device_id);
         if missed {
             StateRead::Missed
         } else {
@@ -395,12 +401,29 @@ impl Registry {
         );
     }
 
-    fn publish_state(&self, entry: &Entry) {
+    /// One retained message per value; the publisher leaves out those that repeat the last
+    /// payload sent on their topic, so only what changed reaches Home Assistant. The topics
+    /// are remembered (in the data directory too), so a device removed later — even while the
+    /// add-on is stopped — has every one of them cleared.
+    fn publish_values(&mut self, device_id: &str) {
+        let Some(entry) = self.devices.get_mut(device_id) else {
+            return;
+        };
         if !entry.has_state {
             return;
         }
-        for (topic, payload) in entry.model.state_messages(self.topics(), &entry.state) {
+        let messages = entry.model.state_messages(&self.ctx.topics, &entry.state);
+        let mut new_topic = false;
+        for (topic, payload) in messages {
+            if !entry.value_topics.contains(&topic) {
+                entry.value_topics.insert(topic.clone());
+                new_topic = true;
+            }
             self.publisher.retained(&topic, payload);
+        }
+        if new_topic {
+            self.known
+                .set_value_topics(device_id, entry.value_topics.iter().cloned().collect());
         }
     }
 
@@ -424,7 +447,7 @@ impl Registry {
                 .in_scope(|| info!("the appliance is reachable again"));
             self.publish_availability(entry);
         }
-        self.publish_state(entry);
+        self.publish_values(device_id);
     }
 
     /// A `DEVICE_PUSH` notification: an event on the device's event entity.
@@ -541,18 +564,22 @@ impl Registry {
     /// device) and so are its retained values.
     pub fn remove(&mut self, device_id: &str) {
         self.pending.remove(device_id);
-        self.known.remove(device_id);
         let topics = self.topics().clone();
         let mut clear = vec![
             topics.device_discovery(device_id),
             topics.device_availability(device_id),
         ];
+        if let Some(known) = self.known.get(device_id) {
+            clear.extend(known.value_topics.iter().cloned());
+        }
+        self.known.remove(device_id);
         match self.devices.remove(device_id) {
             Some(entry) => {
                 entry
                     .span
                     .in_scope(|| info!("appliance removed from the ThinQ account"));
                 self.by_object_id.remove(&Topics::object_id(device_id));
+                clear.extend(entry.value_topics.iter().cloned());
                 clear.extend(
                     entry
                         .model
@@ -563,9 +590,10 @@ impl Registry {
             }
             None => {
                 info!(device = %device_id, "an appliance of the last run is no longer on the ThinQ account; removing it from Home Assistant");
-                clear.push(topics.device_state(device_id));
             }
         }
+        clear.sort();
+        clear.dedup();
         for topic in clear {
             self.publisher.retained(&topic, Vec::new());
         }

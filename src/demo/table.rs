@@ -164,11 +164,11 @@ mod tests {
             "dev": {"name": "Living room AC", "mdl": "PAC"},
             "cmps": {
                 "climate": {"p": "climate", "name": null,
-                    "mode_stat_t": "thinq/AC/state", "mode_stat_tpl": "{{ value_json.mode }}",
-                    "temp_stat_t": "thinq/AC/state", "temp_stat_tpl": "{{ value_json.target }}",
-                    "curr_temp_t": "thinq/AC/state", "curr_temp_tpl": "{{ value_json.now }}"},
-                "pm2": {"p": "sensor", "name": "PM2.5", "stat_t": "thinq/AC/state",
-                        "val_tpl": "{{ value_json.pm2 }}", "unit_of_meas": "µg/m³"},
+                    "mode_stat_t": "thinq/AC/climate/mode",
+                    "temp_stat_t": "thinq/AC/climate/target_temperature",
+                    "curr_temp_t": "thinq/AC/climate/current_temperature"},
+                "pm2": {"p": "sensor", "name": "PM2.5", "stat_t": "thinq/AC/pm2/state",
+                        "unit_of_meas": "µg/m³"},
                 "start": {"p": "button", "name": "A very long button name that goes on and on",
                           "cmd_t": "thinq/AC/start/press/set"},
                 "notification": {"p": "event", "name": "Notification", "stat_t": "thinq/AC/n/event"}
@@ -186,10 +186,14 @@ mod tests {
             "homeassistant/device/thinq_AC/config",
             ac.to_string().as_bytes(),
         );
-        view.on_message(
-            "thinq/AC/state",
-            br#"{"mode":"cool","target":19,"now":25.5,"pm2":12}"#,
-        );
+        for (topic, payload) in [
+            ("thinq/AC/climate/mode", "cool"),
+            ("thinq/AC/climate/target_temperature", "19"),
+            ("thinq/AC/climate/current_temperature", "25.5"),
+            ("thinq/AC/pm2/state", "12"),
+        ] {
+            view.on_message(topic, payload.as_bytes());
+        }
         view.on_message("thinq/bridge/state", br#"{"devices":1}"#);
         view
     }

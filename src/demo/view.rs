@@ -2,8 +2,8 @@
 //!
 //! The demo must show what a real Home Assistant would see, so this reads nothing but the
 //! broker: device-based discovery payloads (`<prefix>/device/<id>/config`) say which entities
-//! a device has and which state keys their templates read, and the state topics carry the
-//! values. Nothing here looks at the bridge's own types; if the discovery payloads were wrong,
+//! a device has and which state topics they read (plain values, or a key of a JSON payload
+//! picked by a `{{ value_json.KEY }}` template), and the state topics carry the values. Nothing here looks at the bridge's own types; if the discovery payloads were wrong,
 //! the demo would show it.
 //!
 //! Every input is network data: missing or odd fields are skipped, never unwrapped.
@@ -15,14 +15,22 @@ use std::collections::HashMap;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reading {
     pub topic: String,
-    /// The key in the state JSON (`{{ value_json.KEY }}`).
-    pub key: String,
-    /// The template option it came from (`val_tpl`, `temp_stat_tpl`, …).
+    /// The key in a JSON payload (`{{ value_json.KEY }}`); `None` when the payload is the
+    /// value itself (no template).
+    pub key: Option<String>,
+    /// The option it came from: the template (`val_tpl`, `temp_stat_tpl`, …) when there is
+    /// one, else the state topic (`stat_t`, `temp_stat_t`, `current_humidity_topic`, …).
     pub option: String,
     pub unit: Option<String>,
 }
 
 impl Reading {
+    /// What the reading is about (`temp`, `curr_temp`, `fan_mode`); empty for the entity's
+    /// main value.
+    pub fn feature(&self) -> String {
+        feature_of(&self.option)
+    }
+
     /// Short label inside a composite's state (`target`, `now`, `fan`); empty for the
     /// entity's main value.
     pub fn short_label(&self) -> String {
@@ -57,11 +65,14 @@ impl Reading {
     }
 }
 
-/// The feature a template option is about: `temp_stat_tpl` → `temp`, `val_tpl` → ``.
+/// The feature a template or state topic option is about: `temp_stat_tpl` and `temp_stat_t`
+/// → `temp`, `current_humidity_topic` → `current_humidity`, `val_tpl` and `stat_t` → ``.
 fn feature_of(option: &str) -> String {
     let base = option
         .strip_suffix("_template")
         .or_else(|| option.strip_suffix("_tpl"))
+        .or_else(|| option.strip_suffix("_topic"))
+        .or_else(|| option.strip_suffix("_t"))
         .unwrap_or(option);
     let base = base
         .strip_suffix("_stat")
@@ -94,6 +105,31 @@ fn topic_options(option: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// Whether a component option names a topic Home Assistant reads a state from (not a command,
+/// availability or attributes topic).
+fn is_state_topic_option(option: &str) -> bool {
+    (option.ends_with("_t") || option.ends_with("_topic"))
+        && !option.contains("cmd")
+        && !option.contains("command")
+        && !option.starts_with("avty")
+        && !option.starts_with("availability")
+        && !option.starts_with("json_attr")
+}
+
+/// A plain state payload as a value: Home Assistant's `None` is no value, a number is a
+/// number, anything else is text.
+pub fn plain_value(payload: &[u8]) -> Value {
+    let text = String::from_utf8_lossy(payload);
+    let text = text.trim();
+    if text == "None" {
+        return Value::Null;
+    }
+    match serde_json::from_str::<Value>(text) {
+        Ok(number @ Value::Number(_)) => number,
+        _ => Value::String(text.to_owned()),
+    }
 }
 
 /// The state key a `{{ value_json.KEY }}` template reads; `None` for any other template.
@@ -137,9 +173,10 @@ impl EntityView {
         }
     }
 
-    /// The reading behind a template option (`temp_stat_tpl`).
-    pub fn reading(&self, option: &str) -> Option<&Reading> {
-        self.readings.iter().find(|r| r.option == option)
+    /// The reading about `feature` (`temp` for the target temperature, see
+    /// [`Reading::feature`]), whether plain or read through a template.
+    pub fn reading(&self, feature: &str) -> Option<&Reading> {
+        self.readings.iter().find(|r| r.feature() == feature)
     }
 }
 
@@ -246,40 +283,64 @@ fn entity(
         Some("F") => "°F",
         _ => "°C",
     };
+    let unit_of = |feature: &str| match feature {
+        "temp" | "curr_temp" | "current_temperature" | "temp_hi" | "temp_lo" => {
+            Some(temperature_unit.to_owned())
+        }
+        "hum" | "current_humidity" | "target_humidity" => Some("%".to_owned()),
+        "" => text("unit_of_meas")
+            .or_else(|| text("unit_of_measurement"))
+            .map(str::to_owned),
+        _ => None,
+    };
     let mut readings = Vec::new();
+    // Topics read through a template; the others carry their value plain.
+    let mut templated: Vec<&str> = Vec::new();
     for (option, value) in config {
         let is_template = option.ends_with("_tpl") || option.ends_with("_template");
         if !is_template || option.starts_with("json_attr") || option.contains("cmd") {
             continue;
         }
+        let topic_option = topic_options(option)
+            .into_iter()
+            .find(|t| config.contains_key(t.as_str()));
+        if let Some(t) = &topic_option {
+            templated.extend(config.get_key_value(t.as_str()).map(|(k, _)| k.as_str()));
+        }
+        // A template that is not a plain key lookup is not guessed at.
         let Some(state_key) = value.as_str().and_then(template_key) else {
             continue;
         };
-        let topic = topic_options(option)
-            .iter()
-            .find_map(|t| text(t))
+        let topic = topic_option
+            .and_then(|t| text(&t))
             .map(|t| expand(t, base))
             .or_else(|| shared_state.map(str::to_owned));
         let Some(topic) = topic else {
             continue;
         };
-        let feature = feature_of(option);
-        let unit = match feature.as_str() {
-            "temp" | "curr_temp" | "current_temperature" | "temp_hi" | "temp_lo" => {
-                Some(temperature_unit.to_owned())
-            }
-            "hum" | "current_humidity" | "target_humidity" => Some("%".to_owned()),
-            "" => text("unit_of_meas")
-                .or_else(|| text("unit_of_measurement"))
-                .map(str::to_owned),
-            _ => None,
-        };
         readings.push(Reading {
             topic,
-            key: state_key,
+            key: Some(state_key),
             option: option.clone(),
-            unit,
+            unit: unit_of(&feature_of(option)),
         });
+    }
+    // An event entity's `stat_t` carries events, not a state.
+    if platform != "event" {
+        for (option, value) in config {
+            if !is_state_topic_option(option) || templated.contains(&option.as_str()) {
+                continue;
+            }
+            let Some(topic) = value.as_str() else {
+                continue;
+            };
+            readings.push(Reading {
+                topic: expand(topic, base),
+                key: None,
+                option: option.clone(),
+                unit: unit_of(&feature_of(option)),
+            });
+        }
     }
     let event_topic = (platform == "event")
         .then(|| text("stat_t").or_else(|| text("state_topic")))
@@ -348,7 +409,9 @@ pub struct HaView {
     discovery_prefix: String,
     base_topic: String,
     devices: Vec<DeviceView>,
-    states: HashMap<String, Map<String, Value>>,
+    /// The last payload per state topic: a JSON object for topics read through templates,
+    /// the value itself for plain ones.
+    states: HashMap<String, Value>,
     availability: HashMap<String, String>,
 }
 
@@ -372,9 +435,9 @@ impl HaView {
             .find(|d| d.discovery_topic == discovery_topic)
     }
 
-    /// The latest value of a state key (`None` before the first state message).
+    /// The latest value of a reading (`None` before the first state message).
     pub fn value(&self, reading: &Reading) -> Option<&Value> {
-        self.states.get(&reading.topic)?.get(&reading.key)
+        pick(self.states.get(&reading.topic)?, reading)
     }
 
     /// Whether a state message has arrived for every state topic a device reads.
@@ -464,8 +527,19 @@ impl HaView {
     }
 
     fn on_state(&mut self, topic: &str, payload: &[u8]) -> Vec<Observation> {
-        let Ok(Value::Object(new)) = serde_json::from_slice::<Value>(payload) else {
-            return Vec::new();
+        let templated = self
+            .devices
+            .iter()
+            .flat_map(|d| &d.entities)
+            .flat_map(|e| &e.readings)
+            .any(|r| r.topic == topic && r.key.is_some());
+        let new = if templated {
+            match serde_json::from_slice::<Value>(payload) {
+                Ok(object @ Value::Object(_)) => object,
+                _ => return Vec::new(),
+            }
+        } else {
+            plain_value(payload)
         };
         let Some(old) = self.states.insert(topic.to_owned(), new.clone()) else {
             return Vec::new();
@@ -474,7 +548,7 @@ impl HaView {
         for device in &self.devices {
             for entity in &device.entities {
                 for reading in entity.readings.iter().filter(|r| r.topic == topic) {
-                    let (before, after) = (old.get(&reading.key), new.get(&reading.key));
+                    let (before, after) = (pick(&old, reading), pick(&new, reading));
                     if before == after {
                         continue;
                     }
@@ -521,7 +595,7 @@ impl HaView {
         })
     }
 
-    /// `<base>/<device>/error`: the device is the one whose entities read `<base>/<device>/state`.
+    /// `<base>/<device>/error`: the device is the one whose topics sit under `<base>/<device>/`.
     fn on_error(&self, topic: &str, payload: &[u8]) -> Option<Observation> {
         let object_id = topic
             .strip_prefix(&self.base_topic)?
@@ -530,11 +604,15 @@ impl HaView {
         if object_id.contains('/') {
             return None;
         }
-        let state_topic = format!("{}/{object_id}/state", self.base_topic);
+        let prefix = format!("{}/{object_id}/", self.base_topic);
         let device = self
             .devices
             .iter()
-            .find(|d| d.state_topics().contains(&state_topic.as_str()))
+            .find(|d| {
+                let mut topics = d.state_topics().into_iter();
+                topics.any(|t| t.starts_with(&prefix))
+                    || d.availability_topics.iter().any(|t| t.starts_with(&prefix))
+            })
             .map_or_else(|| object_id.to_owned(), |d| d.name.clone());
         let message = match serde_json::from_slice::<Value>(payload) {
             Ok(v) => {
@@ -565,6 +643,14 @@ impl HaView {
     }
 }
 
+/// The value a reading takes from its topic's last payload.
+fn pick<'a>(payload: &'a Value, reading: &Reading) -> Option<&'a Value> {
+    match &reading.key {
+        Some(key) => payload.get(key),
+        None => Some(payload),
+    }
+}
+
 /// How the log names the bridge itself.
 const BRIDGE_NAME: &str = "ThinQ bridge";
 
@@ -589,17 +675,17 @@ mod tests {
             "cmps": {
                 "climate": {
                     "p": "climate", "name": null,
-                    "mode_stat_t": "thinq/AC/state", "mode_stat_tpl": "{{ value_json.climate_mode }}",
+                    "mode_cmd_t": "thinq/AC/climate/mode/set",
+                    "mode_stat_t": "thinq/AC/climate/mode",
                     "temp_cmd_t": "thinq/AC/climate/temperature/set",
-                    "temp_stat_t": "thinq/AC/state", "temp_stat_tpl": "{{ value_json.climate_target_temp }}",
-                    "curr_temp_t": "thinq/AC/state", "curr_temp_tpl": "{{ value_json.climate_current_temp }}",
-                    "pr_mode_stat_t": "thinq/AC/state", "pr_mode_val_tpl": "{{ value_json.climate_preset }}",
-                    "current_humidity_topic": "thinq/AC/state",
-                    "current_humidity_template": "{{ value_json.climate_humidity }}",
+                    "temp_stat_t": "thinq/AC/climate/target_temperature",
+                    "curr_temp_t": "thinq/AC/climate/current_temperature",
+                    "pr_mode_stat_t": "thinq/AC/climate/preset_mode",
+                    "current_humidity_topic": "thinq/AC/climate/current_humidity",
                     "temp_unit": "C"
                 },
-                "pm2": {"p": "sensor", "name": "PM2.5", "stat_t": "thinq/AC/state",
-                        "val_tpl": "{{ value_json.pm2 }}", "unit_of_meas": "µg/m³"},
+                "pm2": {"p": "sensor", "name": "PM2.5", "stat_t": "thinq/AC/pm2/state",
+                        "unit_of_meas": "µg/m³"},
                 "start": {"p": "button", "name": "Start", "cmd_t": "thinq/AC/start/press/set"},
                 "notification": {"p": "event", "name": "Notification",
                                  "stat_t": "thinq/AC/notification/event", "event_types": ["water_is_full"]},
@@ -637,7 +723,7 @@ mod tests {
     }
 
     #[test]
-    fn every_template_option_finds_its_state_topic() {
+    fn every_state_topic_is_read_plain_unless_a_template_says_otherwise() {
         let view = view_with_ac();
         let device = &view.devices()[0];
         let climate = &device.entities[0];
@@ -645,59 +731,106 @@ mod tests {
         assert_eq!(
             options,
             [
-                "mode_stat_tpl",
-                "temp_stat_tpl",
-                "curr_temp_tpl",
-                "pr_mode_val_tpl",
-                "current_humidity_template"
+                "mode_stat_t",
+                "temp_stat_t",
+                "curr_temp_t",
+                "pr_mode_stat_t",
+                "current_humidity_topic"
             ]
         );
-        assert!(climate.readings.iter().all(|r| r.topic == "thinq/AC/state"));
+        assert!(climate.readings.iter().all(|r| r.key.is_none()));
+        let target = climate.reading("temp").expect("target temperature");
+        assert_eq!(target.topic, "thinq/AC/climate/target_temperature");
+        assert_eq!(target.unit.as_deref(), Some("°C"));
         assert_eq!(
-            climate
-                .reading("temp_stat_tpl")
-                .and_then(|r| r.unit.clone()),
-            Some("°C".into())
+            climate.reading("current_humidity").map(|r| r.long_label()),
+            Some("current humidity".into())
         );
-        // The button reads nothing, the odd template is not guessed at.
+        // The button reads nothing, the odd template is not guessed at (nor its topic read
+        // as a plain value).
         assert!(device.entities[2].readings.is_empty());
         assert!(device.entities[4].readings.is_empty());
         assert_eq!(
             device.entities[3].event_topic.as_deref(),
             Some("thinq/AC/notification/event")
         );
-        assert_eq!(device.state_topics(), ["thinq/AC/state"]);
+        assert_eq!(device.state_topics().len(), 6);
+        assert!(!device.state_topics().contains(&"thinq/AC/state"));
     }
 
     #[test]
-    fn state_messages_are_diffed_per_entity_value() {
+    fn plain_state_messages_are_diffed_per_topic() {
         let mut view = view_with_ac();
-        let first = json!({"climate_mode": "cool", "climate_target_temp": 19,
-                           "climate_current_temp": 25, "pm2": 24});
+        for (topic, payload) in [
+            ("thinq/AC/climate/mode", "cool"),
+            ("thinq/AC/climate/target_temperature", "19"),
+            ("thinq/AC/climate/current_temperature", "25"),
+            ("thinq/AC/climate/preset_mode", "none"),
+            ("thinq/AC/climate/current_humidity", "None"),
+        ] {
+            assert!(view.on_message(topic, payload.as_bytes()).is_empty());
+        }
+        assert_eq!(view.complete_devices("none"), 0, "PM2.5 has not arrived");
+        assert!(view.on_message("thinq/AC/pm2/state", b"24").is_empty());
+        assert_eq!(view.complete_devices("none"), 1);
+        let device = &view.devices()[0];
+        let humidity = device.entities[0].reading("current_humidity");
+        assert_eq!(humidity.and_then(|r| view.value(r)), Some(&Value::Null));
+        assert_eq!(
+            view.on_message("thinq/AC/climate/current_temperature", b"24.5"),
+            vec![Observation::Changed(vec![Change {
+                device: "Living room AC".into(),
+                entity: "current temperature".into(),
+                old: "25 °C".into(),
+                new: "24.5 °C".into()
+            }])]
+        );
+        assert_eq!(
+            view.on_message("thinq/AC/pm2/state", b"None"),
+            vec![Observation::Changed(vec![Change {
+                device: "Living room AC".into(),
+                entity: "PM2.5".into(),
+                old: "24 µg/m³".into(),
+                new: "unknown".into()
+            }])]
+        );
         assert!(
-            view.on_message("thinq/AC/state", first.to_string().as_bytes())
+            view.on_message("thinq/AC/pm2/state", b"None").is_empty(),
+            "a repeated value is no change"
+        );
+    }
+
+    #[test]
+    fn template_state_messages_are_diffed_per_key() {
+        let mut view = HaView::new("homeassistant", "thinq");
+        let payload = json!({
+            "dev": {"name": "Old AC"},
+            "cmps": {"climate": {"p": "climate", "name": null,
+                "temp_stat_t": "thinq/OLD/state", "temp_stat_tpl": "{{ value_json.target }}",
+                "curr_temp_t": "thinq/OLD/state", "curr_temp_tpl": "{{ value_json.now }}"}}
+        });
+        view.on_message(
+            "homeassistant/device/thinq_OLD/config",
+            payload.to_string().as_bytes(),
+        );
+        let climate = &view.devices()[0].entities[0];
+        assert_eq!(climate.readings.len(), 2, "{:?}", climate.readings);
+        assert_eq!(
+            climate.reading("temp").and_then(|r| r.key.clone()),
+            Some("target".into())
+        );
+        assert!(
+            view.on_message("thinq/OLD/state", br#"{"target": 19, "now": 25}"#)
                 .is_empty()
         );
-        assert_eq!(view.complete_devices("none"), 1);
-        let second = json!({"climate_mode": "cool", "climate_target_temp": 19,
-                            "climate_current_temp": 24, "pm2": null});
-        let observed = view.on_message("thinq/AC/state", second.to_string().as_bytes());
         assert_eq!(
-            observed,
-            vec![Observation::Changed(vec![
-                Change {
-                    device: "Living room AC".into(),
-                    entity: "current temperature".into(),
-                    old: "25 °C".into(),
-                    new: "24 °C".into()
-                },
-                Change {
-                    device: "Living room AC".into(),
-                    entity: "PM2.5".into(),
-                    old: "24 µg/m³".into(),
-                    new: "unknown".into()
-                },
-            ])]
+            view.on_message("thinq/OLD/state", br#"{"target": 19, "now": 24}"#),
+            vec![Observation::Changed(vec![Change {
+                device: "Old AC".into(),
+                entity: "current temperature".into(),
+                old: "25 °C".into(),
+                new: "24 °C".into()
+            }])]
         );
     }
 
@@ -715,7 +848,6 @@ mod tests {
                 event_type: "water_is_full".into()
             }]
         );
-        view.on_message("thinq/AC/state", b"{}");
         assert_eq!(
             view.on_message(
                 "thinq/AC/error",
@@ -758,6 +890,7 @@ mod tests {
             b"null",
         ] {
             view.on_message("homeassistant/device/thinq_X/config", junk);
+            view.on_message("thinq/AC/climate/mode", junk);
             view.on_message("thinq/AC/state", junk);
             view.on_message("thinq/AC/notification/event", junk);
             view.on_message("thinq/AC/error", junk);

@@ -291,7 +291,7 @@ pub fn target_temperature_command(
         .iter()
         .find(|e| e.platform == "climate" && e.config.contains_key("temp_cmd_t"))?;
     let topic = climate.config.get("temp_cmd_t")?.as_str()?.to_owned();
-    let reading = climate.reading("temp_stat_tpl")?;
+    let reading = climate.reading("temp")?;
     let current = view.value(reading).and_then(Value::as_f64)?;
     let number = |key: &str| climate.config.get(key).and_then(Value::as_f64);
     let step = number("temp_step")
@@ -339,7 +339,7 @@ mod tests {
             "dev": {"name": "Living room AC"},
             "cmps": {"climate": {"p": "climate", "name": null,
                 "temp_cmd_t": "thinq/AC/climate/temperature/set",
-                "temp_stat_t": "thinq/AC/state", "temp_stat_tpl": "{{ value_json.target }}",
+                "temp_stat_t": "thinq/AC/climate/target_temperature",
                 "min_temp": 18, "max_temp": max, "temp_unit": "C", "precision": 1.0}}
         });
         view.on_message(
@@ -347,8 +347,8 @@ mod tests {
             payload.to_string().as_bytes(),
         );
         view.on_message(
-            "thinq/AC/state",
-            json!({"target": target}).to_string().as_bytes(),
+            "thinq/AC/climate/target_temperature",
+            target.to_string().as_bytes(),
         );
         view
     }

@@ -344,33 +344,31 @@ fn check_topics(value: &Value, key: &str, errors: &mut Vec<String>) {
     }
 }
 
-/// The state keys the payload's templates read (`{{ value_json.<key> }}`), to check that the
-/// state JSON provides every one of them.
-pub fn template_keys(payload: &Value) -> BTreeSet<String> {
-    let mut keys = BTreeSet::new();
-    collect_template_keys(payload, &mut keys);
-    keys
-}
-
-fn collect_template_keys(value: &Value, keys: &mut BTreeSet<String>) {
-    match value {
-        Value::Object(map) => map.values().for_each(|v| collect_template_keys(v, keys)),
-        Value::Array(items) => items.iter().for_each(|v| collect_template_keys(v, keys)),
-        Value::String(s) => {
-            let mut rest = s.as_str();
-            while let Some(at) = rest.find("value_json.") {
-                rest = &rest[at + "value_json.".len()..];
-                let key: String = rest
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                    .collect();
-                if !key.is_empty() {
-                    keys.insert(key);
-                }
+/// The state topics the payload's components read (every `…_t` / `…_topic` option that is not
+/// a command, availability or event topic), to check that the state messages provide every one.
+pub fn state_topics(payload: &Value) -> BTreeSet<String> {
+    let mut topics = BTreeSet::new();
+    let components = payload.get("cmps").and_then(Value::as_object);
+    for component in components.into_iter().flat_map(|c| c.values()) {
+        let Some(c) = component.as_object() else {
+            continue;
+        };
+        if opt(c, "p", "platform").and_then(Value::as_str) == Some("event") {
+            continue;
+        }
+        for (key, value) in c {
+            let state = (key.ends_with("_t") || key.ends_with("_topic"))
+                && !key.contains("cmd")
+                && !key.contains("command")
+                && !key.starts_with("avty")
+                && !key.starts_with("availability")
+                && !key.starts_with("json_attr");
+            if let Some(topic) = value.as_str().filter(|_| state) {
+                topics.insert(topic.to_owned());
             }
         }
-        _ => {}
     }
+    topics
 }
 
 #[cfg(test)]
@@ -378,10 +376,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn template_keys_are_found() {
-        let payload = json!({"cmps": {"a": {"val_tpl": "{{ value_json.run_state }}", "x": ["{{value_json.b_c}}"]}}});
-        let keys: Vec<String> = template_keys(&payload).into_iter().collect();
-        assert_eq!(keys, vec!["b_c".to_owned(), "run_state".to_owned()]);
+    fn state_topics_are_found() {
+        let payload = json!({"cmps": {
+            "a": {"p": "climate", "mode_stat_t": "t/a/mode", "mode_cmd_t": "t/a/mode/set",
+                  "current_humidity_topic": "t/a/current_humidity"},
+            "e": {"p": "event", "stat_t": "t/e/event"},
+            "s": {"p": "sensor", "stat_t": "t/s/state", "json_attr_t": "t/s/attributes"}
+        }});
+        let topics: Vec<String> = state_topics(&payload).into_iter().collect();
+        assert_eq!(topics, ["t/a/current_humidity", "t/a/mode", "t/s/state"]);
     }
 
     #[test]

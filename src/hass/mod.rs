@@ -60,22 +60,34 @@ impl DeviceModel {
         discovery::device_payload(&self.device, &self.entities, ctx)
     }
 
-    /// The JSON object published (retained) on the device's state topic: one key per value
-    /// the entities' `value_template`s read.
-    pub fn state_payload(&self, state: &Value) -> Value {
-        let mut out = serde_json::Map::new();
+    /// Every value the entities publish for `state`, as `(entity key, feature, value)`.
+    pub fn state_values(&self, state: &Value) -> Vec<(&str, &'static str, Value)> {
+        let mut out = Vec::new();
+        let mut values = Vec::new();
         for entity in &self.entities {
-            entity.state(state, &mut out);
+            entity.state(state, &mut values);
+            out.extend(values.drain(..).map(|(f, v)| (entity.key(), f, v)));
         }
-        Value::Object(out)
+        out
     }
 
-    /// Every retained value message of the device for a full state, as (topic, payload).
+    /// The retained messages that show `state` in Home Assistant: `(topic, plain payload)`,
+    /// one per value, on the topics the discovery payload names. All of them, every time:
+    /// the publisher leaves out a payload equal to the last one sent on its topic, so a report
+    /// that changes one value costs one message, and republishing after Home Assistant's birth
+    /// needs nothing special here. There is no whole-device state JSON any more: nothing read
+    /// it but the entities' templates, which were the cost this layout removes.
     pub fn state_messages(&self, topics: &topics::Topics, state: &Value) -> Vec<(String, String)> {
-        vec![(
-            topics.device_state(&self.device.device_id),
-            self.state_payload(state).to_string(),
-        )]
+        let device_id = &self.device.device_id;
+        self.state_values(state)
+            .into_iter()
+            .map(|(entity, feature, value)| {
+                (
+                    topics.entity_state(device_id, entity, feature),
+                    entities::common::plain_payload(&value),
+                )
+            })
+            .collect()
     }
 
     /// Turns a Home Assistant command (`<base>/<device>/<entity>/<feature>/set`, payload as

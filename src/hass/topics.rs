@@ -3,7 +3,9 @@
 //! ```text
 //! <base>/bridge/availability                 online|offline (retained, last will)
 //! <base>/<device>/availability               online|offline (retained): LG reports it reachable
-//! <base>/<device>/state                      JSON, one key per entity value (retained)
+//! <base>/<device>/<entity>/state             an entity's main value, plain text (retained)
+//! <base>/<device>/<entity>/<feature>         one more value of a composite entity, plain
+//!                                            (`climate/current_temperature`, `fan/percentage`)
 //! <base>/<device>/<entity>/<feature>/set     commands from Home Assistant
 //! <base>/<device>/<entity>/event             event entity payloads (not retained)
 //! <base>/<device>/error                      rejected commands and API errors (not retained)
@@ -30,6 +32,9 @@ pub struct CommandTopic {
     pub entity: String,
     pub feature: String,
 }
+
+/// The feature name of an entity's main value (`<base>/<device>/<entity>/state`).
+pub const STATE: &str = "state";
 
 /// The identifier of the bridge's own device in Home Assistant.
 pub const BRIDGE_ID: &str = "thinq_bridge";
@@ -64,8 +69,17 @@ impl Topics {
         format!("{}/{}/availability", self.base, Self::object_id(device_id))
     }
 
-    pub fn device_state(&self, device_id: &str) -> String {
-        format!("{}/{}/state", self.base, Self::object_id(device_id))
+    /// The topic one value of an entity is published on, plain (no JSON), so Home Assistant
+    /// takes it as it is: no template to render, and a report that changes one value touches
+    /// one topic. `feature` is [`STATE`] for an entity's main value; a composite entity's other
+    /// values use the name of their command feature where they have one (`mode`,
+    /// `preset_mode`) so that `…/climate/mode` and `…/climate/mode/set` pair up.
+    pub fn entity_state(&self, device_id: &str, entity: &str, feature: &str) -> String {
+        format!(
+            "{}/{}/{entity}/{feature}",
+            self.base,
+            Self::object_id(device_id)
+        )
     }
 
     pub fn command(&self, device_id: &str, entity: &str, feature: &str) -> String {
@@ -151,5 +165,9 @@ mod tests {
         assert_eq!(t.parse_command("thinq/a/b/c/set/x"), None);
         assert_eq!(t.parse_command("thinqx/a/b/c/set"), None);
         assert_eq!(t.parse_command("thinq//b/c/set"), None);
+        // State topics sit one level above command topics: never mistaken for a command.
+        let state = t.entity_state("MW2-2E24/7F93", "climate", "mode");
+        assert_eq!(state, "thinq/MW2-2E24_7F93/climate/mode");
+        assert_eq!(t.parse_command(&state), None);
     }
 }

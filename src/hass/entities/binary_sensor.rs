@@ -4,8 +4,9 @@
 use super::Entity;
 use super::common::{self, EntityBase};
 use crate::hass::DiscoveryContext;
+use crate::hass::topics::STATE;
 use crate::thinq::profile::Property;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct BinarySensorEntity {
@@ -46,8 +47,8 @@ impl Entity for BinarySensorEntity {
         Value::Object(c)
     }
 
-    fn state(&self, state: &Value, out: &mut Map<String, Value>) {
-        out.insert(self.base.key.clone(), self.value(state));
+    fn state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
+        out.push((STATE, self.value(state)));
     }
 
     fn describe(&self, state: &Value) -> (String, String) {

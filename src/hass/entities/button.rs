@@ -11,7 +11,7 @@ use super::common::{self, EntityBase};
 use crate::hass::DiscoveryContext;
 use crate::thinq::control::Write;
 use crate::thinq::profile::{CommandError, Property};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 /// The command feature of a button (`<base>/<device>/<key>/press/set`).
 pub const FEATURE: &str = "press";
@@ -41,7 +41,7 @@ impl Entity for ButtonEntity {
         Value::Object(c)
     }
 
-    fn state(&self, _state: &Value, _out: &mut Map<String, Value>) {}
+    fn state(&self, _state: &Value, _out: &mut Vec<(&'static str, Value)>) {}
 
     fn command(
         &self,

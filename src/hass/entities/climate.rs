@@ -10,6 +10,17 @@ use crate::thinq::control::Write;
 use crate::thinq::profile::{CommandError, Property, RangeSpec, ValueSpec};
 use serde_json::{Map, Value, json};
 
+/// The state features (topic `<base>/<device>/<entity>/<feature>`) of the composite entities.
+/// Those that can be set share their command's name (`mode` ↔ `mode/set`).
+pub const MODE: &str = "mode";
+pub const TARGET_TEMPERATURE: &str = "target_temperature";
+pub const CURRENT_TEMPERATURE: &str = "current_temperature";
+pub const CURRENT_HUMIDITY: &str = "current_humidity";
+pub const FAN_MODE: &str = "fan_mode";
+pub const SWING_MODE: &str = "swing_mode";
+pub const SWING_HORIZONTAL_MODE: &str = "swing_horizontal_mode";
+pub const PRESET_MODE: &str = "preset_mode";
+
 /// Target / current temperature of one unit (`C` or `F`), shared with `water_heater`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TemperatureSet {
@@ -161,24 +172,10 @@ impl TemperatureSet {
             common::add_command(c, "temp_cmd_t", key, "temperature", device_id, ctx);
         }
         if self.target.is_some() {
-            common::add_state(
-                c,
-                "temp_stat_t",
-                "temp_stat_tpl",
-                &format!("{key}_target_temp"),
-                device_id,
-                ctx,
-            );
+            common::add_state(c, "temp_stat_t", key, TARGET_TEMPERATURE, device_id, ctx);
         }
         if self.current.is_some() {
-            common::add_state(
-                c,
-                "curr_temp_t",
-                "curr_temp_tpl",
-                &format!("{key}_current_temp"),
-                device_id,
-                ctx,
-            );
+            common::add_state(c, "curr_temp_t", key, CURRENT_TEMPERATURE, device_id, ctx);
         }
         if let Some(min) = self.min {
             c.insert("min_temp".into(), common::json_number(min));
@@ -195,12 +192,13 @@ impl TemperatureSet {
         c.insert("precision".into(), json!(precision));
     }
 
-    pub fn add_state(&self, key: &str, state: &Value, out: &mut Map<String, Value>) {
+    /// The values behind the topics [`Self::add_component`] names.
+    pub fn add_state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
         if self.target.is_some() {
-            out.insert(format!("{key}_target_temp"), self.target_value(state));
+            out.push((TARGET_TEMPERATURE, self.target_value(state)));
         }
         if self.current.is_some() {
-            out.insert(format!("{key}_current_temp"), self.current_value(state));
+            out.push((CURRENT_TEMPERATURE, self.current_value(state)));
         }
     }
 }
@@ -317,14 +315,7 @@ impl Entity for ClimateEntity {
             modes.push(self.preset_hvac_mode.clone());
         }
         common::add_command(&mut c, "mode_cmd_t", key, "mode", device_id, ctx);
-        common::add_state(
-            &mut c,
-            "mode_stat_t",
-            "mode_stat_tpl",
-            &format!("{key}_mode"),
-            device_id,
-            ctx,
-        );
+        common::add_state(&mut c, "mode_stat_t", key, MODE, device_id, ctx);
         c.insert("modes".into(), json!(modes));
         common::add_command(&mut c, "pow_cmd_t", key, "power", device_id, ctx);
         if let Some(t) = &self.temperature {
@@ -332,14 +323,7 @@ impl Entity for ClimateEntity {
         }
         if let Some((_, pairs)) = &self.fan {
             common::add_command(&mut c, "fan_mode_cmd_t", key, "fan_mode", device_id, ctx);
-            common::add_state(
-                &mut c,
-                "fan_mode_stat_t",
-                "fan_mode_stat_tpl",
-                &format!("{key}_fan_mode"),
-                device_id,
-                ctx,
-            );
+            common::add_state(&mut c, "fan_mode_stat_t", key, FAN_MODE, device_id, ctx);
             c.insert("fan_modes".into(), common::ha_options(pairs));
         }
         if self.swing.is_some() {
@@ -351,14 +335,7 @@ impl Entity for ClimateEntity {
                 device_id,
                 ctx,
             );
-            common::add_state(
-                &mut c,
-                "swing_mode_stat_t",
-                "swing_mode_stat_tpl",
-                &format!("{key}_swing"),
-                device_id,
-                ctx,
-            );
+            common::add_state(&mut c, "swing_mode_stat_t", key, SWING_MODE, device_id, ctx);
             c.insert("swing_modes".into(), json!(["on", "off"]));
         }
         if self.swing_horizontal.is_some() {
@@ -370,12 +347,11 @@ impl Entity for ClimateEntity {
                 device_id,
                 ctx,
             );
-            let tpl_key = format!("{key}_swing_horizontal");
             common::add_state(
                 &mut c,
                 "swing_h_mode_stat_t",
-                "swing_h_mode_stat_tpl",
-                &tpl_key,
+                key,
+                SWING_HORIZONTAL_MODE,
                 device_id,
                 ctx,
             );
@@ -383,23 +359,15 @@ impl Entity for ClimateEntity {
         }
         if !self.presets.is_empty() && self.writable_modes() {
             common::add_command(&mut c, "pr_mode_cmd_t", key, "preset_mode", device_id, ctx);
-            common::add_state(
-                &mut c,
-                "pr_mode_stat_t",
-                "pr_mode_val_tpl",
-                &format!("{key}_preset"),
-                device_id,
-                ctx,
-            );
+            common::add_state(&mut c, "pr_mode_stat_t", key, PRESET_MODE, device_id, ctx);
             c.insert("pr_modes".into(), common::ha_options(&self.presets));
         }
         if self.humidity.is_some() {
-            let hum_key = format!("{key}_humidity");
             common::add_state(
                 &mut c,
                 "current_humidity_topic",
-                "current_humidity_template",
-                &hum_key,
+                key,
+                CURRENT_HUMIDITY,
                 device_id,
                 ctx,
             );
@@ -407,35 +375,28 @@ impl Entity for ClimateEntity {
         Value::Object(c)
     }
 
-    fn state(&self, state: &Value, out: &mut Map<String, Value>) {
-        let key = &self.base.key;
-        out.insert(format!("{key}_mode"), self.mode_value(state));
+    fn state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
+        out.push((MODE, self.mode_value(state)));
         if let Some(t) = &self.temperature {
-            t.add_state(key, state, out);
+            t.add_state(state, out);
         }
         if self.fan.is_some() {
-            out.insert(format!("{key}_fan_mode"), self.fan_value(state));
+            out.push((FAN_MODE, self.fan_value(state)));
         }
         if self.swing.is_some() {
-            out.insert(
-                format!("{key}_swing"),
-                swing_value(self.swing.as_ref(), state),
-            );
+            out.push((SWING_MODE, swing_value(self.swing.as_ref(), state)));
         }
         if self.swing_horizontal.is_some() {
-            out.insert(
-                format!("{key}_swing_horizontal"),
+            out.push((
+                SWING_HORIZONTAL_MODE,
                 swing_value(self.swing_horizontal.as_ref(), state),
-            );
+            ));
         }
         if !self.presets.is_empty() && self.writable_modes() {
-            out.insert(format!("{key}_preset"), self.preset_value(state));
+            out.push((PRESET_MODE, self.preset_value(state)));
         }
         if self.humidity.is_some() {
-            out.insert(
-                format!("{key}_humidity"),
-                read_number(self.humidity.as_ref(), state),
-            );
+            out.push((CURRENT_HUMIDITY, read_number(self.humidity.as_ref(), state)));
         }
     }
 

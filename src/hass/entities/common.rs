@@ -1,4 +1,4 @@
-//! What every entity kind shares: identity and naming, templates, and the conversions between
+//! What every entity kind shares: identity and naming, state topics, and the conversions between
 //! LG values and the values Home Assistant expects.
 //!
 //! Enum convention, used everywhere: a Home Assistant option / state is the LG value in lower
@@ -7,7 +7,7 @@
 //! against the profile's list, so what is sent to LG is always LG's own spelling.
 
 use crate::hass::DiscoveryContext;
-use crate::hass::topics::Topics;
+use crate::hass::topics::{STATE, Topics};
 use crate::thinq::control::Write;
 use crate::thinq::profile::{CommandError, Property, ValueSpec};
 use serde_json::{Map, Value, json};
@@ -57,15 +57,15 @@ impl EntityBase {
         c
     }
 
-    /// The state topic and a template reading this entity's own key: how every one-value
-    /// entity (sensor, binary sensor, number, select, switch) shows its state.
+    /// The state topic of this entity's main value (`<entity>/state`, plain): how every
+    /// one-value entity (sensor, binary sensor, number, select, switch) shows its state.
     pub fn add_value_state(
         &self,
         c: &mut Map<String, Value>,
         device_id: &str,
         ctx: &DiscoveryContext,
     ) {
-        add_state(c, "stat_t", "val_tpl", &self.key, device_id, ctx);
+        add_state(c, "stat_t", &self.key, STATE, device_id, ctx);
     }
 
     /// The command topic of a one-feature control, and its state only when LG lets us read
@@ -87,15 +87,6 @@ impl EntityBase {
     /// The name for the human table (empty for the main entity).
     pub fn display_name(&self) -> String {
         self.name.clone().unwrap_or_default()
-    }
-
-    /// A state key owned by this entity: its own key, or `<key>_<feature>` for composites.
-    pub fn state_key(&self, feature: &str) -> String {
-        if feature.is_empty() {
-            self.key.clone()
-        } else {
-            format!("{}_{feature}", self.key)
-        }
     }
 
     pub fn unknown_feature(&self, feature: &str) -> CommandError {
@@ -141,22 +132,20 @@ pub fn unique_id(device_id: &str, key: &str) -> String {
     format!("thinq_{}_{key}", Topics::object_id(device_id))
 }
 
-/// The template that reads one key of the device state JSON.
-pub fn value_template(state_key: &str) -> String {
-    format!("{{{{ value_json.{state_key} }}}}")
-}
-
-/// Adds `<prefix>_t` = device state topic and `<tpl_key>` = template for `state_key`.
+/// Adds `topic_key` = the plain state topic of `feature` of entity `entity_key`. No template
+/// goes with it: the payload is the value itself, which Home Assistant takes as it is.
 pub fn add_state(
     c: &mut Map<String, Value>,
     topic_key: &str,
-    tpl_key: &str,
-    state_key: &str,
+    entity_key: &str,
+    feature: &str,
     device_id: &str,
     ctx: &DiscoveryContext,
 ) {
-    c.insert(topic_key.into(), json!(ctx.topics.device_state(device_id)));
-    c.insert(tpl_key.into(), json!(value_template(state_key)));
+    c.insert(
+        topic_key.into(),
+        json!(ctx.topics.entity_state(device_id, entity_key, feature)),
+    );
 }
 
 /// Adds a command topic for `feature` under `topic_key`.
@@ -482,6 +471,20 @@ pub fn ha_temperature_unit(lg: &str) -> Option<&'static str> {
     }
 }
 
+/// A value as the plain payload of its state topic, spelled the way the
+/// `{{ value_json.KEY }}` templates of earlier versions rendered it, so no state in Home
+/// Assistant changes with the topic layout: null is `None` (Home Assistant's word for "no
+/// value": unknown), booleans `True` / `False`, strings bare, numbers as JSON writes them.
+pub fn plain_payload(value: &Value) -> String {
+    match value {
+        Value::Null => "None".to_owned(),
+        Value::Bool(true) => "True".to_owned(),
+        Value::Bool(false) => "False".to_owned(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// A JSON state value rendered for the human table.
 pub fn render(value: &Value) -> String {
     match value {
@@ -540,6 +543,15 @@ mod tests {
         );
         assert_eq!(pair("START", "STOP"), None);
         assert_eq!(pair("SPOON", "SPOOFF"), None);
+    }
+
+    #[test]
+    fn plain_payloads_read_as_the_old_templates_rendered() {
+        assert_eq!(plain_payload(&Value::Null), "None");
+        assert_eq!(plain_payload(&json!(true)), "True");
+        assert_eq!(plain_payload(&json!("cool")), "cool");
+        assert_eq!(plain_payload(&json!(22)), "22");
+        assert_eq!(plain_payload(&json!(22.5)), "22.5");
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use super::Entity;
 use super::common::{self, EntityBase};
 use crate::hass::DiscoveryContext;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 /// The component key of the notification event entity.
 pub const KEY: &str = "notification";
@@ -50,7 +50,7 @@ impl Entity for EventEntity {
     }
 
     /// Events are not part of the retained state.
-    fn state(&self, _state: &Value, _out: &mut Map<String, Value>) {}
+    fn state(&self, _state: &Value, _out: &mut Vec<(&'static str, Value)>) {}
 
     fn describe(&self, _state: &Value) -> (String, String) {
         (self.base.display_name(), self.event_types.join(", "))

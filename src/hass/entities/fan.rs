@@ -5,13 +5,18 @@
 //! converts them to and from percentages itself, so the state never depends on rounding here.
 
 use super::Entity;
+use super::climate::PRESET_MODE;
 use super::common::{self, EntityBase, PowerControl};
 use crate::hass::DiscoveryContext;
+use crate::hass::topics::STATE;
 use crate::thinq::control::Write;
 use crate::thinq::profile::{CommandError, Property};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 /// How the fan's speed is expressed by LG.
+/// The speed as a percentage of the range: state feature and command feature.
+pub const PERCENTAGE: &str = "percentage";
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum FanSpeed {
     /// Named speeds, slowest first (`LOW`, `MID`, `HIGH`, …): speed n is `speeds[n - 1]`.
@@ -105,56 +110,31 @@ impl Entity for FanEntity {
         let key = self.base.key.as_str();
         let mut c = self.base.component(self.platform(), device_id);
         common::add_command(&mut c, "cmd_t", key, "state", device_id, ctx);
-        common::add_state(
-            &mut c,
-            "stat_t",
-            "stat_val_tpl",
-            &format!("{key}_state"),
-            device_id,
-            ctx,
-        );
+        common::add_state(&mut c, "stat_t", key, STATE, device_id, ctx);
         if let Some((low, high)) = self.speed_range() {
-            common::add_command(&mut c, "pct_cmd_t", key, "percentage", device_id, ctx);
-            common::add_state(
-                &mut c,
-                "pct_stat_t",
-                "pct_val_tpl",
-                &format!("{key}_speed"),
-                device_id,
-                ctx,
-            );
+            common::add_command(&mut c, "pct_cmd_t", key, PERCENTAGE, device_id, ctx);
+            common::add_state(&mut c, "pct_stat_t", key, PERCENTAGE, device_id, ctx);
             c.insert("spd_rng_min".into(), json!(low));
             c.insert("spd_rng_max".into(), json!(high));
         }
         if let Some((_, pairs)) = &self.presets {
             common::add_command(&mut c, "pr_mode_cmd_t", key, "preset_mode", device_id, ctx);
-            common::add_state(
-                &mut c,
-                "pr_mode_stat_t",
-                "pr_mode_val_tpl",
-                &format!("{key}_preset"),
-                device_id,
-                ctx,
-            );
+            common::add_state(&mut c, "pr_mode_stat_t", key, PRESET_MODE, device_id, ctx);
             c.insert("pr_modes".into(), common::ha_options(pairs));
         }
         Value::Object(c)
     }
 
-    fn state(&self, state: &Value, out: &mut Map<String, Value>) {
-        let key = &self.base.key;
-        out.insert(
-            format!("{key}_state"),
-            self.is_on(state).map_or(Value::Null, common::on_off),
-        );
+    fn state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
+        out.push((STATE, self.is_on(state).map_or(Value::Null, common::on_off)));
         if self.speed.is_some() {
-            out.insert(
-                format!("{key}_speed"),
+            out.push((
+                PERCENTAGE,
                 self.speed_number(state).map_or(Value::Null, |n| json!(n)),
-            );
+            ));
         }
         if self.presets.is_some() {
-            out.insert(format!("{key}_preset"), self.preset_value(state));
+            out.push((PRESET_MODE, self.preset_value(state)));
         }
     }
 
@@ -167,7 +147,7 @@ impl Entity for FanEntity {
         let key = &self.base.key;
         match feature {
             "state" => self.switch(common::parse_on_off(key, payload)?),
-            "percentage" => {
+            PERCENTAGE => {
                 let speed = self.base.part_for(feature, self.speed.as_ref())?;
                 let n = common::parse_number(key, payload)?.round() as i64;
                 let (low, high) = self.speed_range().unwrap_or((1, 1));

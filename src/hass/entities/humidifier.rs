@@ -2,11 +2,16 @@
 //! job modes as modes, current humidity.
 
 use super::Entity;
+use super::climate::{CURRENT_HUMIDITY, MODE};
 use super::common::{self, EntityBase, PowerControl};
 use crate::hass::DiscoveryContext;
+use crate::hass::topics::STATE;
 use crate::thinq::control::Write;
 use crate::thinq::profile::{CommandError, Property, ValueSpec};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
+
+/// The target humidity: state feature and command feature.
+pub const TARGET_HUMIDITY: &str = "target_humidity";
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct HumidifierEntity {
@@ -63,37 +68,22 @@ impl Entity for HumidifierEntity {
         c.insert("dev_cla".into(), json!(self.device_class));
         common::add_command(&mut c, "cmd_t", key, "state", device_id, ctx);
         if self.power.property.readable {
-            common::add_state(
-                &mut c,
-                "stat_t",
-                "stat_val_tpl",
-                &format!("{key}_state"),
-                device_id,
-                ctx,
-            );
+            common::add_state(&mut c, "stat_t", key, STATE, device_id, ctx);
         }
-        common::add_command(&mut c, "hum_cmd_t", key, "target_humidity", device_id, ctx);
+        common::add_command(&mut c, "hum_cmd_t", key, TARGET_HUMIDITY, device_id, ctx);
         if self.target.readable {
-            common::add_state(
-                &mut c,
-                "hum_stat_t",
-                "hum_state_tpl",
-                &format!("{key}_target"),
-                device_id,
-                ctx,
-            );
+            common::add_state(&mut c, "hum_stat_t", key, TARGET_HUMIDITY, device_id, ctx);
         }
         if let Some((min, max)) = self.limits() {
             c.insert("min_hum".into(), common::json_number(min));
             c.insert("max_hum".into(), common::json_number(max));
         }
         if self.current.is_some() {
-            let cur = format!("{key}_current");
             common::add_state(
                 &mut c,
                 "current_humidity_topic",
-                "current_humidity_template",
-                &cur,
+                key,
+                CURRENT_HUMIDITY,
                 device_id,
                 ctx,
             );
@@ -101,42 +91,28 @@ impl Entity for HumidifierEntity {
         if let Some((property, pairs)) = &self.modes {
             common::add_command(&mut c, "mode_cmd_t", key, "mode", device_id, ctx);
             if property.readable {
-                common::add_state(
-                    &mut c,
-                    "mode_stat_t",
-                    "mode_stat_tpl",
-                    &format!("{key}_mode"),
-                    device_id,
-                    ctx,
-                );
+                common::add_state(&mut c, "mode_stat_t", key, MODE, device_id, ctx);
             }
             c.insert("modes".into(), common::ha_options(pairs));
         }
         Value::Object(c)
     }
 
-    fn state(&self, state: &Value, out: &mut Map<String, Value>) {
-        let key = &self.base.key;
+    fn state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
         if self.power.property.readable {
-            out.insert(
-                format!("{key}_state"),
+            out.push((
+                STATE,
                 self.power.is_on(state).map_or(Value::Null, common::on_off),
-            );
+            ));
         }
         if self.target.readable {
-            out.insert(
-                format!("{key}_target"),
-                Self::number(Some(&self.target), state),
-            );
+            out.push((TARGET_HUMIDITY, Self::number(Some(&self.target), state)));
         }
         if self.current.is_some() {
-            out.insert(
-                format!("{key}_current"),
-                Self::number(self.current.as_ref(), state),
-            );
+            out.push((CURRENT_HUMIDITY, Self::number(self.current.as_ref(), state)));
         }
         if self.modes.as_ref().is_some_and(|(p, _)| p.readable) {
-            out.insert(format!("{key}_mode"), self.mode_value(state));
+            out.push((MODE, self.mode_value(state)));
         }
     }
 
@@ -149,7 +125,7 @@ impl Entity for HumidifierEntity {
         let key = &self.base.key;
         match feature {
             "state" => Ok(vec![self.power.write(common::parse_on_off(key, payload)?)]),
-            "target_humidity" => {
+            TARGET_HUMIDITY => {
                 let value = common::parse_number(key, payload)?.round();
                 Ok(vec![common::write_to(
                     &self.target,

@@ -1,7 +1,8 @@
 //! Home Assistant entities made from a device profile: one file per entity kind.
 //!
-//! An [`Entity`] knows three things: its discovery component, the values it needs in the
-//! device's state JSON, and how to turn a command into attribute writes.
+//! An [`Entity`] knows three things: its discovery component, the values it publishes (one
+//! topic each, see [`crate::hass::topics::Topics::entity_state`]), and how to turn a command
+//! into attribute writes.
 //! [`build::build_entities`] decides which entities a profile gets.
 
 pub mod binary_sensor;
@@ -21,7 +22,7 @@ pub mod water_heater;
 use crate::hass::DiscoveryContext;
 use crate::thinq::control::Write;
 use crate::thinq::profile::CommandError;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// One Home Assistant entity of a device.
 pub trait Entity: Send + Sync {
@@ -32,8 +33,10 @@ pub trait Entity: Send + Sync {
     fn platform(&self) -> &'static str;
     /// The component config (with `p`, `uniq_id`, topics, templates).
     fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value;
-    /// Adds this entity's values to the device state JSON.
-    fn state(&self, state: &Value, out: &mut Map<String, Value>);
+    /// Adds this entity's values as `(feature, value)`: each goes, plain, to the state topic
+    /// of that feature, the one its discovery component names. Every value is listed whatever
+    /// changed; the publisher sends only the payloads that differ from the last ones sent.
+    fn state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>);
     /// The writes a command on `<entity>/<feature>/set` asks for. Read-only entities keep
     /// this default: they publish no command topic, so every feature is refused.
     fn command(

@@ -4,9 +4,10 @@
 use super::Entity;
 use super::common::{self, EntityBase};
 use crate::hass::DiscoveryContext;
+use crate::hass::topics::STATE;
 use crate::thinq::control::Write;
 use crate::thinq::profile::{CommandError, Property};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 /// The command feature of a number (`<base>/<device>/<key>/value/set`).
 pub const FEATURE: &str = "value";
@@ -67,9 +68,9 @@ impl Entity for NumberEntity {
         Value::Object(c)
     }
 
-    fn state(&self, state: &Value, out: &mut Map<String, Value>) {
+    fn state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
         if self.property.readable {
-            out.insert(self.base.key.clone(), self.value(state));
+            out.push((STATE, self.value(state)));
         }
     }
 

@@ -3,9 +3,10 @@
 use super::Entity;
 use super::common::{self, EntityBase};
 use crate::hass::DiscoveryContext;
+use crate::hass::topics::STATE;
 use crate::thinq::control::Write;
 use crate::thinq::profile::{CommandError, Property};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// The command feature of a select (`<base>/<device>/<key>/option/set`).
 pub const FEATURE: &str = "option";
@@ -41,9 +42,9 @@ impl Entity for SelectEntity {
         Value::Object(c)
     }
 
-    fn state(&self, state: &Value, out: &mut Map<String, Value>) {
+    fn state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
         if self.property.readable {
-            out.insert(self.base.key.clone(), self.value(state));
+            out.push((STATE, self.value(state)));
         }
     }
 

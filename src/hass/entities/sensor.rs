@@ -4,8 +4,9 @@
 use super::Entity;
 use super::common::{self, EntityBase};
 use crate::hass::DiscoveryContext;
+use crate::hass::topics::STATE;
 use crate::thinq::profile::Property;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 /// How a property's value is shown.
 #[derive(Debug, Clone, PartialEq)]
@@ -101,8 +102,8 @@ impl Entity for SensorEntity {
         Value::Object(c)
     }
 
-    fn state(&self, state: &Value, out: &mut Map<String, Value>) {
-        out.insert(self.base.key.clone(), self.value(state));
+    fn state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
+        out.push((STATE, self.value(state)));
     }
 
     fn describe(&self, state: &Value) -> (String, String) {
@@ -164,8 +165,8 @@ impl Entity for DurationSensor {
         Value::Object(c)
     }
 
-    fn state(&self, state: &Value, out: &mut Map<String, Value>) {
-        out.insert(self.base.key.clone(), self.value(state));
+    fn state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
+        out.push((STATE, self.value(state)));
     }
 
     fn describe(&self, state: &Value) -> (String, String) {
@@ -228,8 +229,8 @@ impl Entity for ErrorSensor {
         Value::Object(c)
     }
 
-    fn state(&self, state: &Value, out: &mut Map<String, Value>) {
-        out.insert(self.base.key.clone(), self.value(state));
+    fn state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
+        out.push((STATE, self.value(state)));
     }
 
     fn describe(&self, state: &Value) -> (String, String) {

@@ -2,12 +2,12 @@
 //! current temperature, power when LG lets us switch it.
 
 use super::Entity;
-use super::climate::TemperatureSet;
+use super::climate::{MODE, TemperatureSet};
 use super::common::{self, EntityBase, PowerControl};
 use crate::hass::DiscoveryContext;
 use crate::thinq::control::Write;
 use crate::thinq::profile::{CommandError, Property};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct WaterHeaterEntity {
@@ -54,14 +54,7 @@ impl Entity for WaterHeaterEntity {
             if property.writable {
                 common::add_command(&mut c, "mode_cmd_t", key, "mode", device_id, ctx);
             }
-            common::add_state(
-                &mut c,
-                "mode_stat_t",
-                "mode_stat_tpl",
-                &format!("{key}_mode"),
-                device_id,
-                ctx,
-            );
+            common::add_state(&mut c, "mode_stat_t", key, MODE, device_id, ctx);
             let mut modes: Vec<&str> = pairs.iter().map(|(_, ha)| ha.as_str()).collect();
             if self.power.is_some() && !modes.contains(&"off") {
                 modes.push("off");
@@ -77,13 +70,12 @@ impl Entity for WaterHeaterEntity {
         Value::Object(c)
     }
 
-    fn state(&self, state: &Value, out: &mut Map<String, Value>) {
-        let key = &self.base.key;
+    fn state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
         if self.mode.is_some() {
-            out.insert(format!("{key}_mode"), self.mode_value(state));
+            out.push((MODE, self.mode_value(state)));
         }
         if let Some(t) = &self.temperature {
-            t.add_state(key, state, out);
+            t.add_state(state, out);
         }
     }
 
