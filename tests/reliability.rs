@@ -209,6 +209,12 @@ async fn a_device_removed_while_stopped_leaves_home_assistant_and_restart_costs_
     let washer = device_of(&world, "DEVICE_WASHER");
     let bridge = world.bridge();
     world.assert_ha_matches_sim().await;
+    // The first run ends once it has its certificate and push session, as a real one would.
+    world
+        .home_assistant()
+        .await
+        .wait_json(BRIDGE_STATE, |v| v["lg_push"] == "ON")
+        .await;
     bridge.stop_ok().await;
 
     world.sim.remove_device_silently(&washer);

@@ -551,6 +551,39 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_suback_names_the_refused_topics_and_a_short_one_refuses_the_rest() {
+        let subs = TopicSubscriptions::new(
+            vec!["app/push".into(), "app/inbox".into()],
+            Duration::from_secs(1),
+        );
+        let ack = |codes: Vec<rumqttc::SubscribeReasonCode>| rumqttc::SubAck::new(1, codes);
+        use rumqttc::SubscribeReasonCode::{Failure, Success};
+        assert!(
+            subs.refused(&ack(vec![Success(QoS::AtLeastOnce); 2]))
+                .is_empty()
+        );
+        assert_eq!(
+            subs.refused(&ack(vec![Success(QoS::AtLeastOnce), Failure])),
+            vec!["app/inbox".to_owned()]
+        );
+        assert_eq!(
+            subs.refused(&ack(vec![Success(QoS::AtLeastOnce)])),
+            vec!["app/inbox".to_owned()]
+        );
+    }
+
+    #[test]
+    fn jitter_stays_between_half_and_the_whole_wait() {
+        for _ in 0..200 {
+            let j = jittered(Duration::from_secs(10));
+            assert!(
+                j >= Duration::from_secs(5) && j < Duration::from_secs(10),
+                "{j:?}"
+            );
+        }
+    }
+
+    #[test]
     fn amazon_root_ca1_is_bundled_exactly_once() {
         let matches = webpki_roots::TLS_SERVER_ROOTS
             .iter()

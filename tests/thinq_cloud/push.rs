@@ -122,10 +122,16 @@ async fn messages_flow_over_mutual_tls_survive_a_broker_restart_and_shutdown_is_
         .await
         .expect("the task ends")
         .unwrap();
-    broker.stop();
+    // Mosquitto logs the DISCONNECT once it has read it: wait for the line (bounded).
+    let wanted = format!("Client {client_id} disconnected.");
+    let deadline = std::time::Instant::now() + WAIT;
+    while !broker.log().contains(&wanted) && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let log = broker.log();
+    broker.stop();
     assert!(
-        log.contains(&format!("Client {client_id} disconnected.")),
+        log.contains(&wanted),
         "the broker should log a clean DISCONNECT from {client_id}:\n{log}"
     );
 }
