@@ -13,7 +13,8 @@ mod registry;
 use crate::hass::session::{self, BrokerAddress, HassEvent, HassPublisher};
 use crate::hass::topics::Topics;
 use crate::hass::{DiscoveryContext, bridge_device};
-use crate::options::{self, Options, Supervisor};
+use crate::options::{self, Options};
+use crate::supervisor::{self, Supervisor};
 use crate::thinq::api::{ApiConfig, ThinqApi};
 use crate::thinq::credentials::{CredentialError, CredentialStore};
 use crate::thinq::error::ApiError;
@@ -98,7 +99,7 @@ pub async fn run(cfg: BridgeConfig, shutdown: CancellationToken) -> Result<(), F
         devices.len()
     );
 
-    let Some(mqtt) = options::resolve_mqtt(options, &cfg.supervisor, &shutdown)
+    let Some(mqtt) = supervisor::resolve_mqtt(options, &cfg.supervisor, &shutdown)
         .await
         .map(Some)
         .or_else(|e| {
@@ -116,13 +117,7 @@ pub async fn run(cfg: BridgeConfig, shutdown: CancellationToken) -> Result<(), F
         topics: topics.clone(),
         sw_version: crate::VERSION.to_owned(),
     };
-    let broker = BrokerAddress {
-        host: mqtt.host.clone(),
-        port: mqtt.port,
-        username: mqtt.username.clone(),
-        password: mqtt.password.clone(),
-        tls: mqtt.ssl,
-    };
+    let broker: BrokerAddress = mqtt;
     let (hass_tx, hass_rx) = mpsc::channel(256);
     let (publisher, hass_task) = session::connect(
         &broker,

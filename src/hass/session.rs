@@ -7,7 +7,6 @@
 //! discovery, states and availability again, so nothing depends on a persistent session.
 
 use crate::hass::topics::{CommandTopic, Topics};
-use crate::secret::Secret;
 use rumqttc::{AsyncClient, Event, LastWill, MqttOptions, Packet, QoS, Transport};
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,17 +22,7 @@ const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 const RECONNECT_MIN: Duration = Duration::from_secs(1);
 const RECONNECT_MAX: Duration = Duration::from_secs(30);
 
-/// Where the Home Assistant broker is and how to log in.
-#[derive(Debug, Clone)]
-pub struct BrokerAddress {
-    pub host: String,
-    pub port: u16,
-    pub username: Option<String>,
-    pub password: Option<Secret>,
-    /// TLS to the broker, verified against the Mozilla roots (the Mosquitto add-on normally
-    /// answers in plain MQTT inside the Supervisor network, so this is rarely on).
-    pub tls: bool,
-}
+pub use super::broker_address::BrokerAddress;
 
 /// What the session tells the bridge.
 #[derive(Debug, Clone, PartialEq)]
