@@ -2,7 +2,8 @@
 //!
 //! The crate is layered the way data flows (see `README.md` and the design notes):
 //!
-//! * [`options`] — the add-on options and where the Home Assistant broker is.
+//! * [`options`] — the add-on options, validated.
+//! * [`supervisor`] — where the Home Assistant broker is (the options or the Supervisor).
 //! * [`thinq`] — everything about LG's cloud: REST client ([`thinq::api`]), credentials kept
 //!   under `/data` ([`thinq::credentials`]), the AWS IoT push session ([`thinq::push`]) and its
 //!   messages ([`thinq::message`]), and the device profile model ([`thinq::profile`],
@@ -30,6 +31,7 @@ pub mod options;
 pub mod secret;
 #[cfg(feature = "demo")]
 pub mod sim;
+pub mod supervisor;
 pub mod thinq;
 pub mod tls;
 
@@ -42,4 +44,18 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 /// every entry point (the binary, each test) calls this first. Calling it twice is harmless.
 pub fn install_crypto_provider() {
     let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// How an error message names the kind of a JSON value that is not what was expected
+/// ("a string", "an array"), for the options file and for LG's answers alike.
+pub(crate) fn json_kind(value: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
 }

@@ -11,7 +11,8 @@ use std::process::ExitCode;
 use thinq_addon::bridge::{self, BridgeConfig, Fatal};
 #[cfg(feature = "demo")]
 use thinq_addon::demo;
-use thinq_addon::options::{Options, Supervisor};
+use thinq_addon::options::Options;
+use thinq_addon::supervisor::Supervisor;
 use tokio_util::sync::CancellationToken;
 use tracing::{error, info};
 

@@ -767,3 +767,75 @@ fn changelog_has_this_version() {
         "CHANGELOG.md lacks {heading}"
     );
 }
+
+/// The release workflow must publish exactly what the Supervisor will pull: config.yaml's
+/// `image:` at config.yaml's version, for config.yaml's architectures. A mismatch means
+/// "image not found" on every install, so it fails here rather than after a release.
+#[test]
+fn release_workflow_publishes_the_image_and_version_config_yaml_names() {
+    let config = config();
+    let workflow: Mapping = serde_yaml::from_str(&read(".github/workflows/release.yaml"))
+        .expect("release.yaml is YAML");
+    let env = get(&workflow, "env")
+        .and_then(Value::as_mapping)
+        .expect("release.yaml has a top-level env");
+    let published = format!(
+        "{}/{}",
+        str_of(env, "REGISTRY_PREFIX"),
+        str_of(env, "IMAGE_NAME")
+    );
+    assert_eq!(
+        published,
+        str_of(&config, "image"),
+        "workflow image != config.yaml image"
+    );
+
+    let architectures: BTreeSet<String> =
+        serde_json::from_str(str_of(env, "ARCHITECTURES")).expect("ARCHITECTURES is JSON");
+    let config_arch: BTreeSet<String> = get(&config, "arch")
+        .and_then(Value::as_sequence)
+        .expect("arch list")
+        .iter()
+        .map(|a| a.as_str().expect("arch string").to_owned())
+        .collect();
+    assert_eq!(
+        architectures, config_arch,
+        "workflow architectures != config.yaml arch"
+    );
+
+    let on = get(&workflow, "on")
+        .and_then(Value::as_mapping)
+        .expect("on:");
+    let tags = on
+        .get("push")
+        .and_then(|push| push.get("tags"))
+        .and_then(Value::as_sequence)
+        .expect("on.push.tags");
+    assert!(
+        tags.contains(&Value::String("v*".into())),
+        "released on v* tags"
+    );
+    assert!(on.contains_key("workflow_dispatch"), "can be run by hand");
+
+    // The tag is the version, read from config.yaml (whose version equals Cargo.toml's, see
+    // config_describes_this_addon), and that version is the image tag.
+    let text = read(".github/workflows/release.yaml");
+    assert!(text.contains("version=$(yq -r '.version' config.yaml)"));
+    assert!(text.contains(r#"[ "$REF_NAME" != "v$version" ]"#));
+    assert_eq!(
+        text.matches("image-tags: |\n            ${{ needs.prepare.outputs.version }}\n")
+            .count(),
+        2,
+        "the per-arch images and the manifest are tagged with the version"
+    );
+    for action in [
+        "prepare-multi-arch-matrix",
+        "build-image",
+        "publish-multi-arch-manifest",
+    ] {
+        assert!(
+            text.contains(&format!("uses: home-assistant/builder/actions/{action}@")),
+            "release.yaml does not use the builder's {action}"
+        );
+    }
+}

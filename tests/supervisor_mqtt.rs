@@ -14,11 +14,10 @@ use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
-use thinq_addon::options::{
-    MqttSettings, Options, OptionsError, RetryPolicy, Supervisor, resolve_mqtt,
-    resolve_mqtt_with_policy,
-};
+use thinq_addon::hass::broker_address::BrokerAddress;
+use thinq_addon::options::{Options, OptionsError};
 use thinq_addon::secret::Secret;
+use thinq_addon::supervisor::{RetryPolicy, Supervisor, resolve_mqtt, resolve_mqtt_with_policy};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -147,12 +146,12 @@ async fn numeric_port_and_v1_addon_slug() {
         .unwrap();
     assert_eq!(
         settings,
-        MqttSettings {
+        BrokerAddress {
             host: "core-mosquitto".into(),
             port: 1883,
             username: Some("addons".into()),
             password: Some(Secret::new("s3cret")),
-            ssl: false,
+            tls: false,
         }
     );
     let seen = fake.seen();
@@ -172,7 +171,7 @@ async fn string_port_and_v2_app_slug() {
         .unwrap();
     assert_eq!(settings.host, "core-mosquitto");
     assert_eq!(settings.port, 8883);
-    assert!(settings.ssl);
+    assert!(settings.tls);
     assert_eq!(settings.password.as_ref().map(Secret::expose), Some("pw"));
     assert_every_request_authorized(&fake.seen());
 }

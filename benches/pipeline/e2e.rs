@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 use thinq_addon::bridge::{self, BridgeConfig};
 use thinq_addon::hass::entities::climate::CURRENT_TEMPERATURE;
 use thinq_addon::hass::topics::Topics;
-use thinq_addon::options::{Options, Supervisor};
+use thinq_addon::options::Options;
 use thinq_addon::sim::devices::AIR_CONDITIONER_ID;
+use thinq_addon::supervisor::Supervisor;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 

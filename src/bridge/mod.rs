@@ -22,7 +22,8 @@ pub mod timings;
 use crate::hass::DiscoveryContext;
 use crate::hass::session::{self, BrokerAddress};
 use crate::hass::topics::Topics;
-use crate::options::{self, Options, Supervisor};
+use crate::options::{self, Options};
+use crate::supervisor::{self, Supervisor};
 use crate::thinq::api::{API_URL_ENV, ApiConfig, ThinqApi};
 use crate::thinq::credentials::{CredentialError, CredentialStore};
 use crate::thinq::error::ApiError;
@@ -83,7 +84,7 @@ pub async fn run(cfg: BridgeConfig, shutdown: CancellationToken) -> Result<(), F
     let api = ThinqApi::new(api_config).map_err(Fatal::Api)?;
     info!(country = %options.country, %client_id, "starting thinq-addon {}", crate::VERSION);
 
-    let Some(mqtt) = options::resolve_mqtt(options, &cfg.supervisor, &shutdown)
+    let Some(mqtt) = supervisor::resolve_mqtt(options, &cfg.supervisor, &shutdown)
         .await
         .map(Some)
         .or_else(|e| {
@@ -101,13 +102,7 @@ pub async fn run(cfg: BridgeConfig, shutdown: CancellationToken) -> Result<(), F
         topics: topics.clone(),
         sw_version: crate::VERSION.to_owned(),
     };
-    let broker = BrokerAddress {
-        host: mqtt.host.clone(),
-        port: mqtt.port,
-        username: mqtt.username.clone(),
-        password: mqtt.password.clone(),
-        tls: mqtt.ssl,
-    };
+    let broker: BrokerAddress = mqtt;
     let (hass_tx, hass_rx) = mpsc::channel(256);
     let (publisher, hass_task) = session::connect(
         &broker,

@@ -238,6 +238,10 @@ impl Registry {
         };
         self.publish_discovery(&entry);
         self.publish_availability(&entry);
+        // Versions before one topic per value kept the whole state in one retained JSON;
+        // nothing reads it now, so an upgraded install clears it.
+        self.publisher
+            .retained(&self.ctx.topics.device_state(&device_id), Vec::new());
         self.devices.insert(device_id, entry);
         true
     }

@@ -24,10 +24,11 @@ pub mod watch;
 
 use crate::bridge::{self, BridgeConfig};
 use crate::hass::topics::Topics;
-use crate::options::{Options, Supervisor};
+use crate::options::Options;
 use crate::secret::Secret;
 use crate::sim::devices::AIR_CONDITIONER_ID;
 use crate::sim::{PushBroker, SimConfig, SimDevice, Simulator, TestCa};
+use crate::supervisor::Supervisor;
 use anyhow::Context as _;
 use broker::{BrokerConfig, BrokerError, BrokerTls, EmbeddedBroker};
 use clock::Clock;

@@ -2,6 +2,7 @@
 //! the topic layout, and the session with the Mosquitto broker.
 
 pub mod bridge_device;
+pub mod broker_address;
 pub mod discovery;
 pub mod energy;
 pub mod entities;

@@ -13,7 +13,6 @@
 
 use crate::hass::outbox::{Outbox, Outgoing};
 use crate::hass::topics::{CommandTopic, Topics};
-use crate::secret::Secret;
 use rumqttc::{AsyncClient, ClientError, Event, LastWill, MqttOptions, Packet, QoS, Transport};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -35,17 +34,7 @@ const REQUEST_QUEUE: usize = 256;
 /// A command payload larger than this is not a Home Assistant command: refused unread.
 pub const MAX_COMMAND_BYTES: usize = 4096;
 
-/// Where the Home Assistant broker is and how to log in.
-#[derive(Debug, Clone)]
-pub struct BrokerAddress {
-    pub host: String,
-    pub port: u16,
-    pub username: Option<String>,
-    pub password: Option<Secret>,
-    /// TLS to the broker, verified against the Mozilla roots (the Mosquitto add-on normally
-    /// answers in plain MQTT inside the Supervisor network, so this is rarely on).
-    pub tls: bool,
-}
+pub use super::broker_address::BrokerAddress;
 
 /// What the session tells the bridge.
 #[derive(Debug, Clone, PartialEq)]

@@ -256,7 +256,10 @@ impl ThinqApi {
             other => {
                 return Err(ApiError::InvalidResponse {
                     status: 200,
-                    detail: format!("devices: expected an array, got {}", type_name(&other)),
+                    detail: format!(
+                        "devices: expected an array, got {}",
+                        crate::json_kind(&other)
+                    ),
                 });
             }
         };
@@ -470,7 +473,7 @@ fn device_id_list(response: Value, what: &str) -> Result<Vec<String>, ApiError> 
             .collect()),
         other => Err(ApiError::InvalidResponse {
             status: 200,
-            detail: format!("{what}: expected an array, got {}", type_name(&other)),
+            detail: format!("{what}: expected an array, got {}", crate::json_kind(&other)),
         }),
     }
 }
@@ -541,7 +544,10 @@ pub fn parse_envelope(status: u16, body: &[u8]) -> Result<Value, ApiError> {
         Some(Value::Object(mut envelope)) => Ok(envelope.remove("response").unwrap_or(Value::Null)),
         Some(other) => Err(ApiError::InvalidResponse {
             status,
-            detail: format!("expected the envelope object, got {}", type_name(&other)),
+            detail: format!(
+                "expected the envelope object, got {}",
+                crate::json_kind(&other)
+            ),
         }),
         None => Err(ApiError::InvalidResponse {
             status,
@@ -603,17 +609,6 @@ fn body_excerpt(body: &[u8]) -> String {
         "(empty body)".to_owned()
     } else {
         text
-    }
-}
-
-fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
