@@ -190,6 +190,15 @@ async def wait_until(check, timeout, what):
         await asyncio.sleep(0.2)
 
 
+def write_states(path, base, token):
+    """Every entity's state and attributes, without timestamps, to compare two versions."""
+    keep = ("entity_id", "state", "attributes")
+    states = sorted((
+        {k: s[k] for k in keep} for s in request(base + "/api/states", token=token)
+    ), key=lambda s: s["entity_id"])
+    Path(path).write_text("".join(json.dumps(s, sort_keys=True) + "\n" for s in states))
+
+
 async def measure(args, base, token, broker_port, hass_pid):
     counter = Counter(broker_port, f"{args.base_topic}/#")
     feed = await asyncio.create_subprocess_exec(
@@ -290,6 +299,8 @@ async def measure(args, base, token, broker_port, hass_pid):
         unwatched = await cost(paced, unwatched_values,
                                lambda: wait_until(last_shown, 30, "the last report"))
         unwatched.pop("results")
+        if args.states:
+            write_states(args.states, base, token)
     finally:
         if feed.returncode is None:
             feed.stdin.write(b"quit\n")
@@ -317,6 +328,7 @@ def main():
     parser.add_argument("--base-topic", default="thinq")
     parser.add_argument("--idle", type=float, default=5.0, help="seconds of idle CPU baseline")
     parser.add_argument("--interval", type=float, default=5.0, help="ms between unwatched reports")
+    parser.add_argument("--states", help="write every entity's state here at the end (JSON lines)")
     parser.add_argument("--startup-timeout", type=float, default=900.0)
     args = parser.parse_args()
     if args.reports < 1:

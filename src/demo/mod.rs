@@ -18,6 +18,7 @@
 
 pub mod broker;
 pub mod clock;
+pub mod discovered;
 pub mod table;
 pub mod view;
 pub mod watch;

@@ -69,6 +69,12 @@ impl Topics {
         format!("{}/{}/availability", self.base, Self::object_id(device_id))
     }
 
+    /// The whole-device state JSON of versions before one topic per value. Nothing publishes
+    /// it any more; it exists so that the retained copy an older version left can be cleared.
+    pub fn device_state(&self, device_id: &str) -> String {
+        format!("{}/{}/state", self.base, Self::object_id(device_id))
+    }
+
     /// The topic one value of an entity is published on, plain (no JSON), so Home Assistant
     /// takes it as it is: no template to render, and a report that changes one value touches
     /// one topic. `feature` is [`STATE`] for an entity's main value; a composite entity's other
