@@ -24,9 +24,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use thinq_addon::bridge::{self, BridgeConfig};
 use thinq_addon::demo::broker::{BrokerConfig, BrokerTls, EmbeddedBroker};
 use thinq_addon::options::Options;
-use thinq_addon::supervisor::Supervisor;
 use thinq_addon::sim::devices::AIR_CONDITIONER_ID;
 use thinq_addon::sim::{PushBroker, SimConfig, Simulator, TestCa};
+use thinq_addon::supervisor::Supervisor;
 use tokio_util::sync::CancellationToken;
 
 const PAT: &str = "thinqpat_perf_0123456789abcdef0123456789abcdef";

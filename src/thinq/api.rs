@@ -473,7 +473,10 @@ fn device_id_list(response: Value, what: &str) -> Result<Vec<String>, ApiError> 
             .collect()),
         other => Err(ApiError::InvalidResponse {
             status: 200,
-            detail: format!("{what}: expected an array, got {}", crate::json_kind(&other)),
+            detail: format!(
+                "{what}: expected an array, got {}",
+                crate::json_kind(&other)
+            ),
         }),
     }
 }
