@@ -5,6 +5,7 @@ pub mod api;
 pub mod control;
 pub mod credentials;
 pub mod energy_api;
+pub mod envelope;
 pub mod error;
 pub mod message;
 pub mod profile;
