@@ -315,24 +315,26 @@ impl Gate {
         running.abort_all();
     }
 
-    /// Logs at info level when what waits or why changes.
+    /// Logs at info level when the budget's state changes: a rate-limit pause begins or ends,
+    /// the token is rejected or accepted, work starts or stops waiting. Not on every call:
+    /// a start-up of 16 devices would otherwise log 50 lines.
     fn report(&self, last: &mut BudgetStatus) {
-        let mut status = self
+        let status = self
             .ledger()
             .status(Instant::now(), self.timings.budget_window);
-        status.calls_last_hour = last.calls_last_hour; // the count alone is not news
-        if status != *last {
-            if status.waiting > 0 || status.paused_for.is_some() || status.token_rejected.is_some()
-            {
-                info!(
-                    waiting = status.waiting,
-                    paused_for_s = status.paused_for,
-                    token_rejected = status.token_rejected.is_some(),
-                    "ThinQ call budget"
-                );
-            }
-            *last = status;
+        let changed = status.paused_for.is_some() != last.paused_for.is_some()
+            || status.token_rejected.is_some() != last.token_rejected.is_some()
+            || (status.waiting == 0) != (last.waiting == 0);
+        if changed {
+            info!(
+                calls_last_hour = status.calls_last_hour,
+                waiting = status.waiting,
+                paused_for_s = status.paused_for,
+                token_rejected = status.token_rejected.is_some(),
+                "ThinQ call budget"
+            );
         }
+        *last = status;
     }
 
     fn enqueue(&mut self, priority: Priority, call: Call, ready: Instant) {

@@ -154,7 +154,16 @@ impl Loop {
                 Some(event) = self.push.events.recv() => self.on_push(event),
                 _ = until(self.resync_at) => self.resync(),
                 _ = until(self.certificate_at) => self.ask_for_certificate(),
-                _ = health_tick.tick() => self.write_health(),
+                _ = health_tick.tick() => {
+                    self.write_health();
+                    let budget = self.budget.status();
+                    info!(
+                        calls_last_hour = budget.calls_last_hour,
+                        waiting = budget.waiting,
+                        paused_for_s = budget.paused_for,
+                        "ThinQ call budget"
+                    );
+                }
                 _ = bridge_tick.tick() => self.publish_bridge_state(),
                 _ = renewal.tick() => self.renew_event_subscriptions(),
                 _ = channel_check.tick() => self.check_channel(),
