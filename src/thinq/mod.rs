@@ -10,6 +10,7 @@ pub mod error;
 pub mod message;
 pub mod profile;
 pub mod push;
+pub mod push_topics;
 pub mod region;
 pub mod state;
 
