@@ -16,6 +16,10 @@ use tracing::{error, info, warn};
 
 pub struct EnergyLink {
     tracker: EnergyTracker,
+    /// Devices whose energy discovery was published this run: only those are cleared when
+    /// they turn out to have none or leave (clearing a config Home Assistant never had makes
+    /// it warn).
+    shown: std::collections::HashSet<String>,
     offset: UtcOffset,
     ctx: DiscoveryContext,
     publisher: HassPublisher,
@@ -33,6 +37,7 @@ impl EnergyLink {
         tracker.set_refresh_gap(refresh_gap);
         EnergyLink {
             tracker,
+            shown: Default::default(),
             offset,
             ctx,
             publisher,
@@ -95,7 +100,13 @@ impl EnergyLink {
             match update {
                 EnergyUpdate::ScopeMissing => error!("{SCOPE_MISSING_TEXT}"),
                 EnergyUpdate::Unsupported { device_id } => {
-                    info!(device = %device_id, "LG has no energy data for this appliance; not asked again until the next start")
+                    info!(device = %device_id, "LG has no energy data for this appliance; not asked again until the next start");
+                    if !self.shown.remove(device_id) {
+                        continue;
+                    }
+                }
+                EnergyUpdate::Supported { device_id, .. } if summary.is_some() => {
+                    self.shown.insert(device_id.clone());
                 }
                 _ => {}
             }
@@ -111,7 +122,10 @@ impl EnergyLink {
     }
 
     /// The appliance left the account: its energy entities go with it.
-    pub fn removed(&self, device_id: &str) {
+    pub fn removed(&mut self, device_id: &str) {
+        if !self.shown.remove(device_id) {
+            return;
+        }
         let (topic, payload) = hass_energy::device_removal(&self.ctx, device_id);
         self.publisher.retained(&topic, payload);
     }

@@ -57,6 +57,8 @@ pub struct Loop {
     /// Energy reads have begun: once every device is live, so they never delay a start (or
     /// at the first energy tick, should a device stay unreadable).
     energy_started: bool,
+    /// At the latest then, energy reads begin even if a device stays unreadable.
+    energy_start_at: Option<Instant>,
     /// Control outcomes, taken by [`Loop::run`].
     outcomes: Option<mpsc::Receiver<ControlOutcome>>,
 }
@@ -121,6 +123,7 @@ impl Loop {
             checking: HashSet::new(),
             energy,
             energy_started: false,
+            energy_start_at: None,
             outcomes: Some(outcome_rx),
         }
     }
@@ -154,6 +157,7 @@ impl Loop {
                 Some(event) = self.push.events.recv() => self.on_push(event),
                 _ = until(self.resync_at) => self.resync(),
                 _ = until(self.certificate_at) => self.ask_for_certificate(),
+                _ = until(self.energy_start_at) => self.start_energy(),
                 _ = health_tick.tick() => {
                     self.write_health();
                     let budget = self.budget.status();
@@ -220,6 +224,9 @@ impl Loop {
             self.budget
                 .submit(Priority::Upkeep, Call::PushDevicesSubscribe);
         }
+        if !self.synced_once {
+            self.energy_start_at = Some(Instant::now() + self.timings.push.stable_after);
+        }
         self.synced_once = true;
         self.registry.read_all_states(Priority::Stale);
         self.reconcile_subscriptions(Priority::Upkeep);
@@ -252,6 +259,16 @@ impl Loop {
         self.budget.submit(Priority::Periodic, Call::Devices);
         self.budget.submit(Priority::Periodic, Call::Route);
         self.registry.read_all_profiles();
+    }
+
+    /// Energy reads begin: once every device is live (they never delay a start), or a
+    /// minute after the first state reads should a device stay unreadable.
+    fn start_energy(&mut self) {
+        self.energy_start_at = None;
+        if !self.energy_started {
+            self.energy_started = true;
+            self.energy.plan(&self.budget);
+        }
     }
 
     fn ask_for_certificate(&mut self) {
@@ -430,7 +447,8 @@ impl Loop {
             }
             GateEvent::Done { call, result } => self.on_answer(call, result),
         }
-        self.publish_bridge_state();
+        // The call counters reach the bridge device with its periodic refresh, not with
+        // every answer: a start-up would otherwise send Home Assistant a message per call.
     }
 
     fn on_answer(&mut self, call: Call, result: Result<Answer, CallError>) {
@@ -470,8 +488,7 @@ impl Loop {
                 }
                 if !was_live && self.registry.all_live() && !self.energy_started {
                     info!("every appliance is live; energy reads begin");
-                    self.energy_started = true;
-                    self.energy.plan(&self.budget);
+                    self.start_energy();
                 }
             }
             (Call::EventList, Answer::Ids(ids)) => self.reconcile(ids, true),

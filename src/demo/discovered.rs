@@ -178,8 +178,11 @@ impl EntityView {
 /// One device as its discovery payload describes it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeviceView {
-    /// The discovery topic it came on; identifies the device.
+    /// The discovery topic it came on; identifies the payload.
     pub discovery_topic: String,
+    /// Home Assistant's device identifiers (`dev.ids`): payloads that share one describe one
+    /// device (an appliance and its energy sensors, the bridge and its energy button).
+    pub ids: Vec<String>,
     pub name: String,
     pub model: Option<String>,
     pub entities: Vec<EntityView>,
@@ -197,6 +200,18 @@ impl DeviceView {
             .and_then(Value::as_str)
             .unwrap_or(discovery_topic)
             .to_owned();
+        let ids = dev
+            .and_then(|d| d.get("ids").or_else(|| d.get("identifiers")))
+            .map(|ids| match ids {
+                Value::Array(list) => list
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect(),
+                Value::String(one) => vec![one.clone()],
+                _ => Vec::new(),
+            })
+            .unwrap_or_default();
         let model = dev
             .and_then(|d| d.get("mdl").or_else(|| d.get("model")))
             .and_then(Value::as_str)
@@ -229,6 +244,7 @@ impl DeviceView {
         }
         Some(DeviceView {
             discovery_topic: discovery_topic.to_owned(),
+            ids,
             name,
             model,
             entities,

@@ -53,7 +53,8 @@ pub fn entity_state(view: &HaView, entity: &EntityView) -> String {
 
 /// The whole table: appliances by name, then the bridge's own device (`bridge_topic`).
 pub fn render_table(view: &HaView, bridge_topic: &str, width: usize) -> String {
-    let mut devices: Vec<&DeviceView> = view.devices().iter().collect();
+    let merged = view.merged_devices();
+    let mut devices: Vec<&DeviceView> = merged.iter().collect();
     devices.sort_by(|a, b| {
         (a.discovery_topic == bridge_topic, &a.name)
             .cmp(&(b.discovery_topic == bridge_topic, &b.name))

@@ -86,6 +86,34 @@ impl HaView {
         &self.devices
     }
 
+    /// The devices as Home Assistant shows them: payloads that share a device identifier
+    /// merged into one (the first payload with a model names it), in arrival order.
+    pub fn merged_devices(&self) -> Vec<DeviceView> {
+        let mut merged: Vec<DeviceView> = Vec::new();
+        for device in &self.devices {
+            let same = merged
+                .iter_mut()
+                .find(|m| !device.ids.is_empty() && m.ids.iter().any(|id| device.ids.contains(id)));
+            match same {
+                Some(m) => {
+                    if m.model.is_none() && device.model.is_some() {
+                        m.name = device.name.clone();
+                        m.model = device.model.clone();
+                        m.discovery_topic = device.discovery_topic.clone();
+                    }
+                    m.entities.extend(device.entities.iter().cloned());
+                    for topic in &device.availability_topics {
+                        if !m.availability_topics.contains(topic) {
+                            m.availability_topics.push(topic.clone());
+                        }
+                    }
+                }
+                None => merged.push(device.clone()),
+            }
+        }
+        merged
+    }
+
     pub fn device(&self, discovery_topic: &str) -> Option<&DeviceView> {
         self.devices
             .iter()
@@ -108,7 +136,7 @@ impl HaView {
     /// How many devices besides `excluded_topic` (the bridge's own) are known and have
     /// their state.
     pub fn complete_devices(&self, excluded_topic: &str) -> usize {
-        self.devices
+        self.merged_devices()
             .iter()
             .filter(|d| d.discovery_topic != excluded_topic && self.has_state(d))
             .count()

@@ -209,13 +209,12 @@ impl Watch {
     fn print_table(&mut self) {
         self.table_printed = true;
         let bridge = self.cfg.topics.bridge_discovery();
-        let appliances = self
-            .view
-            .devices()
+        let devices = self.view.merged_devices();
+        let appliances = devices
             .iter()
             .filter(|d| d.discovery_topic != bridge)
             .count();
-        let entities: usize = self.view.devices().iter().map(|d| d.entities.len()).sum();
+        let entities: usize = devices.iter().map(|d| d.entities.len()).sum();
         println!();
         println!("What Home Assistant sees (from the discovery payloads and state topics):");
         println!();
