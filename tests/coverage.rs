@@ -6,8 +6,8 @@
 //! `unit`, the unit of its sibling values, shown as their unit) are not values and are not
 //! counted. The share is printed per device with the leaves not shown.
 //!
-//! Issue 10 asks for 98 % on every device. Measured when this test was written: 84.6 % of all
-//! leaves, lowest device 20 % (water purifier). The floors below are those figures, a ratchet:
+//! Issue 10 asks for 98 % on every device. Measured when this test was written: 85.2 % of all
+//! leaves, lowest device 28.6 % (wine cellar). The floors below are those figures, a ratchet:
 //! raise them as entities are added, never lower them. Part of what is "hidden" is counted
 //! strictly on purpose: a value superseded by a richer twin (`temperature` beside
 //! `temperatureInUnits`, °F beside °C), units shown as the sensor's unit (a plug's
@@ -22,9 +22,9 @@ use thinq_addon::hass::DeviceModel;
 use thinq_addon::hass::topics::Topics;
 
 /// The share of all fixture devices' state leaves that must be shown (the goal is 0.98).
-const FLOOR_ALL: f64 = 0.846;
+const FLOOR_ALL: f64 = 0.851;
 /// The share each single device must show (the goal is 0.98).
-const FLOOR_DEVICE: f64 = 0.20;
+const FLOOR_DEVICE: f64 = 0.28;
 
 /// Keys that name or qualify values rather than being values.
 const IDENTIFIERS: [&str; 3] = ["locationName", "switchName", "unit"];
@@ -38,6 +38,13 @@ fn leaves(value: &Value, pointer: String, out: &mut Vec<String>) {
                     leaves(v, format!("{pointer}/{k}"), out);
                 }
             }
+        }
+        // A list of plain values (profile type `list`, e.g. a water purifier's water types) is
+        // one value, shown or not as a whole.
+        Value::Array(items)
+            if !items.is_empty() && items.iter().all(|v| !v.is_object() && !v.is_array()) =>
+        {
+            out.push(pointer)
         }
         Value::Array(items) => {
             for (i, v) in items.iter().enumerate() {
@@ -54,6 +61,7 @@ fn changed(value: &Value) -> Value {
         Value::Bool(b) => Value::Bool(!b),
         Value::Number(n) => serde_json::json!(n.as_f64().unwrap_or(0.0) + 1.0),
         Value::String(s) => Value::String(format!("{s}_CHANGED")),
+        Value::Array(items) => Value::Array(items.iter().skip(1).cloned().collect()),
         _ => Value::String("changed".to_owned()),
     }
 }
