@@ -15,74 +15,9 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-/// The embedded catalog files: `(file name, YAML text)`.
-pub const FILES: &[(&str, &str)] = &[
-    (
-        "air_conditioner.yaml",
-        include_str!("../thinq_addon/air_conditioner.yaml"),
-    ),
-    (
-        "air_purifier.yaml",
-        include_str!("../thinq_addon/air_purifier.yaml"),
-    ),
-    (
-        "air_purifier_fan.yaml",
-        include_str!("../thinq_addon/air_purifier_fan.yaml"),
-    ),
-    (
-        "ceiling_fan.yaml",
-        include_str!("../thinq_addon/ceiling_fan.yaml"),
-    ),
-    (
-        "dehumidifier.yaml",
-        include_str!("../thinq_addon/dehumidifier.yaml"),
-    ),
-    (
-        "dish_washer.yaml",
-        include_str!("../thinq_addon/dish_washer.yaml"),
-    ),
-    ("dryer.yaml", include_str!("../thinq_addon/dryer.yaml")),
-    ("hood.yaml", include_str!("../thinq_addon/hood.yaml")),
-    (
-        "humidifier.yaml",
-        include_str!("../thinq_addon/humidifier.yaml"),
-    ),
-    (
-        "kimchi_refrigerator.yaml",
-        include_str!("../thinq_addon/kimchi_refrigerator.yaml"),
-    ),
-    (
-        "microwave_oven.yaml",
-        include_str!("../thinq_addon/microwave_oven.yaml"),
-    ),
-    ("oven.yaml", include_str!("../thinq_addon/oven.yaml")),
-    (
-        "refrigerator.yaml",
-        include_str!("../thinq_addon/refrigerator.yaml"),
-    ),
-    (
-        "robot_cleaner.yaml",
-        include_str!("../thinq_addon/robot_cleaner.yaml"),
-    ),
-    ("styler.yaml", include_str!("../thinq_addon/styler.yaml")),
-    (
-        "ventilator.yaml",
-        include_str!("../thinq_addon/ventilator.yaml"),
-    ),
-    ("washer.yaml", include_str!("../thinq_addon/washer.yaml")),
-    (
-        "washtower.yaml",
-        include_str!("../thinq_addon/washtower.yaml"),
-    ),
-    (
-        "water_heater.yaml",
-        include_str!("../thinq_addon/water_heater.yaml"),
-    ),
-    (
-        "wine_cellar.yaml",
-        include_str!("../thinq_addon/wine_cellar.yaml"),
-    ),
-];
+/// The embedded catalog files: `(file name, YAML text)`, every `thinq_addon/*.yaml`, listed
+/// by `build.rs` from the folder so no file can be left out.
+pub const FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/catalog_files.rs"));
 
 /// The `device_types` entry of the file whose property entries apply to every device type.
 pub const ANY_TYPE: &str = "*";

@@ -26,6 +26,7 @@ pub mod catalog;
 pub mod demo;
 pub mod energy;
 pub mod hass;
+pub mod labels;
 pub mod logging;
 pub mod options;
 pub mod secret;

@@ -145,6 +145,7 @@ fn run(flags: Flags) -> ExitCode {
         }
     };
     thinq_addon::logging::init(&options.log_level);
+    thinq_addon::labels::Language::set_current(options.language);
     // Before the runtime: reading the local offset needs a single-threaded process.
     let utc_offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
     let config = BridgeConfig {

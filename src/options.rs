@@ -7,6 +7,7 @@
 //! key is checked again here, and each problem becomes one log line that names the key —
 //! never the PAT or a password.
 
+use crate::labels::Language;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
@@ -34,6 +35,9 @@ pub struct Options {
     pub base_topic: String,
     /// One of `trace`, `debug`, `info`, `warning`, `error`.
     pub log_level: String,
+    /// The language of entity names and state labels (`en` when empty). Unique ids and topics
+    /// do not depend on it, so changing it renames entities without losing their history.
+    pub language: Language,
 }
 
 /// The default discovery prefix, the one Home Assistant's MQTT integration listens on.
@@ -89,6 +93,8 @@ pub enum OptionsError {
     PortRange,
     #[error("option `log_level` must be one of trace, debug, info, warning, error")]
     LogLevel,
+    #[error("option `language` must be one of en, ko")]
+    Language,
     #[error(
         "option `mqtt_host` is empty and SUPERVISOR_TOKEN is not set: outside Home Assistant, set mqtt_host to your broker"
     )]
@@ -178,6 +184,10 @@ impl Options {
             discovery_prefix,
             base_topic,
             log_level,
+            language: match optional_string(&map, "language")? {
+                None => Language::default(),
+                Some(code) => Language::parse(&code).ok_or(OptionsError::Language)?,
+            },
         })
     }
 }
@@ -464,6 +474,24 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn language_is_en_by_default_and_only_en_or_ko() {
+        assert_eq!(with("language", json!("")).unwrap().language, Language::En);
+        assert_eq!(
+            with("language", json!("KO")).unwrap().language,
+            Language::Ko
+        );
+        let error = with("language", json!("de")).unwrap_err();
+        assert!(matches!(error, OptionsError::Language), "{error}");
+        assert!(matches!(
+            with("language", json!(1)).unwrap_err(),
+            OptionsError::WrongType {
+                key: "language",
+                ..
+            }
+        ));
     }
 
     #[test]

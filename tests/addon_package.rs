@@ -7,6 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use serde_yaml::{Mapping, Value};
+use thinq_addon::labels::Language;
 use thinq_addon::options::{LOG_LEVELS, Options};
 
 fn root() -> PathBuf {
@@ -141,6 +142,7 @@ const OPTION_KEYS: &[&str] = &[
     "discovery_prefix",
     "base_topic",
     "log_level",
+    "language",
 ];
 
 #[test]
@@ -400,6 +402,11 @@ fn schema_is_the_option_contract() {
     assert_eq!(str_of(&schema, "mqtt_port"), "port?");
     let levels = str_of(&schema, "log_level");
     assert_eq!(levels, format!("list({})?", LOG_LEVELS.join("|")));
+    let languages: Vec<&str> = Language::ALL.iter().map(|l| l.code()).collect();
+    assert_eq!(
+        str_of(&schema, "language"),
+        format!("list({})?", languages.join("|"))
+    );
     for key in OPTION_KEYS
         .iter()
         .filter(|k| !matches!(**k, "pat" | "country"))

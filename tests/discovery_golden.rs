@@ -260,7 +260,7 @@ fn air_conditioner_is_a_climate_entity() {
     assert_eq!(climate["p"], "climate");
     assert_eq!(climate["name"], Value::Null);
     assert_eq!(climate["modes"], json!(["off", "cool", "dry", "fan_only"]));
-    assert_eq!(climate["pr_modes"], json!(["air_clean"]));
+    assert_eq!(climate["pr_modes"], json!(["Air clean"]));
     assert_eq!(climate["fan_modes"], json!(["low", "high", "medium"]));
     assert_eq!(climate["swing_modes"], json!(["on", "off"]));
     assert_eq!(climate["temp_unit"], "C");
@@ -307,7 +307,7 @@ fn air_conditioner_is_a_climate_entity() {
         .expect("fan");
     assert_eq!(fan, json!({"airFlow": {"windStrength": "MID"}}));
     let preset = model
-        .command("climate", "preset_mode", "air_clean", &status)
+        .command("climate", "preset_mode", "Air clean", &status)
         .expect("preset");
     assert_eq!(
         preset,
@@ -351,7 +351,7 @@ fn washer_has_run_state_remaining_time_buttons_and_notifications() {
     assert!(
         run_state["ops"]
             .as_array()
-            .is_some_and(|o| o.contains(&json!("rinsing")))
+            .is_some_and(|o| o.contains(&json!("Rinsing")))
     );
     let remaining = component(&payload, "remaining_time");
     assert_eq!(
@@ -371,7 +371,7 @@ fn washer_has_run_state_remaining_time_buttons_and_notifications() {
         json!(ctx().topics.event(&model.device.device_id, "notification"))
     );
     let state = values(&model, &status);
-    assert_eq!(state["run_state_current_state/state"], "power_off");
+    assert_eq!(state["run_state_current_state/state"], "Power off");
     assert_eq!(state["remaining_time/state"], 45);
     assert_eq!(state["total_time/state"], 50);
     let start = model
@@ -404,7 +404,7 @@ fn air_purifier_is_a_fan() {
     assert_eq!(fan["p"], "fan");
     assert_eq!(
         fan["pr_modes"],
-        json!(["clean", "auto", "circulator", "dual_clean"])
+        json!(["Clean", "Auto", "Circulator", "Dual clean"])
     );
     assert_eq!(
         (fan["spd_rng_min"].clone(), fan["spd_rng_max"].clone()),
@@ -413,7 +413,7 @@ fn air_purifier_is_a_fan() {
     let state = values(&model, &status);
     assert_eq!(state["fan/state"], "OFF");
     assert_eq!(state["fan/percentage"], 3);
-    assert_eq!(state["fan/preset_mode"], "clean");
+    assert_eq!(state["fan/preset_mode"], "Clean");
     let on = model.command("fan", "state", "ON", &status).expect("on");
     assert_eq!(
         on,
@@ -484,7 +484,7 @@ fn dehumidifier_is_a_humidifier_entity() {
     assert_eq!(state["humidifier/state"], "ON");
     assert_eq!(state["humidifier/target_humidity"], 55);
     assert_eq!(state["humidifier/current_humidity"], 80);
-    assert_eq!(state["humidifier/mode"], "smart_humidity");
+    assert_eq!(state["humidifier/mode"], "Smart humidity");
     let target = model
         .command("humidifier", "target_humidity", "45", &status)
         .expect("target");
@@ -496,7 +496,7 @@ fn dehumidifier_is_a_humidifier_entity() {
         "off the 5 % step"
     );
     let mode = model
-        .command("humidifier", "mode", "clothes_dry", &status)
+        .command("humidifier", "mode", "Clothes dry", &status)
         .expect("mode");
     assert_eq!(
         mode,
@@ -555,7 +555,7 @@ fn switches_selects_and_numbers_map_values_both_ways() {
     assert_eq!(state["power_save_power_save_enabled/state"], "OFF");
     assert_eq!(
         state["air_quality_sensor_monitoring_enabled/state"],
-        "on_working"
+        "On working"
     );
     let on = model
         .command("power_save_power_save_enabled", "state", "ON", &status)
@@ -565,7 +565,7 @@ fn switches_selects_and_numbers_map_values_both_ways() {
         .command(
             "air_quality_sensor_monitoring_enabled",
             "option",
-            "always",
+            "Always",
             &status,
         )
         .expect("select");
@@ -573,6 +573,17 @@ fn switches_selects_and_numbers_map_values_both_ways() {
         always,
         json!({"airQualitySensor": {"monitoringEnabled": "ALWAYS"}})
     );
+    // The option as earlier versions offered it (LG's value, lower case) is still understood,
+    // so automations written before labels keep working.
+    let old_style = model
+        .command(
+            "air_quality_sensor_monitoring_enabled",
+            "option",
+            "always",
+            &status,
+        )
+        .expect("old-style option");
+    assert_eq!(old_style, always);
     assert!(matches!(
         model.command(
             "air_quality_sensor_monitoring_enabled",

@@ -331,6 +331,7 @@ fn options(mqtt_host: &str, mqtt_port: u16, topics: &Topics) -> Options {
         discovery_prefix: topics.discovery_prefix.clone(),
         base_topic: topics.base.clone(),
         log_level: "warning".to_owned(),
+        language: crate::labels::Language::current(),
     }
 }
 

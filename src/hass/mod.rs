@@ -10,6 +10,7 @@ pub mod outbox;
 pub mod session;
 pub mod topics;
 
+use crate::labels::{Labels, Language};
 use crate::thinq::DeviceSummary;
 use crate::thinq::profile::{CommandError, Profile, ProfileError};
 use serde_json::Value;
@@ -45,10 +46,25 @@ pub struct DeviceModel {
 
 impl DeviceModel {
     /// Parses the profile and builds the entities (catalog first, generic rule for the rest).
+    /// Names and labels are in [`Language::current`], the `language` option.
     pub fn new(device: DeviceSummary, raw_profile: &Value) -> Result<DeviceModel, ProfileError> {
+        Self::with_language(device, raw_profile, Language::current())
+    }
+
+    /// [`DeviceModel::new`] in a given language. Keys, unique ids and topics do not depend on
+    /// it: only names and the words states and options show.
+    pub fn with_language(
+        device: DeviceSummary,
+        raw_profile: &Value,
+        language: Language,
+    ) -> Result<DeviceModel, ProfileError> {
         let profile = Profile::parse(raw_profile)?;
-        let entities =
-            entities::build::build_entities(&device, &profile, crate::catalog::Catalog::embedded());
+        let entities = entities::build::build_entities(
+            &device,
+            &profile,
+            crate::catalog::Catalog::embedded(),
+            Labels::embedded(language),
+        );
         Ok(DeviceModel {
             device,
             profile,

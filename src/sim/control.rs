@@ -37,7 +37,22 @@ pub fn check(profile: &Value, body: &Value) -> Result<(), ApiError> {
         }
         return Ok(());
     };
+    // Resources only `extensionProperty` lists (a cooktop's whole-device `operation`) take no
+    // location: LG's own example is `{"operation": {"operationMode": "POWER_OFF"}}`.
+    if let Some(extension) = profile.get("extensionProperty").and_then(Value::as_object)
+        && body.keys().all(|r| extension.contains_key(r))
+    {
+        return check_resources(extension, body);
+    }
     let resources = resources_for(properties, body)?;
+    check_resources(resources, body)
+}
+
+/// Checks every resource of `body` against the profile's `resources`.
+fn check_resources(
+    resources: &Map<String, Value>,
+    body: &Map<String, Value>,
+) -> Result<(), ApiError> {
     for (resource, attributes) in body {
         if resource == "location" {
             continue;
@@ -111,11 +126,12 @@ fn entry_for<'a>(
     entries: &'a [Value],
     attributes: &Map<String, Value>,
 ) -> Result<(&'static str, &'a Value), ApiError> {
-    let key = if entries.iter().any(|e| e.get("locationName").is_some()) {
-        "locationName"
-    } else {
-        "unit"
-    };
+    // Entries are told apart by location (pattern B), by switch (a switch strip's
+    // `switchName`, as LG's example body has it) or by unit (pattern C).
+    let key = ["locationName", "switchName"]
+        .into_iter()
+        .find(|k| entries.iter().any(|e| e.get(*k).is_some()))
+        .unwrap_or("unit");
     let wanted = attributes.get(key).and_then(Value::as_str).ok_or_else(|| {
         ApiError::with_message(
             code::MISSING_PARAMETERS,

@@ -44,6 +44,8 @@ use tokio_util::task::TaskTracker;
 pub use ca::TestCa;
 pub use certificate::{publication_topics, push_topic, subscription_topics};
 pub use cloud::RecordedRequest;
+/// The cloud's profile check of a control body, for tests that hold the bridge's bodies to it.
+pub use control::check as check_control;
 pub use devices::SimDevice;
 pub use energy::DEFAULT_ENERGY_CLOCK;
 pub use faults::Fault;

@@ -27,6 +27,7 @@ use crate::catalog::{
     Catalog, ClimateSpec, DeviceCatalog, DurationSpec, FanSpec, HumidifierSpec, PlatformChoice,
     PropertyMeta, WaterHeaterSpec,
 };
+use crate::labels::Labels;
 use crate::thinq::DeviceSummary;
 use crate::thinq::profile::{self, LocationKind, Profile, Property, PropertyPath, ValueSpec};
 use serde_json::Value;
@@ -37,13 +38,14 @@ pub fn build_entities(
     device: &DeviceSummary,
     profile: &Profile,
     catalog: &Catalog,
+    labels: &Labels,
 ) -> Vec<Box<dyn Entity>> {
     let device_type = device.device_info.device_type.as_str();
     let root_catalog = catalog.for_type(device_type);
     let mut entities: Vec<Box<dyn Entity>> = Vec::new();
     let mut plans: Vec<Plan> = Vec::new();
 
-    for scope in scopes(profile, catalog, root_catalog) {
+    for scope in scopes(profile, catalog, root_catalog, labels) {
         let mut consumed: HashSet<PropertyPath> = HashSet::new();
         if let Some(cat) = scope.catalog {
             if let Some(spec) = &cat.climate
@@ -100,7 +102,7 @@ pub fn build_entities(
     }
 
     if !profile.errors.is_empty() {
-        let codes = common::option_pairs(&profile.errors);
+        let codes = common::option_pairs(&profile.errors, labels);
         let subs: Vec<Option<String>> = if profile.sub_devices.is_empty() {
             vec![None]
         } else {
@@ -134,12 +136,15 @@ struct Scope<'a> {
     /// Entries for attributes that mean the same on every device (`battery.percent`).
     common: Option<&'a DeviceCatalog>,
     properties: Vec<&'a Property>,
+    /// The words enum values show as, in the add-on's language.
+    labels: &'a Labels,
 }
 
 fn scopes<'a>(
     profile: &'a Profile,
     catalog: &'a Catalog,
     root: Option<&'a DeviceCatalog>,
+    labels: &'a Labels,
 ) -> Vec<Scope<'a>> {
     let mut subs: Vec<Option<String>> = vec![None];
     subs.extend(profile.sub_devices.iter().cloned().map(Some));
@@ -170,6 +175,7 @@ fn scopes<'a>(
                 catalog: own,
                 common: catalog.common(),
                 properties,
+                labels,
             })
         })
         .collect()
@@ -301,7 +307,7 @@ fn take_writable_options(
     let property = scope.find_named(name).filter(|p| is_enum_with_writes(p))?;
     consumed.insert(property.path.clone());
     let (_, write) = common::enum_values(property);
-    Some((property.clone(), common::option_pairs(write)))
+    Some((property.clone(), common::option_pairs(write, scope.labels)))
 }
 
 /// The temperatures of a climate / water heater: read from the first of `resources` the
@@ -358,7 +364,7 @@ fn build_climate(
                     hvac_modes.push((value.clone(), ha.clone()))
                 }
                 Some(_) => {}
-                None => presets.push((value.clone(), common::ha_option(value))),
+                None => presets.push((value.clone(), scope.labels.label(value))),
             }
         }
         consumed.insert(mode.path.clone());
@@ -393,9 +399,9 @@ fn build_climate(
                     .fan_mode_names
                     .get(value)
                     .cloned()
-                    .unwrap_or_else(|| common::ha_option(value));
+                    .unwrap_or_else(|| scope.labels.label(value));
                 let ha = if pairs.iter().any(|(_, h)| *h == preferred) {
-                    common::ha_option(value)
+                    format!("{} ({value})", scope.labels.label(value))
                 } else {
                     preferred
                 };
@@ -642,7 +648,7 @@ enum Kind {
     },
     Switch(SwitchValues),
     /// One button per LG value.
-    Buttons(Vec<String>),
+    Buttons(Vec<(String, String)>),
 }
 
 impl Kind {
@@ -746,8 +752,7 @@ impl Plan {
                 values,
             })),
             Kind::Buttons(values) => {
-                for value in values {
-                    let label = common::humanize(&value);
+                for (value, label) in values {
                     let button_name = if self.name.is_empty() && self.prefix.is_empty() {
                         label
                     } else if self.name.is_empty() {
@@ -822,7 +827,7 @@ fn plan_properties(scope: &Scope, consumed: &HashSet<PropertyPath>) -> Vec<Plan>
             .unwrap_or_else(|| common::humanize(&path.attribute));
         let temperature_unit = temperature_unit(scope, property);
         // A sensor and buttons from one attribute do not clash: button keys add the value.
-        for kind in kinds(property, &meta, temperature_unit.as_deref()) {
+        for kind in kinds(property, &meta, temperature_unit.as_deref(), scope.labels) {
             plans.push(Plan {
                 property: property.clone(),
                 kind,
@@ -924,7 +929,12 @@ fn temperature_unit(scope: &Scope, property: &Property) -> Option<String> {
 
 /// The entity kinds a property becomes (usually one; an enum whose readable values cannot all
 /// be written becomes a sensor plus buttons for the writable values).
-fn kinds(property: &Property, meta: &PropertyMeta, temperature_unit: Option<&str>) -> Vec<Kind> {
+fn kinds(
+    property: &Property,
+    meta: &PropertyMeta,
+    temperature_unit: Option<&str>,
+    labels: &Labels,
+) -> Vec<Kind> {
     let ha_unit = meta.unit.clone().or_else(|| {
         temperature_unit
             .and_then(common::ha_temperature_unit)
@@ -954,7 +964,7 @@ fn kinds(property: &Property, meta: &PropertyMeta, temperature_unit: Option<&str
         if meta.text || read.is_empty() {
             Kind::plain_sensor(SensorValue::EnumText)
         } else {
-            Kind::plain_sensor(SensorValue::Enum(common::option_pairs(read)))
+            Kind::plain_sensor(SensorValue::Enum(common::option_pairs(read, labels)))
         }
     };
     let binary_from_enum = |read: &[String]| -> Option<Kind> {
@@ -995,10 +1005,10 @@ fn kinds(property: &Property, meta: &PropertyMeta, temperature_unit: Option<&str
                         .map_or_else(|| vec![enum_sensor(read)], |k| vec![k]);
                 }
                 Some(PlatformChoice::Select) if !write.is_empty() => {
-                    return vec![Kind::Select(common::option_pairs(write))];
+                    return vec![Kind::Select(common::option_pairs(write, labels))];
                 }
                 Some(PlatformChoice::Button) if !write.is_empty() => {
-                    return vec![Kind::Buttons(write.to_vec())];
+                    return vec![Kind::Buttons(button_values(write, labels))];
                 }
                 Some(PlatformChoice::Switch) => {
                     let pair = if meta.on_values.len() == 1 {
@@ -1029,7 +1039,7 @@ fn kinds(property: &Property, meta: &PropertyMeta, temperature_unit: Option<&str
                 };
             }
             if read.is_empty() {
-                return vec![Kind::Buttons(write.to_vec())];
+                return vec![Kind::Buttons(button_values(write, labels))];
             }
             if let Some((on, off)) = common::on_off_pair(read)
                 && write.contains(&on)
@@ -1038,9 +1048,12 @@ fn kinds(property: &Property, meta: &PropertyMeta, temperature_unit: Option<&str
                 return vec![Kind::Switch(SwitchValues::Enum { on, off })];
             }
             if read.iter().all(|r| write.contains(r)) {
-                return vec![Kind::Select(common::option_pairs(write))];
+                return vec![Kind::Select(common::option_pairs(write, labels))];
             }
-            vec![enum_sensor(read), Kind::Buttons(write.to_vec())]
+            vec![
+                enum_sensor(read),
+                Kind::Buttons(button_values(write, labels)),
+            ]
         }
         ValueSpec::Range { .. } | ValueSpec::Number => {
             if writable && meta.platform != Some(PlatformChoice::Sensor) {
@@ -1086,6 +1099,11 @@ fn kinds(property: &Property, meta: &PropertyMeta, temperature_unit: Option<&str
 
 /// Two entities with the same name confuse people and entity ids: qualify the generic ones
 /// with their resource ("Timer relative hour to stop" vs "Sleep timer relative hour to stop").
+/// The values of a write-only enum with the labels their buttons are named by.
+fn button_values(write: &[String], labels: &Labels) -> Vec<(String, String)> {
+    write.iter().map(|v| (v.clone(), labels.label(v))).collect()
+}
+
 fn resolve_name_clashes(plans: &mut [Plan], composites: &[Box<dyn Entity>]) {
     let composite_names: Vec<String> = composites
         .iter()

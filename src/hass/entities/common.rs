@@ -1,13 +1,15 @@
 //! What every entity kind shares: identity and naming, state topics, and the conversions between
 //! LG values and the values Home Assistant expects.
 //!
-//! Enum convention, used everywhere: a Home Assistant option / state is the LG value in lower
-//! case (`RINSING` → `rinsing`), the way Home Assistant's own lg_thinq integration shows them
-//! (its translation keys are the lower-cased LG values). Commands map back case-insensitively
-//! against the profile's list, so what is sent to LG is always LG's own spelling.
+//! Enum convention, used everywhere: a Home Assistant option / state is the LG value's label in
+//! the add-on's language (`RINSING` → "Rinsing" / "헹굼 중", see [`crate::labels`]). Commands map
+//! the label back (or LG's value in any case, the options of earlier versions) against the
+//! profile's list, so what is sent to LG is always LG's own spelling. Event types stay the
+//! lower-cased LG value: automations match them, and Home Assistant translates none of them.
 
 use crate::hass::DiscoveryContext;
 use crate::hass::topics::{STATE, Topics};
+use crate::labels::Labels;
 use crate::thinq::control::Write;
 use crate::thinq::profile::{CommandError, Property, ValueSpec};
 use serde_json::{Map, Value, json};
@@ -168,19 +170,27 @@ pub fn ha_option(lg: &str) -> String {
     lg.to_lowercase()
 }
 
-/// `(LG value, HA option)` pairs for a list of LG values, without duplicates.
-pub fn option_pairs(values: &[String]) -> Vec<(String, String)> {
+/// `(LG value, HA option)` pairs for a list of LG values, without duplicates: the option is
+/// the value's label in the add-on's language, what Home Assistant shows. Two values with one
+/// label (a file edited carelessly) keep apart by the LG value, so an option always maps back
+/// to exactly one value.
+pub fn option_pairs(values: &[String], labels: &Labels) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     for v in values {
-        let ha = ha_option(v);
-        if !out.iter().any(|(_, h)| *h == ha) {
-            out.push((v.clone(), ha));
+        if out.iter().any(|(lg, _)| lg.eq_ignore_ascii_case(v)) {
+            continue;
         }
+        let mut ha = labels.label(v);
+        if out.iter().any(|(_, h)| *h == ha) {
+            ha = format!("{ha} ({v})");
+        }
+        out.push((v.clone(), ha));
     }
     out
 }
 
-/// The LG value for a Home Assistant option (exact HA match first, then case-insensitive LG).
+/// The LG value for a Home Assistant option: the label first, then LG's value in any case (what
+/// options were before labels, so automations written then keep working).
 pub fn lg_for_option<'a>(pairs: &'a [(String, String)], option: &str) -> Option<&'a str> {
     let option = option.trim();
     pairs
@@ -565,11 +575,23 @@ mod tests {
 
     #[test]
     fn options_map_both_ways() {
-        let pairs = option_pairs(&["COOL".to_owned(), "AIR_DRY".to_owned()]);
+        let labels = Labels::embedded(crate::labels::Language::En);
+        let pairs = option_pairs(&["COOL".to_owned(), "AIR_DRY".to_owned()], labels);
+        assert_eq!(lg_for_option(&pairs, "Air dry"), Some("AIR_DRY"));
         assert_eq!(lg_for_option(&pairs, "air_dry"), Some("AIR_DRY"));
         assert_eq!(lg_for_option(&pairs, "AIR_DRY"), Some("AIR_DRY"));
         assert_eq!(lg_for_option(&pairs, "heat"), None);
-        assert_eq!(option_for_lg(&pairs, &json!("COOL")), Some("cool"));
+        assert_eq!(option_for_lg(&pairs, &json!("COOL")), Some("Cool"));
         assert_eq!(option_for_lg(&pairs, &json!(3)), None);
+    }
+
+    #[test]
+    fn one_label_for_two_values_keeps_them_apart() {
+        let files = [("en.yaml", "values:\n  LOW: Low\n  WEAK: Low\n")];
+        let labels = Labels::parse_files(&files, crate::labels::Language::En).unwrap();
+        let pairs = option_pairs(&["LOW".to_owned(), "WEAK".to_owned()], &labels);
+        assert_eq!(pairs[1].1, "Low (WEAK)");
+        assert_eq!(lg_for_option(&pairs, "Low (WEAK)"), Some("WEAK"));
+        assert_eq!(lg_for_option(&pairs, "Low"), Some("LOW"));
     }
 }

@@ -1,0 +1,73 @@
+//! What the catalog changes for devices that rely on `common.yaml` (the file every device type
+//! shares), on LG's developer-site examples: a plug's units are the sensors' units, not text
+//! sensors of their own; a dish washer's door is a door.
+
+use serde_json::Value;
+use std::path::Path;
+use thinq_addon::hass::DeviceModel;
+use thinq_addon::thinq::{DeviceInfo, DeviceSummary};
+
+fn lg_example(folder: &str) -> (DeviceModel, Value) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/lg-developer")
+        .join(folder);
+    let read = |name: &str| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join(name)).expect("fixture"))
+            .expect("JSON")
+    };
+    let device = DeviceSummary {
+        device_id: format!("LGDEV-{}", folder.to_ascii_uppercase()),
+        device_info: DeviceInfo {
+            device_type: format!("DEVICE_{}", folder.to_ascii_uppercase()),
+            model_name: "EXAMPLE".to_owned(),
+            alias: folder.to_owned(),
+            reportable: true,
+            group_id: None,
+        },
+    };
+    let model = DeviceModel::new(device, &read("profile.json")).expect("profile parses");
+    (model, read("status.json"))
+}
+
+#[test]
+fn plug_units_are_the_sensor_units_not_entities() {
+    for folder in ["plug", "plug_mini", "switch_strip"] {
+        let (model, status) = lg_example(folder);
+        let rows = model.describe(&status);
+        let names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+        assert!(
+            !names.iter().any(|n| n.ends_with("unit")),
+            "{folder}: unit text entities {names:?}"
+        );
+        if folder == "plug" {
+            let power = rows.iter().find(|r| r.name == "Power").expect("Power row");
+            assert_eq!(power.state, "0 W");
+            let voltage = rows.iter().find(|r| r.name == "Voltage").expect("Voltage");
+            assert_eq!(voltage.state, "210 V");
+            let current = rows.iter().find(|r| r.name == "Current").expect("Current");
+            assert_eq!(current.state, "1000 mA");
+        }
+    }
+}
+
+#[test]
+fn dish_washer_door_is_a_door_binary_sensor() {
+    let (model, status) = lg_example("dish_washer");
+    let payload = model.discovery_payload(&thinq_addon::hass::DiscoveryContext {
+        topics: thinq_addon::hass::topics::Topics::new("homeassistant", "thinq"),
+        sw_version: "test".to_owned(),
+    });
+    let door = payload["cmps"]
+        .as_object()
+        .expect("cmps")
+        .values()
+        .find(|c| c["dev_cla"] == "door")
+        .unwrap_or_else(|| panic!("no door in {}", payload["cmps"]));
+    assert_eq!(door["p"], "binary_sensor");
+    let row = model
+        .describe(&status)
+        .into_iter()
+        .find(|r| r.name == "Door")
+        .expect("Door row");
+    assert!(row.state == "ON" || row.state == "OFF", "{}", row.state);
+}

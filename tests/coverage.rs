@@ -1,0 +1,141 @@
+//! How much of what each fixture device reports Home Assistant shows.
+//!
+//! A state leaf (one value in a device's state document) counts as shown when changing it, or
+//! taking it away, changes some message on the per-value state topics the discovery payload
+//! names: then some entity displays it. Identifier leaves (`locationName`, `switchName`, and
+//! `unit`, the unit of its sibling values, shown as their unit) are not values and are not
+//! counted. The share is printed per device with the leaves not shown.
+//!
+//! Issue 10 asks for 98 % on every device. Measured when this test was written: 85.2 % of all
+//! leaves, lowest device 28.6 % (wine cellar). The floors below are those figures, a ratchet:
+//! raise them as entities are added, never lower them. Part of what is "hidden" is counted
+//! strictly on purpose: a value superseded by a richer twin (`temperature` beside
+//! `temperatureInUnits`, °F beside °C), units shown as the sensor's unit (a plug's
+//! `powerUnit`), and a power enum whose unknown value the climate entity reads as "on".
+
+use serde_json::Value;
+
+#[path = "support/fixtures.rs"]
+mod fixtures;
+
+use thinq_addon::hass::DeviceModel;
+use thinq_addon::hass::topics::Topics;
+
+/// The share of all fixture devices' state leaves that must be shown (the goal is 0.98).
+const FLOOR_ALL: f64 = 0.851;
+/// The share each single device must show (the goal is 0.98).
+const FLOOR_DEVICE: f64 = 0.28;
+
+/// Keys that name or qualify values rather than being values.
+const IDENTIFIERS: [&str; 3] = ["locationName", "switchName", "unit"];
+
+/// JSON pointers of every scalar leaf of `value`.
+fn leaves(value: &Value, pointer: String, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                if !(IDENTIFIERS.contains(&k.as_str()) && !v.is_object() && !v.is_array()) {
+                    leaves(v, format!("{pointer}/{k}"), out);
+                }
+            }
+        }
+        // A list of plain values (profile type `list`, e.g. a water purifier's water types) is
+        // one value, shown or not as a whole.
+        Value::Array(items)
+            if !items.is_empty() && items.iter().all(|v| !v.is_object() && !v.is_array()) =>
+        {
+            out.push(pointer)
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                leaves(v, format!("{pointer}/{i}"), out);
+            }
+        }
+        _ => out.push(pointer),
+    }
+}
+
+/// A different value of the same JSON type.
+fn changed(value: &Value) -> Value {
+    match value {
+        Value::Bool(b) => Value::Bool(!b),
+        Value::Number(n) => serde_json::json!(n.as_f64().unwrap_or(0.0) + 1.0),
+        Value::String(s) => Value::String(format!("{s}_CHANGED")),
+        Value::Array(items) => Value::Array(items.iter().skip(1).cloned().collect()),
+        _ => Value::String("changed".to_owned()),
+    }
+}
+
+fn removed(status: &Value, pointer: &str) -> Value {
+    let mut out = status.clone();
+    let (parent, key) = pointer.rsplit_once('/').expect("pointer");
+    match out.pointer_mut(parent) {
+        Some(Value::Object(map)) => {
+            map.remove(key);
+        }
+        Some(Value::Array(items)) => {
+            if let Ok(i) = key.parse::<usize>() {
+                items[i] = Value::Null;
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+#[test]
+fn every_fixture_device_shows_its_state_leaves() {
+    let topics = Topics::new("homeassistant", "thinq");
+    let mut below = Vec::new();
+    let (mut all_shown, mut all_leaves) = (0usize, 0usize);
+    let mut lowest = 1.0f64;
+    for (name, device, profile, status) in fixtures::devices() {
+        let model = DeviceModel::new(device, &profile).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let base = model.state_messages(&topics, &status);
+        let mut paths = Vec::new();
+        leaves(&status, String::new(), &mut paths);
+        let mut hidden = Vec::new();
+        for pointer in &paths {
+            let mut mutated = status.clone();
+            let leaf = mutated.pointer_mut(pointer).expect("leaf");
+            *leaf = changed(leaf);
+            let shown = model.state_messages(&topics, &mutated) != base
+                || model.state_messages(&topics, &removed(&status, pointer)) != base;
+            if !shown {
+                hidden.push(pointer.clone());
+            }
+        }
+        let total = paths.len();
+        let shown = total - hidden.len();
+        let share = if total == 0 {
+            1.0
+        } else {
+            shown as f64 / total as f64
+        };
+        lowest = lowest.min(share);
+        all_shown += shown;
+        all_leaves += total;
+        println!(
+            "{name:40} {shown:3}/{total:3} {:5.1} %  hidden {hidden:?}",
+            share * 100.0
+        );
+        if share < FLOOR_DEVICE {
+            below.push(format!("{name}: {:.1} %", share * 100.0));
+        }
+    }
+    println!(
+        "all devices: {all_shown}/{all_leaves} = {:.1} %, lowest device {:.1} %",
+        all_shown as f64 * 100.0 / all_leaves as f64,
+        lowest * 100.0
+    );
+    assert!(all_leaves > 500, "only {all_leaves} leaves read");
+    assert!(
+        below.is_empty(),
+        "below {FLOOR_DEVICE}:\n{}",
+        below.join("\n")
+    );
+    assert!(
+        all_shown as f64 >= FLOOR_ALL * all_leaves as f64,
+        "{all_shown}/{all_leaves} shown, below {FLOOR_ALL}"
+    );
+}

@@ -1,0 +1,321 @@
+//! Value labels in both languages against every real fixture (HA's 11, LG's 59): every enum value
+//! a profile lists has an `en` and a `ko` label in `thinq_addon/labels/`, and every option Home
+//! Assistant offers, sent back as a command in either language, becomes a control body that the
+//! simulated LG cloud's independent profile check (`sim::control::check`) accepts. Unique ids
+//! and topics do not change with the language.
+
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use thinq_addon::hass::topics::Topics;
+use thinq_addon::hass::{DeviceModel, DiscoveryContext};
+use thinq_addon::labels::{Labels, Language};
+
+#[path = "support/fixtures.rs"]
+mod fixtures;
+use fixtures::devices;
+
+/// The enum values and error codes a raw profile lists, read straight from the JSON.
+fn profile_values(value: &Value, out: &mut BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            if map.get("type").and_then(Value::as_str) == Some("enum")
+                && let Some(lists) = map.get("value").and_then(Value::as_object)
+            {
+                for list in ["r", "w"].iter().filter_map(|k| lists.get(*k)) {
+                    out.extend(
+                        list.as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|v| v.as_str().map(str::to_owned)),
+                    );
+                }
+            }
+            if let Some(errors) = map.get("error").and_then(Value::as_array) {
+                out.extend(errors.iter().filter_map(|v| v.as_str().map(str::to_owned)));
+            }
+            map.values().for_each(|v| profile_values(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| profile_values(v, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_fixture_enum_value_has_an_english_and_a_korean_label() {
+    let mut values = BTreeSet::new();
+    for (_, _, profile, _) in devices() {
+        profile_values(&profile, &mut values);
+    }
+    println!("{} distinct enum values and error codes", values.len());
+    assert!(values.len() > 300, "fixtures read: {}", values.len());
+    let mut missing = Vec::new();
+    for language in Language::ALL {
+        let labels = Labels::embedded(language);
+        for value in &values {
+            match labels.named(value) {
+                Some(label) if !label.trim().is_empty() => {}
+                _ => missing.push(format!("{}: {value}", language.code())),
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "values without a label:\n{}",
+        missing.join("\n")
+    );
+}
+
+/// `(option list key, command topic key)` of every discovery field that offers labels.
+const OPTION_FIELDS: &[(&str, &str)] = &[
+    ("ops", "cmd_t"),
+    ("modes", "mode_cmd_t"),
+    ("pr_modes", "pr_mode_cmd_t"),
+    ("fan_modes", "fan_mode_cmd_t"),
+    ("swing_modes", "swing_mode_cmd_t"),
+];
+
+/// `(entity, feature)` of a command topic `<base>/<device>/<entity>/<feature>/set`.
+fn command_target<'a>(topic: &'a str, device_id: &str) -> (&'a str, &'a str) {
+    let rest = topic
+        .strip_prefix(&format!("thinq/{device_id}/"))
+        .and_then(|r| r.strip_suffix("/set"))
+        .unwrap_or_else(|| panic!("command topic {topic}"));
+    rest.split_once('/').expect("entity/feature")
+}
+
+/// The `resource.attribute = value` writes of a control body (location, unit and sub-device
+/// wrappers looked through).
+fn writes(body: &Value, out: &mut BTreeSet<(String, String)>) {
+    let Some(map) = body.as_object() else { return };
+    for (key, value) in map {
+        let entries: Vec<&Value> = match value {
+            Value::Array(items) => items.iter().collect(),
+            other => vec![other],
+        };
+        for inner in entries.into_iter().filter_map(Value::as_object) {
+            if inner.values().all(|v| !v.is_object()) {
+                for (attribute, v) in inner {
+                    if let Some(text) = v.as_str() {
+                        // LG's SDK sends a wind strength as `windStrengthDetail` when the profile
+                        // has it (thinq-api.md §4.5): that write stands for both attributes.
+                        if attribute == "windStrengthDetail" {
+                            out.insert((format!("{key}.windStrength"), text.to_owned()));
+                        }
+                        out.insert((format!("{key}.{attribute}"), text.to_owned()));
+                    }
+                }
+            } else {
+                writes(value, out);
+            }
+        }
+    }
+}
+
+/// `status` with every appliance switched off (`…OperationMode: POWER_ON` → `POWER_OFF`), so
+/// the commands that switch on as they set a mode are tried too.
+fn switched_off(status: &Value) -> Value {
+    match status {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let off = k.ends_with("OperationMode") && v == "POWER_ON";
+                    let v = if off {
+                        "POWER_OFF".into()
+                    } else {
+                        switched_off(v)
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(switched_off).collect()),
+        other => other.clone(),
+    }
+}
+
+/// Every `resource.attribute` → writable enum values of a raw profile.
+fn writable_enums(profile: &Value, out: &mut BTreeMap<String, BTreeSet<String>>) {
+    let resources = |property: &Value, out: &mut BTreeMap<String, BTreeSet<String>>| {
+        for (resource, body) in property.as_object().into_iter().flatten() {
+            let entries: Vec<&Value> = match body {
+                Value::Array(items) => items.iter().collect(),
+                other => vec![other],
+            };
+            for (attribute, spec) in entries.iter().filter_map(|e| e.as_object()).flatten() {
+                let writable = spec["mode"]
+                    .as_array()
+                    .is_some_and(|m| m.contains(&"w".into()));
+                if spec["type"] == "enum" && writable {
+                    let values = spec["value"]["w"].as_array().into_iter().flatten();
+                    out.entry(format!("{resource}.{attribute}"))
+                        .or_default()
+                        .extend(values.filter_map(|v| v.as_str().map(str::to_owned)));
+                }
+            }
+        }
+    };
+    for sub in ["washer", "dryer"] {
+        if let Some(sub_profile) = profile.get(sub) {
+            writable_enums(sub_profile, out);
+        }
+    }
+    match profile.get("property") {
+        Some(Value::Array(locations)) => locations.iter().for_each(|l| resources(l, out)),
+        Some(property) => resources(property, out),
+        None => {}
+    }
+}
+
+#[test]
+fn every_offered_option_in_both_languages_becomes_a_body_lg_accepts() {
+    let ctx = DiscoveryContext {
+        topics: Topics::new("homeassistant", "thinq"),
+        sw_version: "test".to_owned(),
+    };
+    let mut failures = Vec::new();
+    let mut commands = 0;
+    let mut unreached = Vec::new();
+    let mut unwritten = Vec::new();
+    for (name, device, profile, status) in devices() {
+        let mut reached: BTreeSet<(String, String)> = BTreeSet::new();
+        for language in Language::ALL {
+            let model = DeviceModel::with_language(device.clone(), &profile, language)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            let payload = model.discovery_payload(&ctx);
+            for (key, component) in payload["cmps"].as_object().expect("cmps") {
+                let mut tries: Vec<(String, String)> = Vec::new();
+                for (list, topic) in OPTION_FIELDS {
+                    let (Some(options), Some(topic)) =
+                        (component[*list].as_array(), component[*topic].as_str())
+                    else {
+                        continue;
+                    };
+                    for option in options.iter().filter_map(Value::as_str) {
+                        tries.push((topic.to_owned(), option.to_owned()));
+                    }
+                }
+                // Switches and buttons: their fixed payloads write the enum values they stand for.
+                let platform = component["p"].as_str().unwrap_or_default();
+                if let Some(topic) = component["cmd_t"].as_str() {
+                    match platform {
+                        "switch" | "fan" | "humidifier" | "light" => {
+                            for (key, default) in [("pl_on", "ON"), ("pl_off", "OFF")] {
+                                let payload = component[key].as_str().unwrap_or(default);
+                                tries.push((topic.to_owned(), payload.to_owned()));
+                            }
+                        }
+                        "button" => tries.push((topic.to_owned(), "PRESS".to_owned())),
+                        _ => {}
+                    }
+                }
+                // Fan speeds: every step of the range.
+                if let (Some(topic), Some(min), Some(max)) = (
+                    component["pct_cmd_t"].as_str(),
+                    component["spd_rng_min"].as_i64(),
+                    component["spd_rng_max"].as_i64(),
+                ) {
+                    for speed in min..=max {
+                        tries.push((topic.to_owned(), speed.to_string()));
+                    }
+                }
+                let off = switched_off(&status);
+                for ((topic, option), state) in tries.iter().flat_map(|t| [(t, &status), (t, &off)])
+                {
+                    let (entity, feature) = command_target(topic, &device.device_id);
+                    commands += 1;
+                    match model.command(entity, feature, option, state) {
+                        Ok(body) => match thinq_addon::sim::check_control(&profile, &body) {
+                            Ok(()) => writes(&body, &mut reached),
+                            Err(e) => failures.push(format!(
+                                "{name} [{}] {key} {option:?}: {body} refused: {e:?}",
+                                language.code()
+                            )),
+                        },
+                        Err(e) => failures.push(format!(
+                            "{name} [{}] {key} {option:?}: {e}",
+                            language.code()
+                        )),
+                    }
+                }
+            }
+        }
+        let mut expected = BTreeMap::new();
+        writable_enums(&profile, &mut expected);
+        for (path, values) in expected {
+            if !reached.iter().any(|(p, _)| *p == path) {
+                unwritten.push(format!("{name}: {path}"));
+            }
+            for value in values {
+                if !reached.contains(&(path.clone(), value.clone())) {
+                    unreached.push(format!("{name}: {path} = {value}"));
+                }
+            }
+        }
+    }
+    println!("{commands} commands checked; writable enum values no command writes (an");
+    println!("equivalent value is written instead):");
+    for line in &unreached {
+        println!("  {line}");
+    }
+    assert!(commands > 1000, "only {commands} commands tried");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(
+        unwritten.is_empty(),
+        "writable enum properties no command writes:\n{}",
+        unwritten.join("\n")
+    );
+}
+
+#[test]
+fn unique_ids_and_topics_do_not_depend_on_the_language() {
+    let ctx = DiscoveryContext {
+        topics: Topics::new("homeassistant", "thinq"),
+        sw_version: "test".to_owned(),
+    };
+    for (name, device, profile, _) in devices() {
+        let ids = |language| {
+            let model = DeviceModel::with_language(device.clone(), &profile, language).unwrap();
+            let payload = model.discovery_payload(&ctx);
+            payload["cmps"]
+                .as_object()
+                .expect("cmps")
+                .iter()
+                .map(|(key, c)| {
+                    let topics: Vec<String> = c
+                        .as_object()
+                        .expect("component")
+                        .iter()
+                        .filter(|(k, _)| k.ends_with("_t"))
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect();
+                    (key.clone(), c["uniq_id"].clone(), topics)
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(Language::En), ids(Language::Ko), "{name}");
+    }
+}
+
+#[test]
+fn korean_states_show_korean_words() {
+    let (_, device, profile, status) = devices()
+        .into_iter()
+        .find(|(name, ..)| name == "washer")
+        .expect("washer fixture");
+    let model = DeviceModel::with_language(device, &profile, Language::Ko).unwrap();
+    let state: BTreeMap<String, Value> = model
+        .state_values(&status)
+        .into_iter()
+        .map(|(entity, feature, value)| (format!("{entity}/{feature}"), value))
+        .collect();
+    assert_eq!(state["run_state_current_state/state"], "전원 꺼짐");
+    let start = model
+        .command(
+            "operation_washer_operation_mode_start",
+            "press",
+            "PRESS",
+            &status,
+        )
+        .expect("start");
+    assert_eq!(start["operation"]["washerOperationMode"], "START");
+}

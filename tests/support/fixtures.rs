@@ -1,0 +1,68 @@
+//! The 70 real fixture devices (HA's 11 folders with device.json, LG's 59 developer examples
+//! with a made-up device entry), for the test binaries that run over all of them.
+#![allow(dead_code)] // each test binary uses a different part of this
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use thinq_addon::thinq::{DeviceInfo, DeviceSummary};
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+pub fn read_json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn folders(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("fixture dir")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.join("profile.json").is_file())
+        .collect();
+    out.sort();
+    out
+}
+
+/// Every fixture device: (name, device, raw profile, status).
+pub fn devices() -> Vec<(String, DeviceSummary, Value, Value)> {
+    let mut out = Vec::new();
+    for dir in folders(&fixtures()) {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let device: DeviceSummary =
+            serde_json::from_value(read_json(&dir.join("device.json"))).expect("device.json");
+        out.push((
+            name,
+            device,
+            read_json(&dir.join("profile.json")),
+            read_json(&dir.join("status.json")),
+        ));
+    }
+    for dir in folders(&fixtures().join("lg-developer")) {
+        let folder = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let device_type = match folder.as_str() {
+            "main_washcombo" => "DEVICE_WASHCOMBO_MAIN".to_owned(),
+            "mini_washcombo" => "DEVICE_WASHCOMBO_MINI".to_owned(),
+            other => format!("DEVICE_{}", other.to_ascii_uppercase()),
+        };
+        let device = DeviceSummary {
+            device_id: format!("LGDEV-{}", folder.replace('_', "-").to_ascii_uppercase()),
+            device_info: DeviceInfo {
+                device_type,
+                model_name: "EXAMPLE".to_owned(),
+                alias: folder.clone(),
+                reportable: true,
+                group_id: None,
+            },
+        };
+        out.push((
+            format!("lg-developer_{folder}"),
+            device,
+            read_json(&dir.join("profile.json")),
+            read_json(&dir.join("status.json")),
+        ));
+    }
+    out
+}
