@@ -397,3 +397,28 @@ async fn a_second_client_with_our_id_is_reported_and_not_fought() {
     println!("push connections over the whole run: {connects}");
     assert!(connects <= 12, "{connects} connections: the bridge fought");
 }
+
+/// Live certificate answers list more than one topic, and LG may push on any of them: a
+/// push on the second topic (`…/inbox`) reaches Home Assistant too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pushes_on_every_certificate_topic_are_heard() {
+    let world = started(fixture_devices(4), Some(SCALE)).await;
+    let ac = ac_of(&world);
+    let bridge = world.bridge();
+    world.assert_ha_matches_sim().await;
+    world
+        .home_assistant()
+        .await
+        .wait_json(BRIDGE_STATE, |v| v["lg_push"] == "ON")
+        .await;
+    let reads = world.sim.count("GET", &format!("/devices/{ac}/state"));
+    world.sim.set_push_topic_index(1);
+    world.sim.report(&ac, room_temperature(19)).await;
+    world.assert_ha_matches_sim().await;
+    assert_eq!(
+        world.sim.count("GET", &format!("/devices/{ac}/state")),
+        reads,
+        "the change came by a state read, not by the push on the second topic"
+    );
+    bridge.stop_ok().await;
+}

@@ -53,6 +53,9 @@ pub struct Loop {
     kicked: bool,
     /// The state read of the silent-channel check, to tell its answer apart.
     checking: HashSet<String>,
+    /// Subscriptions asked for and not answered yet: a subscription list read meanwhile may
+    /// not show them, and must not make them look missing.
+    subscribing: HashSet<Call>,
     energy: EnergyLink,
     /// Energy reads have begun: once every device is live, so they never delay a start (or
     /// at the first energy tick, should a device stay unreadable).
@@ -121,6 +124,7 @@ impl Loop {
             problem: None,
             kicked: false,
             checking: HashSet::new(),
+            subscribing: HashSet::new(),
             energy,
             energy_started: false,
             energy_start_at: None,
@@ -237,12 +241,17 @@ impl Loop {
         self.budget.submit(priority, Call::PushList);
     }
 
-    fn renew_event_subscriptions(&self) {
+    fn renew_event_subscriptions(&mut self) {
         for id in self.registry.ids() {
-            self.budget
-                .submit(Priority::Upkeep, Call::EventSubscribe(id));
+            self.subscribe(Call::EventSubscribe(id));
         }
         self.budget.submit(Priority::Upkeep, Call::EventList);
+    }
+
+    /// Asks for a push or event subscription, remembering it until LG answers.
+    fn subscribe(&mut self, call: Call) {
+        self.subscribing.insert(call.clone());
+        self.budget.submit(Priority::Upkeep, call);
     }
 
     /// The silent-channel check: LG's subscription lists against ours, then the state of the
@@ -474,17 +483,18 @@ impl Loop {
                 }
             }
             (Call::Profile(id), Answer::Json(profile)) => {
-                self.registry.on_profile(&id, profile, self.synced_once)
+                if self.registry.on_profile(&id, profile, self.synced_once) {
+                    self.subscribe(Call::PushSubscribe(id.clone()));
+                    self.subscribe(Call::EventSubscribe(id));
+                }
             }
             (Call::State(id), Answer::Json(state)) => {
                 let checked = self.checking.remove(&id);
                 let was_live = self.registry.all_live();
                 if self.registry.on_state(&id, state) == StateRead::Missed && checked {
                     warn!(device = %id, "a quiet device had changed without a push; subscribing it again");
-                    self.budget
-                        .submit(Priority::Upkeep, Call::EventSubscribe(id.clone()));
-                    self.budget
-                        .submit(Priority::Upkeep, Call::PushSubscribe(id));
+                    self.subscribe(Call::EventSubscribe(id.clone()));
+                    self.subscribe(Call::PushSubscribe(id));
                 }
                 if !was_live && self.registry.all_live() && !self.energy_started {
                     info!("every appliance is live; energy reads begin");
@@ -506,9 +516,10 @@ impl Loop {
                 let registry = &self.registry;
                 self.energy.on_answer(answer, |id| registry.summary(id));
             }
-            (Call::PushSubscribe(_), _)
-            | (Call::EventSubscribe(_), _)
-            | (Call::PushDevicesSubscribe, _) => {}
+            (call @ (Call::PushSubscribe(_) | Call::EventSubscribe(_)), _) => {
+                self.subscribing.remove(&call);
+            }
+            (Call::PushDevicesSubscribe, _) => {}
             (call, answer) => warn!(call = %call.describe(), ?answer, "unexpected answer"),
         }
     }
@@ -523,6 +534,14 @@ impl Loop {
             .ids()
             .into_iter()
             .filter(|id| !subscribed.contains(id))
+            .filter(|id| {
+                let pending = if events {
+                    Call::EventSubscribe(id.clone())
+                } else {
+                    Call::PushSubscribe(id.clone())
+                };
+                !self.subscribing.contains(&pending)
+            })
             .collect();
         if missing.is_empty() {
             return;
@@ -543,7 +562,7 @@ impl Loop {
             } else {
                 Call::PushSubscribe(id.clone())
             };
-            self.budget.submit(Priority::Upkeep, call);
+            self.subscribe(call);
             if events {
                 self.budget.submit(Priority::Stale, Call::State(id.clone()));
             }
@@ -556,6 +575,7 @@ impl Loop {
     }
 
     fn on_failure(&mut self, call: Call, err: CallError) {
+        self.subscribing.remove(&call);
         let Some(api_err) = err.api() else {
             error!(call = %call.describe(), %err, "ThinQ call failed");
             if call == Call::Identity {

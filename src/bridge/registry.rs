@@ -246,28 +246,24 @@ impl Registry {
         true
     }
 
-    /// A profile read answered: a new device is built (and subscribed); a known one is
-    /// rebuilt and its discovery republished when LG changed the profile.
-    pub fn on_profile(&mut self, device_id: &str, profile: Value, read_state_now: bool) {
+    /// A profile read answered: a new device is built (the caller subscribes it: returns
+    /// `true`); a known one is rebuilt and its discovery republished when LG changed the
+    /// profile.
+    pub fn on_profile(&mut self, device_id: &str, profile: Value, read_state_now: bool) -> bool {
         if let Some(summary) = self.pending.remove(device_id) {
-            if self.insert(summary, profile) {
-                if read_state_now {
-                    self.budget
-                        .submit(Priority::Stale, Call::State(device_id.to_owned()));
-                }
+            let built = self.insert(summary, profile);
+            if built && read_state_now {
                 self.budget
-                    .submit(Priority::Upkeep, Call::PushSubscribe(device_id.to_owned()));
-                self.budget
-                    .submit(Priority::Upkeep, Call::EventSubscribe(device_id.to_owned()));
+                    .submit(Priority::Stale, Call::State(device_id.to_owned()));
             }
-            return;
+            return built;
         }
         let Some(entry) = self.devices.get(device_id) else {
-            return;
+            return false;
         };
         if entry.raw_profile == profile {
             self.known.put(entry.model.device.clone(), profile);
-            return;
+            return false;
         }
         let summary = entry.model.device.clone();
         match DeviceModel::new(summary.clone(), &profile) {
@@ -287,6 +283,7 @@ impl Registry {
                 || warn!(%err, "LG's new profile is not understood; keeping the old one"),
             ),
         }
+        false
     }
 
     /// A profile read failed for good (not a network error; those are retried by the budget).
