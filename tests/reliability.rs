@@ -411,6 +411,9 @@ async fn pushes_on_every_certificate_topic_are_heard() {
         .await
         .wait_json(BRIDGE_STATE, |v| v["lg_push"] == "ON")
         .await;
+    // The push session may come up after the first reads, and then everything is read
+    // again (changes in between were not pushed to us): let that finish first.
+    world.wait_until_lg_idle().await;
     let reads = world.sim.count("GET", &format!("/devices/{ac}/state"));
     world.sim.set_push_topic_index(1);
     world.sim.report(&ac, room_temperature(19)).await;
