@@ -515,6 +515,11 @@ impl Loop {
             (Call::Energy(_), Answer::Energy(answer)) => {
                 let registry = &self.registry;
                 self.energy.on_answer(answer, |id| registry.summary(id));
+                // A profile answer makes the device's first usage read due at once: plan
+                // again (the tracker counts what it planned, so nothing is asked twice).
+                if self.energy_started {
+                    self.energy.plan(&self.budget);
+                }
             }
             (call @ (Call::PushSubscribe(_) | Call::EventSubscribe(_)), _) => {
                 self.subscribing.remove(&call);
