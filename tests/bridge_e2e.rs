@@ -298,22 +298,6 @@ impl Watcher {
     }
 }
 
-/// Waits until the bridge has made no call to the simulator for a second (start-up reads done).
-async fn wait_until_lg_idle(sim: &SimHandle) {
-    let deadline = Instant::now() + WAIT;
-    let mut seen = sim.requests().len();
-    let mut since = Instant::now();
-    while since.elapsed() < Duration::from_secs(1) {
-        assert!(Instant::now() < deadline, "the bridge keeps calling LG");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        let now = sim.requests().len();
-        if now != seen {
-            seen = now;
-            since = Instant::now();
-        }
-    }
-}
-
 fn object_id(device_id: &str) -> String {
     thinq_addon::hass::topics::Topics::object_id(device_id)
 }
@@ -810,7 +794,7 @@ async fn faults_and_account_changes_keep_the_bridge_running() {
 
     // Rate limit on a control (HTTP 401 + 1314): reported with its code, not taken for a bad PAT.
     // The fault hits the next call, so first let the start-up reads finish.
-    wait_until_lg_idle(&world.sim).await;
+    support::bridge::wait_until_lg_idle(&world.sim).await;
     world
         .sim
         .inject(thinq_addon::sim::Fault::RateLimit { times: 1 });

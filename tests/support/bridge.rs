@@ -176,21 +176,9 @@ impl World {
         }
     }
 
-    /// Waits until the bridge has made no call to the simulator for a second (its start-up
-    /// or re-sync reads are done).
+    /// Waits until the bridge has made no call to the simulator for a second.
     pub async fn wait_until_lg_idle(&self) {
-        let deadline = Instant::now() + WAIT;
-        let mut seen = self.sim.requests().len();
-        let mut since = Instant::now();
-        while since.elapsed() < Duration::from_secs(1) {
-            assert!(Instant::now() < deadline, "the bridge keeps calling LG");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            let now = self.sim.requests().len();
-            if now != seen {
-                seen = now;
-                since = Instant::now();
-            }
-        }
+        wait_until_lg_idle(&self.sim).await;
     }
 
     /// A command from Home Assistant reaches the simulated appliance.
@@ -218,6 +206,23 @@ impl World {
             while self.sim.controls().len() == before && Instant::now() < wait_until {
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
+        }
+    }
+}
+
+/// Waits until the bridge has made no call to `sim` for a second (its start-up or re-sync
+/// reads are done).
+pub async fn wait_until_lg_idle(sim: &SimHandle) {
+    let deadline = Instant::now() + WAIT;
+    let mut seen = sim.requests().len();
+    let mut since = Instant::now();
+    while since.elapsed() < Duration::from_secs(1) {
+        assert!(Instant::now() < deadline, "the bridge keeps calling LG");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let now = sim.requests().len();
+        if now != seen {
+            seen = now;
+            since = Instant::now();
         }
     }
 }
