@@ -1,0 +1,69 @@
+//! The `fan` composite: power, speed (ordered or numeric) and presets.
+
+use super::scope::*;
+use crate::catalog::FanSpec;
+use crate::hass::entities::fan::{FanEntity, FanSpeed};
+use crate::thinq::profile::{PropertyPath, ValueSpec};
+use std::collections::HashSet;
+
+pub(super) fn build_fan(
+    scope: &Scope,
+    spec: &FanSpec,
+    consumed: &mut HashSet<PropertyPath>,
+) -> Option<FanEntity> {
+    let power = take_optional_power(
+        scope,
+        spec.power.as_deref(),
+        &spec.power_on,
+        &spec.power_off,
+        consumed,
+    );
+    let speed_property = scope
+        .find_named(spec.speed.as_deref())
+        .filter(|p| p.writable);
+    let speed = speed_property.and_then(|p| match &p.spec {
+        ValueSpec::Enum { read, write } => {
+            let speeds: Vec<String> = spec
+                .speed_order
+                .iter()
+                .filter(|s| write.contains(s))
+                .cloned()
+                .collect();
+            if speeds.is_empty() {
+                return None;
+            }
+            // Values the speed list cannot show (AUTO) keep their own select.
+            if read.iter().chain(write.iter()).all(|v| speeds.contains(v)) {
+                consumed.insert(p.path.clone());
+            }
+            Some(FanSpeed::Named {
+                property: p.clone(),
+                speeds,
+            })
+        }
+        ValueSpec::Range { write: Some(r), .. } if r.max > r.min => {
+            consumed.insert(p.path.clone());
+            Some(FanSpeed::Ranged {
+                property: p.clone(),
+                min: r.min.round() as i64,
+                max: r.max.round() as i64,
+            })
+        }
+        _ => None,
+    });
+    if power.is_none() && !matches!(speed, Some(FanSpeed::Ranged { .. })) {
+        // No fan after all: a named speed goes back to the generic rule (its own select)
+        // instead of vanishing with the fan that would have shown it.
+        if let Some(FanSpeed::Named { property, .. }) = &speed {
+            consumed.remove(&property.path);
+        }
+        return None;
+    }
+    let presets = take_writable_options(scope, spec.preset.as_deref(), consumed);
+    Some(FanEntity {
+        base: scope.composite_base("fan"),
+        power,
+        speed,
+        presets,
+    })
+}

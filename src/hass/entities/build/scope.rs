@@ -1,0 +1,228 @@
+//! What a builder works on: the properties of one sub-device (or the whole device), the
+//! catalog entries describing them, and the helpers composites share to take properties.
+
+use crate::catalog::{Catalog, DeviceCatalog, PropertyMeta};
+use crate::hass::entities::climate::TemperatureSet;
+use crate::hass::entities::common::{self, EntityBase, PowerControl};
+use crate::labels::Labels;
+use crate::thinq::profile::{LocationKind, Profile, Property, PropertyPath, ValueSpec};
+use std::collections::{BTreeSet, HashSet};
+
+/// The properties of one sub-device (or the whole device), with the catalog describing them.
+pub(super) struct Scope<'a> {
+    pub(super) sub_device: Option<String>,
+    pub(super) catalog: Option<&'a DeviceCatalog>,
+    /// Entries for attributes that mean the same on every device (`battery.percent`).
+    pub(super) common: Option<&'a DeviceCatalog>,
+    pub(super) properties: Vec<&'a Property>,
+    /// The words enum values show as, in the add-on's language.
+    pub(super) labels: &'a Labels,
+}
+
+pub(super) fn scopes<'a>(
+    profile: &'a Profile,
+    catalog: &'a Catalog,
+    root: Option<&'a DeviceCatalog>,
+    labels: &'a Labels,
+) -> Vec<Scope<'a>> {
+    let mut subs: Vec<Option<String>> = vec![None];
+    subs.extend(profile.sub_devices.iter().cloned().map(Some));
+    for p in &profile.properties {
+        if !subs.contains(&p.path.sub_device) {
+            subs.push(p.path.sub_device.clone());
+        }
+    }
+    subs.into_iter()
+        .filter_map(|sub| {
+            let properties: Vec<&Property> = profile
+                .properties
+                .iter()
+                .filter(|p| p.path.sub_device == sub)
+                .collect();
+            if properties.is_empty() {
+                return None;
+            }
+            let own = match &sub {
+                None => root,
+                Some(name) => root
+                    .and_then(|r| r.sub_devices.get(name))
+                    .and_then(|t| catalog.for_type(t))
+                    .or_else(|| catalog.for_type(&format!("DEVICE_{}", name.to_ascii_uppercase()))),
+            };
+            Some(Scope {
+                sub_device: sub,
+                catalog: own,
+                common: catalog.common(),
+                properties,
+                labels,
+            })
+        })
+        .collect()
+}
+
+impl<'a> Scope<'a> {
+    /// Every property named `resource.attribute` (several when locations differ).
+    pub(super) fn find_all(&self, name: &str) -> Vec<&'a Property> {
+        let Some((resource, attribute)) = name.split_once('.') else {
+            return Vec::new();
+        };
+        self.properties
+            .iter()
+            .copied()
+            .filter(|p| p.path.resource == resource && p.path.attribute == attribute)
+            .collect()
+    }
+
+    pub(super) fn find(&self, name: &str) -> Option<&'a Property> {
+        self.find_all(name).into_iter().next()
+    }
+
+    /// [`Scope::find`] for a catalog field that may name no property at all.
+    pub(super) fn find_named(&self, name: Option<&str>) -> Option<&'a Property> {
+        name.and_then(|n| self.find(n))
+    }
+
+    pub(super) fn resource(&self, resource: &str) -> Vec<&'a Property> {
+        self.properties
+            .iter()
+            .copied()
+            .filter(|p| p.path.resource == resource)
+            .collect()
+    }
+
+    /// The device type's entry, else the entry every device type shares.
+    pub(super) fn meta(&self, property: &Property) -> Option<&'a PropertyMeta> {
+        let name = format!(
+            "{}.{}",
+            property.path.resource,
+            real_attribute(&property.path).0
+        );
+        self.catalog
+            .and_then(|c| c.properties.get(&name))
+            .or_else(|| self.common.and_then(|c| c.properties.get(&name)))
+    }
+
+    /// Whether a property's location is worth naming: more than one location of its kind.
+    pub(super) fn location_shown(&self, path: &PropertyPath) -> bool {
+        if path.location.is_none() {
+            return false;
+        }
+        let distinct: BTreeSet<&String> = match path.location_kind {
+            LocationKind::None | LocationKind::UnitArray => return false,
+            LocationKind::PropertyArray => self
+                .properties
+                .iter()
+                .filter(|p| p.path.location_kind == LocationKind::PropertyArray)
+                .filter_map(|p| p.path.location.as_ref())
+                .collect(),
+            LocationKind::ResourceArray => self
+                .properties
+                .iter()
+                .filter(|p| {
+                    p.path.location_kind == LocationKind::ResourceArray
+                        && p.path.resource == path.resource
+                })
+                .filter_map(|p| p.path.location.as_ref())
+                .collect(),
+        };
+        distinct.len() > 1
+    }
+
+    /// Key parts and name prefix for entities of this scope at this path.
+    pub(super) fn prefix(&self, path: Option<&PropertyPath>) -> (Vec<String>, String) {
+        let mut keys = Vec::new();
+        let mut names = Vec::new();
+        if let Some(sub) = &self.sub_device {
+            keys.push(common::snake(sub));
+            names.push(common::humanize(sub));
+        }
+        if let Some(path) = path
+            && self.location_shown(path)
+            && let Some(location) = &path.location
+        {
+            keys.push(common::snake(location));
+            names.push(common::humanize(location));
+        }
+        let name = names
+            .iter()
+            .fold(String::new(), |acc, n| common::prefixed_name(&acc, n));
+        (keys, name)
+    }
+
+    pub(super) fn composite_base(&self, key: &str) -> EntityBase {
+        let (mut keys, name) = self.prefix(None);
+        keys.push(key.to_owned());
+        EntityBase::new(keys.join("_"), (!name.is_empty()).then_some(name))
+    }
+}
+
+pub(super) fn is_enum_with_writes(property: &Property) -> bool {
+    property.writable
+        && matches!(&property.spec, ValueSpec::Enum { write, .. } if !write.is_empty())
+}
+
+/// The power switch a composite may have (fan, water heater). Its property is taken from the
+/// generic rule only when it can really switch; otherwise it keeps an entity of its own.
+pub(super) fn take_optional_power(
+    scope: &Scope,
+    name: Option<&str>,
+    on: &str,
+    off: &str,
+    consumed: &mut HashSet<PropertyPath>,
+) -> Option<PowerControl> {
+    let property = scope.find_named(name)?;
+    let power = PowerControl::new(property, on, off)?;
+    consumed.insert(property.path.clone());
+    Some(power)
+}
+
+/// A writable enum a composite offers as a choice (fan presets, humidifier modes): taken from
+/// the generic rule, with its writable values as `(LG value, HA option)`.
+pub(super) fn take_writable_options(
+    scope: &Scope,
+    name: Option<&str>,
+    consumed: &mut HashSet<PropertyPath>,
+) -> Option<(Property, Vec<(String, String)>)> {
+    let property = scope.find_named(name).filter(|p| is_enum_with_writes(p))?;
+    consumed.insert(property.path.clone());
+    let (_, write) = common::enum_values(property);
+    Some((property.clone(), common::option_pairs(write, scope.labels)))
+}
+
+/// The temperatures of a climate / water heater: read from the first of `resources` the
+/// profile has. Every listed resource is taken, so no temperature shows twice.
+pub(super) fn take_temperature(
+    scope: &Scope,
+    resources: &[String],
+    current: &str,
+    target: &str,
+    mode_targets: &[(String, String)],
+    consumed: &mut HashSet<PropertyPath>,
+) -> Option<TemperatureSet> {
+    let mut temperature = None;
+    for resource in resources {
+        let props = scope.resource(resource);
+        if props.is_empty() {
+            continue;
+        }
+        if temperature.is_none() {
+            temperature = TemperatureSet::from_properties(&props, current, target, mode_targets);
+        }
+        consumed.extend(props.iter().map(|p| p.path.clone()));
+    }
+    temperature
+}
+
+/// The readable current humidity a composite shows beside its own values.
+pub(super) fn current_humidity(scope: &Scope, name: Option<&str>) -> Option<Property> {
+    scope.find_named(name).filter(|p| p.readable).cloned()
+}
+
+/// The attribute's real name and, for a unit entry nested in a pattern A location (oven
+/// `temperature: [{unit: F, …}]`, parsed as `targetTemperature@F`), its unit.
+pub(super) fn real_attribute(path: &PropertyPath) -> (&str, Option<&str>) {
+    match path.nested_unit() {
+        Some((stem, unit)) => (stem, Some(unit)),
+        None => (path.attribute.as_str(), None),
+    }
+}

@@ -1,0 +1,58 @@
+//! The `water_heater` composite: power, operation mode, temperatures.
+
+use super::scope::*;
+use crate::catalog::WaterHeaterSpec;
+use crate::hass::entities::common::{self};
+use crate::hass::entities::water_heater::WaterHeaterEntity;
+use crate::thinq::profile::{PropertyPath, ValueSpec};
+use std::collections::HashSet;
+
+pub(super) fn build_water_heater(
+    scope: &Scope,
+    spec: &WaterHeaterSpec,
+    consumed: &mut HashSet<PropertyPath>,
+) -> Option<WaterHeaterEntity> {
+    let power = take_optional_power(
+        scope,
+        spec.power.as_deref(),
+        &spec.power_on,
+        &spec.power_off,
+        consumed,
+    );
+    let mode = scope
+        .find(&spec.mode)
+        .filter(|p| matches!(p.spec, ValueSpec::Enum { .. }))
+        .map(|p| {
+            let (read, write) = common::enum_values(p);
+            let all: Vec<&String> = read.iter().chain(write.iter()).collect();
+            let mut pairs: Vec<(String, String)> = Vec::new();
+            for value in &all {
+                if let Some(ha) = spec.modes.get(*value)
+                    && !pairs.iter().any(|(lg, _)| lg == *value)
+                {
+                    pairs.push(((*value).clone(), ha.clone()));
+                }
+            }
+            if all.iter().all(|v| spec.modes.contains_key(*v)) {
+                consumed.insert(p.path.clone());
+            }
+            (p.clone(), pairs)
+        });
+    let temperature = take_temperature(
+        scope,
+        &spec.temperature_resources,
+        &spec.current_temperature,
+        &spec.target_temperature,
+        &[],
+        consumed,
+    );
+    if mode.is_none() && temperature.is_none() {
+        return None;
+    }
+    Some(WaterHeaterEntity {
+        base: scope.composite_base("water_heater"),
+        power,
+        mode,
+        temperature,
+    })
+}
