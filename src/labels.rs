@@ -68,6 +68,11 @@ pub struct LabelFile {
     /// LG value → label.
     #[serde(default)]
     pub values: BTreeMap<String, String>,
+    /// English entity/device name part → this language's words ("Target temperature" →
+    /// "목표 온도"). Names are translated part by part (location, sub-device, the name
+    /// itself) before they are put together, so one entry serves every device that uses it.
+    #[serde(default)]
+    pub names: BTreeMap<String, String>,
 }
 
 /// The labels of one language, with English behind it for values only English names.
@@ -76,6 +81,7 @@ pub struct Labels {
     pub language: Language,
     values: BTreeMap<String, String>,
     english: BTreeMap<String, String>,
+    names: BTreeMap<String, String>,
 }
 
 impl Labels {
@@ -84,19 +90,19 @@ impl Labels {
         files: &[(&str, &str)],
         language: Language,
     ) -> Result<Labels, (String, serde_yaml::Error)> {
-        let read = |code: &str| -> Result<BTreeMap<String, String>, (String, serde_yaml::Error)> {
+        let read = |code: &str| -> Result<LabelFile, (String, serde_yaml::Error)> {
             let name = format!("{code}.yaml");
             match files.iter().find(|(file, _)| *file == name) {
-                Some((_, text)) => serde_yaml::from_str::<LabelFile>(text)
-                    .map(|f| f.values)
-                    .map_err(|e| (name, e)),
-                None => Ok(BTreeMap::new()),
+                Some((_, text)) => serde_yaml::from_str::<LabelFile>(text).map_err(|e| (name, e)),
+                None => Ok(LabelFile::default()),
             }
         };
+        let own = read(language.code())?;
         Ok(Labels {
             language,
-            values: read(language.code())?,
-            english: read(Language::En.code())?,
+            values: own.values,
+            english: read(Language::En.code())?.values,
+            names: own.names,
         })
     }
 
@@ -131,6 +137,18 @@ impl Labels {
         self.named(value)
             .or_else(|| lookup(&self.english, value))
             .map_or_else(|| readable(value), str::to_owned)
+    }
+}
+
+impl Labels {
+    /// An entity or device name part in this language: the `names:` entry of the language's
+    /// file, else the English name as given. Builders pass every human-readable name part
+    /// through here before joining parts.
+    pub fn name(&self, english: &str) -> String {
+        self.names
+            .get(english)
+            .cloned()
+            .unwrap_or_else(|| english.to_owned())
     }
 }
 
@@ -183,6 +201,19 @@ mod tests {
         assert_eq!(readable("WIND_10"), "Wind 10");
         assert_eq!(readable("LEVEL_1"), "Level 1");
         assert_eq!(readable(""), "");
+    }
+
+    #[test]
+    fn names_come_from_the_language_file_else_stay_english() {
+        let files = [
+            ("en.yaml", "values: {}\n"),
+            ("ko.yaml", "names:\n  Target temperature: 목표 온도\n"),
+        ];
+        let ko = Labels::parse_files(&files, Language::Ko).expect("parses");
+        assert_eq!(ko.name("Target temperature"), "목표 온도");
+        assert_eq!(ko.name("Brightness"), "Brightness");
+        let en = Labels::parse_files(&files, Language::En).expect("parses");
+        assert_eq!(en.name("Target temperature"), "Target temperature");
     }
 
     #[test]
