@@ -5,7 +5,8 @@
 //! new file in the folder load by being there. Two lists are written to `OUT_DIR`:
 //! `catalog_files.rs` (the device files, `thinq_addon/*.yaml`) and `label_files.rs` (the value
 //! labels per language, `thinq_addon/labels/*.yaml`), each a `&[(file name, include_str!)]`
-//! sorted by name so the binary is reproducible.
+//! sorted by name so the binary is reproducible. A third, `lg_examples.rs`, lists LG's
+//! developer-site example devices for the simulator.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -47,6 +48,38 @@ fn write_list(out: &Path, files: &[(String, PathBuf)]) {
     std::fs::write(out, text).unwrap_or_else(|e| panic!("{}: {e}", out.display()));
 }
 
+/// Every LG developer-site example folder with a profile and a state, for the simulator's
+/// `every_fixture` set (the demo's `--all-fixtures`): `&[(folder, profile, status)]`.
+fn write_lg_examples(out: &Path, dir: &Path) {
+    let mut folders: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.join("profile.json").is_file() && p.join("status.json").is_file())
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    folders.sort();
+    let mut text = String::from("&[\n");
+    for folder in folders {
+        let name = folder
+            .file_name()
+            .expect("a folder has a name")
+            .to_string_lossy()
+            .into_owned();
+        let folder = folder.canonicalize().expect("fixture folder path");
+        writeln!(
+            text,
+            "    ({name:?}, include_str!({:?}), include_str!({:?})),",
+            folder.join("profile.json").display().to_string(),
+            folder.join("status.json").display().to_string()
+        )
+        .expect("write to a String");
+    }
+    text.push_str("]\n");
+    std::fs::write(out, text).unwrap_or_else(|e| panic!("{}: {e}", out.display()));
+}
+
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("thinq_addon");
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
@@ -59,4 +92,7 @@ fn main() {
         &out_dir.join("label_files.rs"),
         &yaml_files(&root.join("labels")),
     );
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lg-developer");
+    println!("cargo:rerun-if-changed=tests/fixtures/lg-developer");
+    write_lg_examples(&out_dir.join("lg_examples.rs"), &examples);
 }

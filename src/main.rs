@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! thinq-addon run [--options PATH] [--data-dir DIR]     the add-on (defaults /data/options.json, /data)
-//! thinq-addon demo [--duration SECONDS] [--mqtt HOST:PORT]      (with the `demo` feature only)
+//! thinq-addon demo [--duration SECONDS] [--mqtt HOST:PORT] [--all-fixtures] [--language en|ko]
+//!                                                        (with the `demo` feature only)
 //! thinq-addon health [--data-dir DIR]                    exit 0 when the running bridge is healthy
 //! ```
 
@@ -11,6 +12,8 @@ use std::process::ExitCode;
 use thinq_addon::bridge::{self, BridgeConfig, Fatal};
 #[cfg(feature = "demo")]
 use thinq_addon::demo;
+#[cfg(feature = "demo")]
+use thinq_addon::labels::Language;
 use thinq_addon::options::Options;
 use thinq_addon::supervisor::Supervisor;
 use tokio_util::sync::CancellationToken;
@@ -19,7 +22,7 @@ use tracing::{error, info};
 #[cfg(feature = "demo")]
 const USAGE: &str = "usage:
   thinq-addon run [--options PATH] [--data-dir DIR]
-  thinq-addon demo [--duration SECONDS] [--mqtt HOST:PORT]
+  thinq-addon demo [--duration SECONDS] [--mqtt HOST:PORT] [--all-fixtures] [--language en|ko]
   thinq-addon health [--data-dir DIR]
   thinq-addon --version";
 /// The add-on build (no `demo` feature) has no demo command, so its usage names none.
@@ -74,6 +77,10 @@ struct Flags {
     data_dir: Option<PathBuf>,
     duration: Option<u64>,
     mqtt: Option<String>,
+    /// Demo only: every fixture device (70) instead of the demo's 16.
+    all_fixtures: bool,
+    /// Demo only: `en` or `ko`.
+    language: Option<String>,
 }
 
 impl Flags {
@@ -97,6 +104,8 @@ impl Flags {
                         })?)
                 }
                 "--mqtt" => flags.mqtt = Some(value()?),
+                "--all-fixtures" => flags.all_fixtures = true,
+                "--language" => flags.language = Some(value()?),
                 other => return Err(format!("unknown flag {other:?}")),
             }
         }
@@ -178,7 +187,18 @@ fn run(flags: Flags) -> ExitCode {
 fn demo(flags: Flags) -> ExitCode {
     // Before the runtime: reading the local time zone needs a single-threaded process.
     let args = match demo::DemoArgs::from_flags(flags.duration, flags.mqtt.as_deref()) {
-        Ok(args) => args,
+        Ok(mut args) => {
+            args.all_fixtures = flags.all_fixtures;
+            match flags.language.as_deref().map(|l| (l, Language::parse(l))) {
+                None => {}
+                Some((_, Some(language))) => Language::set_current(language),
+                Some((text, None)) => {
+                    eprintln!("thinq-addon: --language {text:?} must be en or ko\n{USAGE}");
+                    return ExitCode::from(EXIT_BAD_OPTIONS);
+                }
+            }
+            args
+        }
         Err(message) => {
             eprintln!("thinq-addon: {message}\n{USAGE}");
             return ExitCode::from(EXIT_BAD_OPTIONS);

@@ -95,6 +95,9 @@ pub struct DemoArgs {
     /// A real Home Assistant broker instead of the embedded one.
     pub mqtt: Option<MqttAddress>,
     pub clock: Clock,
+    /// Every fixture device (LG's 59 examples and Home Assistant's 11), not just the demo's
+    /// 16: for checking that every known device type loads in a real Home Assistant.
+    pub all_fixtures: bool,
 }
 
 impl DemoArgs {
@@ -105,6 +108,7 @@ impl DemoArgs {
             duration: duration_secs.map(Duration::from_secs),
             mqtt: mqtt.map(MqttAddress::parse).transpose()?,
             clock: Clock::local(),
+            all_fixtures: false,
         })
     }
 }
@@ -113,7 +117,11 @@ impl DemoArgs {
 /// clean stop: the bridge published `offline` and disconnected.
 pub async fn run(args: DemoArgs, shutdown: CancellationToken) -> anyhow::Result<()> {
     let topics = Topics::new("homeassistant", "thinq");
-    let devices = SimDevice::fixture_set();
+    let devices = if args.all_fixtures {
+        SimDevice::every_fixture()
+    } else {
+        SimDevice::fixture_set()
+    };
     let expected_devices = devices.len();
     println!("thinq-addon demo: a simulated LG ThinQ account with {expected_devices} appliances,");
     println!("bridged to Home Assistant over MQTT by the real bridge. No LG account needed.");
