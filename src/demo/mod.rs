@@ -208,7 +208,9 @@ pub async fn run(args: DemoArgs, shutdown: CancellationToken) -> anyhow::Result<
         },
         api_base_url: Some(sim.api_url()),
         push_root_ca_pem: Some(ca.ca_pem().into_bytes()),
-        timings: Default::default(),
+        // Production intervals, unless `THINQ_TIME_SCALE` shortens them as for the add-on
+        // (70 devices with `--all-fixtures` need more calls than an hour's budget).
+        timings: crate::bridge::timings::Timings::from_env().0,
         utc_offset: time::UtcOffset::UTC,
     };
     let mut bridge_task = tokio::spawn(bridge::run(config, bridge_stop.clone()));
