@@ -3,10 +3,15 @@
 //! pushes (once per push, never from a republish), a robot cleaner is a `vacuum` whose
 //! commands make bodies the simulated LG cloud accepts.
 
+mod support;
+
 use serde_json::{Value, json};
 use std::path::Path;
+use std::time::Duration;
+use support::bridge::{BRIDGE_STATE, World};
 use thinq_addon::hass::topics::Topics;
 use thinq_addon::hass::{DeviceModel, DiscoveryContext};
+use thinq_addon::sim::SimDevice;
 use thinq_addon::thinq::{DeviceInfo, DeviceSummary};
 
 struct Example {
@@ -321,4 +326,62 @@ fn stick_cleaner_takes_no_command_so_it_stays_sensors() {
     let ex = lg_example("stick_cleaner");
     assert!(!ex.cmps.values().any(|c| c["p"] == "vacuum"));
     assert_eq!(ex.cmps["run_state_current_state"]["p"], "sensor");
+}
+
+fn sim_device(folder: &str, id: &str) -> SimDevice {
+    let ex = lg_example(folder);
+    let mut summary = ex.model.device.clone();
+    summary.device_id = id.to_owned();
+    SimDevice {
+        summary,
+        profile: ex.profile,
+        state: ex.status,
+    }
+}
+
+/// Through the real bridge and brokers: a ring from LG's push channel is one event in Home
+/// Assistant, a motion one ON; Home Assistant's birth (which makes the bridge republish every
+/// retained value) repeats neither.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pushes_become_one_event_each_and_a_birth_repeats_none() {
+    let doorbell = "DOORBELL-1";
+    let world = World::start(vec![sim_device("doorbell", doorbell)]).await;
+    let bridge = world.bridge();
+    let mut ha = world.home_assistant().await;
+    ha.wait_json(BRIDGE_STATE, |v| v["lg_push"] == "ON").await;
+    let object = Topics::object_id(doorbell);
+    let ring = format!("thinq/{object}/doorbell/event");
+    let motion = format!("thinq/{object}/motion/state");
+    ha.wait_for(&motion, |p| p == b"OFF").await;
+
+    world.sim.notify(doorbell, "DOORBELL_RING").await;
+    let event = ha.wait_json(&ring, |_| true).await;
+    assert_eq!(event, json!({"event_type": "ring"}));
+    world.sim.notify(doorbell, "MOTION_IS_DETECTED").await;
+    ha.wait_for(&motion, |p| p == b"ON").await;
+
+    ha.publish("homeassistant/status", "online").await;
+    let after = ha.collect_for(Duration::from_secs(3)).await;
+    let republished = after
+        .iter()
+        .filter(|(t, _)| t.starts_with(&format!("thinq/{object}/")))
+        .count();
+    let rings = after.iter().filter(|(t, _)| *t == ring).count();
+    let motions_on = after
+        .iter()
+        .filter(|(t, p)| *t == motion && p == b"ON")
+        .count();
+    println!("after the birth: {republished} messages for the doorbell, {rings} rings");
+    assert!(republished > 0, "the birth republished nothing: {after:?}");
+    assert_eq!(rings, 0, "a republish repeated the ring");
+    assert_eq!(motions_on, 0, "a republish repeated the motion");
+
+    world.sim.notify(doorbell, "DOORBELL_RING").await;
+    let second = ha.collect_for(Duration::from_secs(3)).await;
+    assert_eq!(
+        second.iter().filter(|(t, _)| *t == ring).count(),
+        1,
+        "one ring, one event"
+    );
+    bridge.stop_ok().await;
 }
