@@ -206,6 +206,52 @@ pub struct EventMeta {
     pub icon: Option<String>,
 }
 
+/// A `vacuum` entity (robot cleaner): its activity from a run-state enum, its commands written
+/// to one write-only operation enum. Home Assistant's vacuum has fixed activities and fixed
+/// commands, so the catalog maps LG's values onto them; values not mapped stay where the
+/// generic rule puts them (the run state keeps its own sensor with LG's finer words).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VacuumSpec {
+    /// The run-state enum the activity is read from.
+    pub state: String,
+    /// LG run state → Home Assistant activity (`cleaning`, `docked`, `paused`, `idle`,
+    /// `returning`, `error`). A state not listed shows as no activity (unknown).
+    pub activities: BTreeMap<String, String>,
+    /// The write-only operation enum the commands write.
+    pub command: String,
+    /// LG value per Home Assistant command (`start`, `pause`, `stop`, `return_to_base`);
+    /// a command whose value the profile does not offer is not announced.
+    pub commands: BTreeMap<String, String>,
+}
+
+/// A `binary_sensor` switched on by a push (`MOTION_IS_DETECTED`): for what LG reports only as
+/// a notification, never as a state. Home Assistant switches it off `off_delay` seconds later.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushSensorSpec {
+    pub key: String,
+    pub name: String,
+    pub device_class: Option<String>,
+    /// Push codes that switch it on.
+    pub push: Vec<String>,
+    pub off_delay: u32,
+}
+
+/// An `event` entity for some push codes, with a device class (`doorbell`, `button`) and
+/// event types of its own (`DOORBELL_RING` → `ring`). The notification event keeps every
+/// code as well, so automations on it keep working.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushEventSpec {
+    pub key: String,
+    pub name: String,
+    pub device_class: Option<String>,
+    pub icon: Option<String>,
+    /// Push code → event type.
+    pub types: BTreeMap<String, String>,
+}
+
 /// One catalog file.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -224,6 +270,11 @@ pub struct DeviceCatalog {
     #[serde(default)]
     pub durations: Vec<DurationSpec>,
     pub notification: Option<EventMeta>,
+    pub vacuum: Option<VacuumSpec>,
+    #[serde(default)]
+    pub push_sensors: Vec<PushSensorSpec>,
+    #[serde(default)]
+    pub push_events: Vec<PushEventSpec>,
 }
 
 impl DeviceCatalog {
@@ -260,6 +311,10 @@ impl DeviceCatalog {
         if let Some(w) = &self.water_heater {
             push(&w.power);
             push(&Some(w.mode.clone()));
+        }
+        if let Some(v) = &self.vacuum {
+            push(&Some(v.state.clone()));
+            push(&Some(v.command.clone()));
         }
         for d in &self.durations {
             push(&d.hour);

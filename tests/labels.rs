@@ -205,6 +205,22 @@ fn every_offered_option_in_both_languages_becomes_a_body_lg_accepts() {
                             }
                         }
                         "button" => tries.push((topic.to_owned(), "PRESS".to_owned())),
+                        // A vacuum's commands: Home Assistant's default payloads per feature.
+                        "vacuum" => {
+                            for (feature, payload) in [
+                                ("start", "start"),
+                                ("pause", "pause"),
+                                ("stop", "stop"),
+                                ("return_home", "return_to_base"),
+                            ] {
+                                let announced = component["sup_feat"]
+                                    .as_array()
+                                    .is_some_and(|f| f.iter().any(|f| f == feature));
+                                if announced {
+                                    tries.push((topic.to_owned(), payload.to_owned()));
+                                }
+                            }
+                        }
                         _ => {}
                     }
                 }

@@ -460,14 +460,14 @@ impl Registry {
         entry.last_heard = Instant::now();
         entry.span.in_scope(|| info!(%push_code, "notification"));
         let entry = &self.devices[device_id];
-        match entry.model.notification(push_code) {
-            Some((entity, payload)) => {
-                let topic = self.topics().event(device_id, &entity);
-                self.publisher.transient(&topic, payload.to_string());
-            }
-            None => entry
+        let messages = entry.model.push_messages(self.topics(), push_code);
+        if messages.is_empty() {
+            entry
                 .span
-                .in_scope(|| warn!(%push_code, "no event entity for this notification")),
+                .in_scope(|| warn!(%push_code, "no event entity for this notification"));
+        }
+        for (topic, payload) in messages {
+            self.publisher.transient(&topic, payload);
         }
     }
 

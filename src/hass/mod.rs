@@ -154,6 +154,33 @@ impl DeviceModel {
         })
     }
 
+    /// The messages a `DEVICE_PUSH` code makes: `(topic, plain payload)` for every entity it
+    /// concerns (the notification event, a doorbell's ring, a motion). Sent once and not
+    /// retained, which is what keeps one push one event across reconnects and births.
+    pub fn push_messages(&self, topics: &topics::Topics, push_code: &str) -> Vec<(String, String)> {
+        let code = push_code.trim();
+        if !self
+            .profile
+            .notifications
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(code))
+        {
+            return Vec::new();
+        }
+        let mut out = Vec::new();
+        let mut values = Vec::new();
+        for entity in &self.entities {
+            entity.on_push(code, &mut values);
+            out.extend(values.drain(..).map(|(feature, value)| {
+                (
+                    topics.entity_state(&self.device.device_id, entity.key(), feature),
+                    entities::common::plain_payload(&value),
+                )
+            }));
+        }
+        out
+    }
+
     /// The entity table: one row per entity.
     pub fn describe(&self, state: &Value) -> Vec<EntitySummary> {
         self.entities

@@ -402,6 +402,19 @@ impl Watcher {
         serde_json::from_slice(&payload).unwrap()
     }
 
+    /// Every message that arrives within `window`, in order (also remembered as `last`).
+    pub async fn collect_for(&mut self, window: Duration) -> Vec<(String, Vec<u8>)> {
+        let deadline = tokio::time::Instant::now() + window;
+        let mut out = Vec::new();
+        while let Ok(Some((topic, payload, _))) =
+            tokio::time::timeout_at(deadline, self.rx.recv()).await
+        {
+            self.last.insert(topic.clone(), payload.clone());
+            out.push((topic, payload));
+        }
+        out
+    }
+
     pub async fn publish(&self, topic: &str, payload: &str) {
         self.client
             .publish(topic, QoS::AtLeastOnce, false, payload)

@@ -55,3 +55,55 @@ impl Entity for BinarySensorEntity {
         (self.base.display_name(), common::render(&self.value(state)))
     }
 }
+
+/// A `binary_sensor` LG switches on only by a push (`MOTION_IS_DETECTED`): the profile has no
+/// state for it. The push publishes `ON` once, not retained; Home Assistant's `off_delay`
+/// switches it off again. Its retained state is always `OFF`, so after a restart of Home
+/// Assistant it reads "clear" rather than unknown, and a republish never fakes a detection.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PushBinarySensorEntity {
+    pub base: EntityBase,
+    pub device_class: Option<String>,
+    /// Push codes that switch it on (LG's spelling).
+    pub push_codes: Vec<String>,
+    /// Seconds until Home Assistant switches it off.
+    pub off_delay: u32,
+}
+
+impl Entity for PushBinarySensorEntity {
+    fn key(&self) -> &str {
+        &self.base.key
+    }
+
+    fn platform(&self) -> &'static str {
+        "binary_sensor"
+    }
+
+    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
+        let mut c = self.base.component(self.platform(), device_id);
+        self.base.add_value_state(&mut c, device_id, ctx);
+        if let Some(class) = &self.device_class {
+            c.insert("dev_cla".into(), json!(class));
+        }
+        c.insert("off_dly".into(), json!(self.off_delay));
+        Value::Object(c)
+    }
+
+    fn state(&self, _state: &Value, out: &mut Vec<(&'static str, Value)>) {
+        out.push((STATE, common::on_off(false)));
+    }
+
+    fn on_push(&self, push_code: &str, out: &mut Vec<(&'static str, Value)>) {
+        let code = push_code.trim();
+        if self.push_codes.iter().any(|c| c.eq_ignore_ascii_case(code)) {
+            out.push((STATE, common::on_off(true)));
+        }
+    }
+
+    fn describe(&self, _state: &Value) -> (String, String) {
+        (
+            self.base.display_name(),
+            format!("OFF (ON for {} s on a push)", self.off_delay),
+        )
+    }
+}

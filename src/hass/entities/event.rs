@@ -12,6 +12,9 @@ use serde_json::{Value, json};
 /// The component key of the notification event entity.
 pub const KEY: &str = "notification";
 
+/// The feature an event is published on (`<base>/<device>/<entity>/event`, not retained).
+pub const FEATURE: &str = "event";
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventEntity {
     pub base: EntityBase,
@@ -52,7 +55,77 @@ impl Entity for EventEntity {
     /// Events are not part of the retained state.
     fn state(&self, _state: &Value, _out: &mut Vec<(&'static str, Value)>) {}
 
+    fn on_push(&self, push_code: &str, out: &mut Vec<(&'static str, Value)>) {
+        if let Some(payload) = self.payload(push_code) {
+            out.push((FEATURE, payload));
+        }
+    }
+
     fn describe(&self, _state: &Value) -> (String, String) {
         (self.base.display_name(), self.event_types.join(", "))
+    }
+}
+
+/// An `event` entity for chosen push codes with event types and a device class of its own
+/// (a doorbell's `DOORBELL_RING` as `ring`, device class `doorbell`): what Home Assistant's
+/// doorbell cards and automations expect. One push is one event: it is published once, not
+/// retained, so a republish of the device's state never repeats it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PushEventEntity {
+    pub base: EntityBase,
+    pub device_class: Option<String>,
+    /// `(LG push code, event type)`.
+    pub types: Vec<(String, String)>,
+}
+
+impl PushEventEntity {
+    fn event_types(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for (_, event_type) in &self.types {
+            if !out.contains(&event_type.as_str()) {
+                out.push(event_type);
+            }
+        }
+        out
+    }
+}
+
+impl Entity for PushEventEntity {
+    fn key(&self) -> &str {
+        &self.base.key
+    }
+
+    fn platform(&self) -> &'static str {
+        "event"
+    }
+
+    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
+        let mut c = self.base.component(self.platform(), device_id);
+        c.insert(
+            "stat_t".into(),
+            json!(ctx.topics.entity_state(device_id, &self.base.key, FEATURE)),
+        );
+        c.insert("event_types".into(), json!(self.event_types()));
+        if let Some(class) = &self.device_class {
+            c.insert("dev_cla".into(), json!(class));
+        }
+        Value::Object(c)
+    }
+
+    fn state(&self, _state: &Value, _out: &mut Vec<(&'static str, Value)>) {}
+
+    fn on_push(&self, push_code: &str, out: &mut Vec<(&'static str, Value)>) {
+        let code = push_code.trim();
+        if let Some((_, event_type)) = self
+            .types
+            .iter()
+            .find(|(lg, _)| lg.eq_ignore_ascii_case(code))
+        {
+            out.push((FEATURE, json!({ "event_type": event_type })));
+        }
+    }
+
+    fn describe(&self, _state: &Value) -> (String, String) {
+        (self.base.display_name(), self.event_types().join(", "))
     }
 }

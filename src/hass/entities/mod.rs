@@ -17,6 +17,7 @@ pub mod number;
 pub mod select;
 pub mod sensor;
 pub mod switch;
+pub mod vacuum;
 pub mod water_heater;
 
 use crate::hass::DiscoveryContext;
@@ -47,6 +48,10 @@ pub trait Entity: Send + Sync {
     ) -> Result<Vec<Write>, CommandError> {
         Err(common::unknown_feature(self.key(), feature))
     }
+    /// Values a `DEVICE_PUSH` code sets, as `(feature, value)` for the feature's topic: sent
+    /// once and not retained (an event, a motion), so a republish after a reconnect or Home
+    /// Assistant's birth never repeats them. Most entities take no pushes.
+    fn on_push(&self, _push_code: &str, _out: &mut Vec<(&'static str, Value)>) {}
     /// Human-readable name and state for the entity table.
     fn describe(&self, state: &Value) -> (String, String);
 }

@@ -18,7 +18,9 @@ mod duration;
 mod fan;
 mod generic;
 mod humidifier;
+mod push;
 mod scope;
+mod vacuum;
 mod water_heater;
 
 use crate::catalog::Catalog;
@@ -73,6 +75,11 @@ pub fn build_entities(
             {
                 entities.push(Box::new(heater));
             }
+            if let Some(spec) = &cat.vacuum
+                && let Some(vacuum) = vacuum::build_vacuum(&scope, spec, &mut consumed)
+            {
+                entities.extend(vacuum);
+            }
             for spec in &cat.durations {
                 for duration in build_durations(&scope, spec, &mut consumed) {
                     entities.push(Box::new(duration));
@@ -85,6 +92,10 @@ pub fn build_entities(
     resolve_name_clashes(&mut plans, &entities);
     for plan in plans {
         plan.build_into(&mut entities);
+    }
+
+    if let Some(cat) = root_catalog {
+        entities.extend(push::build_push_entities(cat, profile, labels));
     }
 
     if !profile.notifications.is_empty() {
