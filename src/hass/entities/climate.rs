@@ -361,9 +361,8 @@ impl Entity for ClimateEntity {
             if self.in_range_mode(state)
                 && let Some((range, _)) = &self.range
             {
-                let mut bounds = Vec::new();
-                range.add_state(state, &mut bounds);
-                let [low, high] = [&bounds[0].1, &bounds[1].1].map(common::render);
+                let (low, high) = range.values(state);
+                let (low, high) = (common::render(&low), common::render(&high));
                 parts.push(format!("range {low}–{high}{unit}"));
             } else if t.target.is_some() {
                 parts.push(format!(

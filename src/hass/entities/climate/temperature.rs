@@ -424,12 +424,18 @@ impl TemperatureRange {
         );
     }
 
-    pub fn add_state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
-        out.push((TARGET_TEMPERATURE_LOW, read_number(Some(&self.low), state)));
-        out.push((
-            TARGET_TEMPERATURE_HIGH,
+    /// The low and high bound as the state reports them.
+    pub fn values(&self, state: &Value) -> (Value, Value) {
+        (
+            read_number(Some(&self.low), state),
             read_number(Some(&self.high), state),
-        ));
+        )
+    }
+
+    pub fn add_state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
+        let (low, high) = self.values(state);
+        out.push((TARGET_TEMPERATURE_LOW, low));
+        out.push((TARGET_TEMPERATURE_HIGH, high));
     }
 
     /// Widens the single target's limits so one slider range covers both (Home Assistant has
