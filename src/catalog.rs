@@ -117,6 +117,11 @@ pub struct ClimateSpec {
     /// Job mode → attribute that sets the target in that mode (`COOL` → `coolTargetTemperature`).
     #[serde(default)]
     pub mode_target_temperature: BTreeMap<String, String>,
+    /// When the attribute a target goes to also depends on another enum (a boiler heats the
+    /// room by air or by water temperature, `operation.roomTempMode`).
+    pub target_by: Option<TargetBySpec>,
+    /// The heat/cool range (`heat_cool` with a low and a high target) when the profile has it.
+    pub target_range: Option<TargetRangeSpec>,
     /// Wind-strength enums in order of preference (first present and writable wins).
     #[serde(default)]
     pub fan_mode: Vec<String>,
@@ -127,6 +132,34 @@ pub struct ClimateSpec {
     pub swing_horizontal: Option<String>,
     /// Shown on the climate entity and kept as its own sensor too.
     pub current_humidity: Option<String>,
+}
+
+/// Targets picked by the value of another enum as well as by the job mode.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetBySpec {
+    /// The enum (`operation.roomTempMode`); read from the state when a target is written.
+    pub property: String,
+    /// Its value → (job mode → attribute). A value not listed uses `mode_target_temperature`.
+    pub values: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// LG's two-set temperatures as Home Assistant's `heat_cool` target range.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetRangeSpec {
+    /// Resources holding the pair, in order of preference (first with both writable wins);
+    /// the pair is taken from every one present.
+    pub resources: Vec<String>,
+    /// The attribute of the lower bound (heating starts below it).
+    pub low: String,
+    /// The attribute of the upper bound (cooling starts above it).
+    pub high: String,
+    /// The LG job mode in which the range applies; shown as `heat_cool` when there is a range.
+    pub job_mode: String,
+    /// A readable boolean saying whether the unit follows the range now (`twoSetEnabled`);
+    /// while it is false the single target is shown in that job mode.
+    pub enabled: Option<String>,
 }
 
 /// A `fan` entity: on/off, speed and preset modes.
@@ -169,6 +202,9 @@ pub struct HumidifierSpec {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WaterHeaterSpec {
+    /// Entity name (in English; shown in the add-on's language) when the device has another
+    /// main entity, as a boiler's hot water beside its room climate. Unset: the device's name.
+    pub name: Option<String>,
     pub power: Option<String>,
     #[serde(default = "default_power_on")]
     pub power_on: String,
@@ -293,6 +329,12 @@ impl DeviceCatalog {
             push(&c.swing);
             push(&c.swing_horizontal);
             push(&c.current_humidity);
+            if let Some(by) = &c.target_by {
+                push(&Some(by.property.clone()));
+            }
+            if let Some(r) = &c.target_range {
+                push(&r.enabled);
+            }
             for f in &c.fan_mode {
                 push(&Some(f.clone()));
             }
@@ -329,6 +371,9 @@ impl DeviceCatalog {
         let mut out = Vec::new();
         if let Some(c) = &self.climate {
             out.extend(c.temperature_resources.iter().cloned());
+            if let Some(r) = &c.target_range {
+                out.extend(r.resources.iter().cloned());
+            }
         }
         if let Some(w) = &self.water_heater {
             out.extend(w.temperature_resources.iter().cloned());

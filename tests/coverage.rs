@@ -12,6 +12,10 @@
 //! strictly on purpose: a value superseded by a richer twin (`temperature` beside
 //! `temperatureInUnits`, °F beside °C), units shown as the sensor's unit (a plug's
 //! `powerUnit`), and a power enum whose unknown value the climate entity reads as "on".
+//! The climate forms of issue 10 moved four leaves into those categories (85.2 → 85.0 %): the
+//! system boiler's old `temperature` resource is folded into its climate like an air
+//! conditioner's, its job mode is not shown while it is off (Home Assistant shows `off`), and
+//! an indoor unit's power is read through its climate; the floor follows, once, by 0.001.
 
 use serde_json::Value;
 
@@ -22,7 +26,7 @@ use thinq_addon::hass::DeviceModel;
 use thinq_addon::hass::topics::Topics;
 
 /// The share of all fixture devices' state leaves that must be shown (the goal is 0.98).
-const FLOOR_ALL: f64 = 0.851;
+const FLOOR_ALL: f64 = 0.850;
 /// The share each single device must show (the goal is 0.98).
 const FLOOR_DEVICE: f64 = 0.28;
 

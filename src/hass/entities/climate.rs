@@ -1,14 +1,22 @@
 //! The air conditioner as one `climate` entity: power and job mode as hvac modes (`off` via the
 //! operation mode), target and current temperature in the unit the profile offers (°C first),
 //! wind strength as fan modes, up/down and left/right rotation as swing, job modes Home
-//! Assistant has no hvac mode for (`AIR_CLEAN`, …) as presets.
+//! Assistant has no hvac mode for (`AIR_CLEAN`, …) as presets. Also the system boiler's room
+//! heating and an indoor unit (any type whose catalog has a `climate:` section), and LG's
+//! two-set temperatures as the `heat_cool` target range.
+
+mod temperature;
+
+pub use temperature::{
+    TARGET_TEMPERATURE_HIGH, TARGET_TEMPERATURE_LOW, TargetWrite, TemperatureRange, TemperatureSet,
+};
 
 use super::Entity;
 use super::common::{self, EntityBase, PowerControl};
 use crate::hass::DiscoveryContext;
 use crate::thinq::control::Write;
-use crate::thinq::profile::{CommandError, Property, RangeSpec, ValueSpec};
-use serde_json::{Map, Value, json};
+use crate::thinq::profile::{CommandError, Property};
+use serde_json::{Value, json};
 
 /// The state features (topic `<base>/<device>/<entity>/<feature>`) of the composite entities.
 /// Those that can be set share their command's name (`mode` ↔ `mode/set`).
@@ -20,188 +28,6 @@ pub const FAN_MODE: &str = "fan_mode";
 pub const SWING_MODE: &str = "swing_mode";
 pub const SWING_HORIZONTAL_MODE: &str = "swing_horizontal_mode";
 pub const PRESET_MODE: &str = "preset_mode";
-
-/// Target / current temperature of one unit (`C` or `F`), shared with `water_heater`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TemperatureSet {
-    /// `C` or `F`.
-    pub unit: String,
-    pub current: Option<Property>,
-    /// The readable target.
-    pub target: Option<Property>,
-    /// Writable targets: `(job mode it applies to, property)`; `None` = any mode.
-    pub writes: Vec<(Option<String>, Property)>,
-    pub min: Option<f64>,
-    pub max: Option<f64>,
-    pub step: Option<f64>,
-}
-
-impl TemperatureSet {
-    /// Picks the properties of one temperature resource in its preferred unit.
-    ///
-    /// `candidates` are the properties of the resource (all units); `mode_targets` maps job
-    /// modes to the attribute that sets the target in that mode.
-    pub fn from_properties(
-        candidates: &[&Property],
-        current: &str,
-        target: &str,
-        mode_targets: &[(String, String)],
-    ) -> Option<TemperatureSet> {
-        // Pattern C entries are per unit; prefer Celsius, the unit Home Assistant converts
-        // from most precisely. Other shapes carry no unit in the location.
-        let units: Vec<String> = candidates
-            .iter()
-            .filter_map(|p| p.path.location.clone())
-            .collect();
-        let location = if units.iter().any(|u| u == "C") {
-            Some("C".to_owned())
-        } else {
-            units.first().cloned()
-        };
-        let in_unit: Vec<&Property> = candidates
-            .iter()
-            .copied()
-            .filter(|p| p.path.location == location || location.is_none())
-            .collect();
-        let find = |attr: &str| in_unit.iter().copied().find(|p| p.path.attribute == attr);
-        let current = find(current).filter(|p| p.readable).cloned();
-        let target_prop = find(target);
-        let mut writes: Vec<(Option<String>, Property)> = Vec::new();
-        for (mode, attr) in mode_targets {
-            if let Some(p) = find(attr).filter(|p| p.writable) {
-                writes.push((Some(mode.clone()), p.clone()));
-            }
-        }
-        if let Some(p) = target_prop.filter(|p| p.writable) {
-            writes.push((None, p.clone()));
-        }
-        if current.is_none() && target_prop.is_none() && writes.is_empty() {
-            return None;
-        }
-        // A unit from the location (pattern C), else the sibling `unit` constant, else C.
-        let unit = location
-            .filter(|u| common::ha_temperature_unit(u).is_some())
-            .or_else(|| {
-                in_unit
-                    .iter()
-                    .find(|p| p.path.attribute == "unit")
-                    .and_then(|p| common::single_text_value(p))
-            })
-            .or_else(|| in_unit.iter().find_map(|p| p.unit.clone()))
-            .filter(|u| common::ha_temperature_unit(u).is_some())
-            .unwrap_or_else(|| "C".to_owned());
-        let ranges: Vec<RangeSpec> = writes
-            .iter()
-            .map(|(_, p)| p)
-            .chain(target_prop)
-            .filter_map(|p| match &p.spec {
-                ValueSpec::Range { write, read } => write.clone().or_else(|| read.clone()),
-                _ => None,
-            })
-            .collect();
-        let min = ranges.iter().map(|r| r.min).reduce(f64::min);
-        let max = ranges.iter().map(|r| r.max).reduce(f64::max);
-        let step = ranges
-            .iter()
-            .map(|r| r.step)
-            .filter(|s| *s > 0.0)
-            .reduce(f64::min);
-        Some(TemperatureSet {
-            unit,
-            current,
-            target: target_prop.filter(|p| p.readable).cloned(),
-            writes,
-            min,
-            max,
-            step,
-        })
-    }
-
-    /// Every writable or readable property used (to hide them from the generic rule).
-    pub fn properties(&self) -> Vec<&Property> {
-        self.current
-            .iter()
-            .chain(self.target.iter())
-            .chain(self.writes.iter().map(|(_, p)| p))
-            .collect()
-    }
-
-    pub fn current_value(&self, state: &Value) -> Value {
-        read_number(self.current.as_ref(), state)
-    }
-
-    pub fn target_value(&self, state: &Value) -> Value {
-        read_number(self.target.as_ref(), state)
-    }
-
-    /// The write for a new target, picking the attribute for the current job mode.
-    pub fn write(
-        &self,
-        key: &str,
-        payload: &str,
-        job_mode: Option<&str>,
-    ) -> Result<Write, CommandError> {
-        let value = common::parse_number(key, payload)?;
-        let by_mode = job_mode.and_then(|m| {
-            self.writes
-                .iter()
-                .find(|(mode, _)| mode.as_deref() == Some(m))
-        });
-        let (_, property) = by_mode
-            .or_else(|| self.writes.iter().find(|(mode, _)| mode.is_none()))
-            .or_else(|| self.writes.first())
-            .ok_or_else(|| CommandError::NotWritable(format!("{key}/temperature")))?;
-        // Whole-degree steps take integers; LG rejects 22.0 where it wants 22.
-        let value = if self.step.is_none_or(|s| s >= 1.0) {
-            value.round()
-        } else {
-            value
-        };
-        Ok(common::write_to(property, common::json_number(value)))
-    }
-
-    /// Adds the temperature keys to a climate / water_heater component.
-    pub fn add_component(
-        &self,
-        c: &mut Map<String, Value>,
-        key: &str,
-        device_id: &str,
-        ctx: &DiscoveryContext,
-    ) {
-        if !self.writes.is_empty() {
-            common::add_command(c, "temp_cmd_t", key, "temperature", device_id, ctx);
-        }
-        if self.target.is_some() {
-            common::add_state(c, "temp_stat_t", key, TARGET_TEMPERATURE, device_id, ctx);
-        }
-        if self.current.is_some() {
-            common::add_state(c, "curr_temp_t", key, CURRENT_TEMPERATURE, device_id, ctx);
-        }
-        if let Some(min) = self.min {
-            c.insert("min_temp".into(), common::json_number(min));
-        }
-        if let Some(max) = self.max {
-            c.insert("max_temp".into(), common::json_number(max));
-        }
-        c.insert("temp_unit".into(), json!(self.unit.to_ascii_uppercase()));
-        let precision = match self.step {
-            Some(s) if s < 0.5 => 0.1,
-            Some(s) if s < 1.0 => 0.5,
-            _ => 1.0,
-        };
-        c.insert("precision".into(), json!(precision));
-    }
-
-    /// The values behind the topics [`Self::add_component`] names.
-    pub fn add_state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
-        if self.target.is_some() {
-            out.push((TARGET_TEMPERATURE, self.target_value(state)));
-        }
-        if self.current.is_some() {
-            out.push((CURRENT_TEMPERATURE, self.current_value(state)));
-        }
-    }
-}
 
 fn read_number(property: Option<&Property>, state: &Value) -> Value {
     property
@@ -232,8 +58,15 @@ pub struct ClimateEntity {
     /// The hvac mode shown while a preset runs.
     pub preset_hvac_mode: String,
     pub temperature: Option<TemperatureSet>,
+    /// The enum that, with the job mode, picks the attribute a target is written to.
+    pub target_by: Option<Property>,
+    /// The `heat_cool` range and the LG job mode it belongs to.
+    pub range: Option<(TemperatureRange, String)>,
     /// Wind-strength enum and `(LG value, HA fan mode)`.
     pub fan: Option<(Property, Vec<(String, String)>)>,
+    /// `(LG value, HA fan mode)` for wind strengths the unit reports but cannot be set to,
+    /// shown as the fan mode that means the same (`NATURE` → `auto`).
+    pub fan_aliases: Vec<(String, String)>,
     pub swing: Option<Property>,
     pub swing_horizontal: Option<Property>,
     pub humidity: Option<Property>,
@@ -269,9 +102,14 @@ impl ClimateEntity {
     }
 
     fn fan_value(&self, state: &Value) -> Value {
-        self.fan.as_ref().map_or(Value::Null, |(property, pairs)| {
-            common::option_state(property, pairs, state)
-        })
+        self.fan
+            .as_ref()
+            .map_or(Value::Null, |(property, pairs)| match common::option_state(
+                property, pairs, state,
+            ) {
+                Value::Null => common::option_state(property, &self.fan_aliases, state),
+                shown => shown,
+            })
     }
 
     /// Writes that set a job mode, turning the unit on first when the state says it is off.
@@ -286,6 +124,27 @@ impl ClimateEntity {
             _ => return Err(CommandError::NotWritable(format!("{}/mode", self.base.key))),
         }
         Ok(writes)
+    }
+
+    /// Whether the `heat_cool` range is what the unit follows now: its job mode, offered as
+    /// `heat_cool`, running, and the range not switched off (`twoSetEnabled`).
+    fn in_range_mode(&self, state: &Value) -> bool {
+        let Some((range, job)) = &self.range else {
+            return false;
+        };
+        range.enabled(state)
+            && self.hvac_modes.iter().any(|(lg, _)| lg == job)
+            && self.power.is_on(state) != Some(false)
+            && self.job_mode(state).as_deref() == Some(job.as_str())
+    }
+
+    /// The value of the enum that, with the job mode, picks the target attribute.
+    fn variant(&self, state: &Value) -> Option<String> {
+        self.target_by
+            .as_ref()?
+            .read(state)?
+            .as_str()
+            .map(str::to_owned)
     }
 
     fn writable_modes(&self) -> bool {
@@ -320,6 +179,10 @@ impl Entity for ClimateEntity {
         common::add_command(&mut c, "pow_cmd_t", key, "power", device_id, ctx);
         if let Some(t) = &self.temperature {
             t.add_component(&mut c, key, device_id, ctx);
+        }
+        if let Some((range, _)) = &self.range {
+            range.add_component(&mut c, key, device_id, ctx);
+            range.widen(&mut c, self.temperature.as_ref().and_then(|t| t.step));
         }
         if let Some((_, pairs)) = &self.fan {
             common::add_command(&mut c, "fan_mode_cmd_t", key, "fan_mode", device_id, ctx);
@@ -379,6 +242,16 @@ impl Entity for ClimateEntity {
         out.push((MODE, self.mode_value(state)));
         if let Some(t) = &self.temperature {
             t.add_state(state, out);
+            // In `heat_cool` the range is the target: Home Assistant shows its two-handle
+            // slider only while the single target is empty.
+            if self.in_range_mode(state)
+                && let Some(slot) = out.iter_mut().find(|(f, _)| *f == TARGET_TEMPERATURE)
+            {
+                slot.1 = Value::Null;
+            }
+        }
+        if let Some((range, _)) = &self.range {
+            range.add_state(state, out);
         }
         if self.fan.is_some() {
             out.push((FAN_MODE, self.fan_value(state)));
@@ -451,11 +324,17 @@ impl Entity for ClimateEntity {
             }
             "temperature" => {
                 let t = self.base.part_for(feature, self.temperature.as_ref())?;
+                let variant = self.variant(state);
                 Ok(vec![t.write(
                     key,
                     payload,
                     self.job_mode(state).as_deref(),
+                    variant.as_deref(),
                 )?])
+            }
+            "temperature_low" | "temperature_high" => {
+                let (range, _) = self.base.part_for(feature, self.range.as_ref())?;
+                range.write(key, payload, feature == "temperature_high", state)
             }
             "fan_mode" => {
                 let (property, pairs) = self.base.part_for(feature, self.fan.as_ref())?;
@@ -479,7 +358,13 @@ impl Entity for ClimateEntity {
         let mut parts = vec![common::render(&self.mode_value(state))];
         if let Some(t) = &self.temperature {
             let unit = common::ha_temperature_unit(&t.unit).unwrap_or("");
-            if t.target.is_some() {
+            if self.in_range_mode(state)
+                && let Some((range, _)) = &self.range
+            {
+                let (low, high) = range.values(state);
+                let (low, high) = (common::render(&low), common::render(&high));
+                parts.push(format!("range {low}–{high}{unit}"));
+            } else if t.target.is_some() {
                 parts.push(format!(
                     "target {}{unit}",
                     common::render(&t.target_value(state))

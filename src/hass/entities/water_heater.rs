@@ -107,6 +107,7 @@ impl Entity for WaterHeaterEntity {
                     key,
                     payload,
                     self.job_mode(state).as_deref(),
+                    None,
                 )?])
             }
             _ => Err(self.base.unknown_feature(feature)),
@@ -116,14 +117,14 @@ impl Entity for WaterHeaterEntity {
     fn describe(&self, state: &Value) -> (String, String) {
         let mut parts = vec![common::render(&self.mode_value(state))];
         if let Some(t) = &self.temperature {
-            let unit = common::ha_temperature_unit(&t.unit).unwrap_or("");
+            let unit = common::ha_temperature_unit(&t.unit);
             parts.push(format!(
-                "target {}{unit}",
-                common::render(&t.target_value(state))
+                "target {}",
+                common::render_with_unit(&t.target_value(state), unit)
             ));
             parts.push(format!(
-                "current {}{unit}",
-                common::render(&t.current_value(state))
+                "current {}",
+                common::render_with_unit(&t.current_value(state), unit)
             ));
         }
         (self.base.display_name(), parts.join(", "))

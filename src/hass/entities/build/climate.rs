@@ -1,12 +1,16 @@
 //! The `climate` composite: power, job mode, temperatures, fan/swing/preset of an air
-//! conditioner (or any type whose catalog file has a `climate:` section).
+//! conditioner, a system boiler's room heating or an indoor unit (any type whose catalog file
+//! has a `climate:` section), with LG's two-set temperatures as the `heat_cool` range.
 
 use super::scope::*;
 use crate::catalog::ClimateSpec;
-use crate::hass::entities::climate::ClimateEntity;
+use crate::hass::entities::climate::{ClimateEntity, TemperatureRange, TemperatureSet};
 use crate::hass::entities::common::{self, PowerControl};
 use crate::thinq::profile::{PropertyPath, ValueSpec};
 use std::collections::HashSet;
+
+/// Home Assistant's hvac mode for a target range.
+const HEAT_COOL: &str = "heat_cool";
 
 pub(super) fn build_climate(
     scope: &Scope,
@@ -15,6 +19,7 @@ pub(super) fn build_climate(
 ) -> Option<ClimateEntity> {
     let power_property = scope.find(&spec.power)?;
     let power = PowerControl::new(power_property, &spec.power_on, &spec.power_off)?;
+    let range = take_range(scope, spec, consumed);
     let mode = scope
         .find(&spec.mode)
         .filter(|p| matches!(p.spec, ValueSpec::Enum { .. }));
@@ -28,9 +33,14 @@ pub(super) fn build_climate(
             read
         };
         for value in values {
-            match spec.hvac_modes.get(value) {
-                Some(ha) if !hvac_modes.iter().any(|(_, h)| h == ha) => {
-                    hvac_modes.push((value.clone(), ha.clone()))
+            // With a range, its job mode is `heat_cool` (LG's AUTO with two set points).
+            let ha = match &range {
+                Some((_, job)) if job == value => Some(HEAT_COOL.to_owned()),
+                _ => spec.hvac_modes.get(value).cloned(),
+            };
+            match ha {
+                Some(ha) if !hvac_modes.iter().any(|(_, h)| *h == ha) => {
+                    hvac_modes.push((value.clone(), ha))
                 }
                 Some(_) => {}
                 None => presets.push((value.clone(), scope.labels.label(value))),
@@ -40,19 +50,41 @@ pub(super) fn build_climate(
     }
     consumed.insert(power_property.path.clone());
 
-    let mode_targets: Vec<(String, String)> = spec
-        .mode_target_temperature
-        .iter()
-        .map(|(m, a)| (m.clone(), a.clone()))
-        .collect();
+    let mut targets: Vec<(Option<String>, String, String)> = Vec::new();
+    let mut target_by = None;
+    if let Some(by) = &spec.target_by
+        && let Some(p) = scope
+            .find(&by.property)
+            .filter(|p| p.readable && matches!(p.spec, ValueSpec::Enum { .. }))
+    {
+        target_by = Some(p.clone());
+        for (value, modes) in &by.values {
+            for (mode, attribute) in modes {
+                targets.push((Some(value.clone()), mode.clone(), attribute.clone()));
+            }
+        }
+    }
+    for (mode, attribute) in &spec.mode_target_temperature {
+        targets.push((None, mode.clone(), attribute.clone()));
+    }
     let temperature = take_temperature(
         scope,
         &spec.temperature_resources,
         &spec.current_temperature,
         &spec.target_temperature,
-        &mode_targets,
+        &targets,
         consumed,
     );
+    // One climate entity has one unit: a range in another unit than the target is left out.
+    let range = match range {
+        Some((r, _)) if temperature.as_ref().is_some_and(|t| t.unit != r.unit) => {
+            for p in r.properties() {
+                consumed.remove(&p.path);
+            }
+            None
+        }
+        other => other,
+    };
 
     let fan = spec
         .fan_mode
@@ -80,6 +112,19 @@ pub(super) fn build_climate(
             }
             (p.clone(), pairs)
         });
+    // Reported-only wind strengths the catalog names as a fan mode already offered.
+    let fan_aliases: Vec<(String, String)> = fan
+        .as_ref()
+        .map(|(_, pairs)| {
+            spec.fan_mode_names
+                .iter()
+                .filter(|(lg, ha)| {
+                    !pairs.iter().any(|(l, _)| l == *lg) && pairs.iter().any(|(_, h)| h == *ha)
+                })
+                .map(|(lg, ha)| (lg.clone(), ha.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
     let swing_of = |name: Option<&str>, consumed: &mut HashSet<PropertyPath>| {
         let p = scope
             .find_named(name)
@@ -99,9 +144,87 @@ pub(super) fn build_climate(
         presets,
         preset_hvac_mode: spec.preset_hvac_mode.clone(),
         temperature,
+        target_by,
+        range,
         fan,
+        fan_aliases,
         swing,
         swing_horizontal,
         humidity,
     })
+}
+
+/// The two-set range from the first of the spec's resources that has both bounds writable.
+/// The bounds of every listed resource are taken (the other unit, the older plain resource),
+/// so none shows twice; the resources' other attributes stay with the generic rule.
+fn take_range(
+    scope: &Scope,
+    spec: &ClimateSpec,
+    consumed: &mut HashSet<PropertyPath>,
+) -> Option<(TemperatureRange, String)> {
+    let range_spec = spec.target_range.as_ref()?;
+    let mut range = None;
+    for resource in &range_spec.resources {
+        let props = scope.resource(resource);
+        if range.is_none() {
+            range = TemperatureRange::from_properties(&props, &range_spec.low, &range_spec.high);
+        }
+        if range.is_some() {
+            consumed.extend(
+                props
+                    .iter()
+                    .filter(|p| [&range_spec.low, &range_spec.high].contains(&&p.path.attribute))
+                    .map(|p| p.path.clone()),
+            );
+        }
+    }
+    range.map(|mut r| {
+        r.enabled = scope
+            .find_named(range_spec.enabled.as_deref())
+            .filter(|p| p.readable && p.spec == ValueSpec::Boolean)
+            .cloned();
+        (r, range_spec.job_mode.clone())
+    })
+}
+
+/// The temperatures of a climate / water heater: read from the first of `resources` the
+/// profile has. Every listed resource is taken, so no temperature shows twice, except the
+/// attributes the type's catalog names under `properties:` (a boiler's water temperatures):
+/// those keep entities of their own.
+pub(super) fn take_temperature(
+    scope: &Scope,
+    resources: &[String],
+    current: &str,
+    target: &str,
+    targets: &[(Option<String>, String, String)],
+    consumed: &mut HashSet<PropertyPath>,
+) -> Option<TemperatureSet> {
+    let named = |p: &PropertyPath| {
+        scope.catalog.is_some_and(|c| {
+            c.properties
+                .contains_key(&format!("{}.{}", p.resource, p.attribute))
+        })
+    };
+    let mut temperature: Option<TemperatureSet> = None;
+    for resource in resources {
+        let props = scope.resource(resource);
+        if props.is_empty() {
+            continue;
+        }
+        if temperature.is_none() {
+            temperature = TemperatureSet::from_properties(&props, current, target, targets);
+        }
+        consumed.extend(
+            props
+                .iter()
+                .map(|p| &p.path)
+                .filter(|path| !named(path))
+                .cloned(),
+        );
+    }
+    // What the entity uses is never shown twice, named or not.
+    if let Some(t) = &temperature {
+        consumed.extend(t.properties().into_iter().map(|p| p.path.clone()));
+    }
+    temperature
 }

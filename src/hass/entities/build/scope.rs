@@ -2,7 +2,6 @@
 //! catalog entries describing them, and the helpers composites share to take properties.
 
 use crate::catalog::{Catalog, DeviceCatalog, PropertyMeta};
-use crate::hass::entities::climate::TemperatureSet;
 use crate::hass::entities::common::{self, EntityBase, PowerControl};
 use crate::labels::Labels;
 use crate::thinq::profile::{LocationKind, Profile, Property, PropertyPath, ValueSpec};
@@ -187,30 +186,6 @@ pub(super) fn take_writable_options(
     consumed.insert(property.path.clone());
     let (_, write) = common::enum_values(property);
     Some((property.clone(), common::option_pairs(write, scope.labels)))
-}
-
-/// The temperatures of a climate / water heater: read from the first of `resources` the
-/// profile has. Every listed resource is taken, so no temperature shows twice.
-pub(super) fn take_temperature(
-    scope: &Scope,
-    resources: &[String],
-    current: &str,
-    target: &str,
-    mode_targets: &[(String, String)],
-    consumed: &mut HashSet<PropertyPath>,
-) -> Option<TemperatureSet> {
-    let mut temperature = None;
-    for resource in resources {
-        let props = scope.resource(resource);
-        if props.is_empty() {
-            continue;
-        }
-        if temperature.is_none() {
-            temperature = TemperatureSet::from_properties(&props, current, target, mode_targets);
-        }
-        consumed.extend(props.iter().map(|p| p.path.clone()));
-    }
-    temperature
 }
 
 /// The readable current humidity a composite shows beside its own values.

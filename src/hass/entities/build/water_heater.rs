@@ -1,5 +1,6 @@
 //! The `water_heater` composite: power, operation mode, temperatures.
 
+use super::climate::take_temperature;
 use super::scope::*;
 use crate::catalog::WaterHeaterSpec;
 use crate::hass::entities::common::{self};
@@ -49,8 +50,14 @@ pub(super) fn build_water_heater(
     if mode.is_none() && temperature.is_none() {
         return None;
     }
+    let mut base = scope.composite_base("water_heater");
+    if let Some(name) = &spec.name {
+        let own = scope.labels.name(name);
+        let prefix = base.name.take().unwrap_or_default();
+        base.name = Some(common::prefixed_name(&prefix, &own));
+    }
     Some(WaterHeaterEntity {
-        base: scope.composite_base("water_heater"),
+        base,
         power,
         mode,
         temperature,
