@@ -4,7 +4,9 @@
 
 use super::scope::*;
 use crate::catalog::ClimateSpec;
-use crate::hass::entities::climate::{ClimateEntity, TemperatureRange, TemperatureSet};
+use crate::hass::entities::climate::{
+    ClimateEntity, TargetWrite, TemperatureRange, TemperatureSet,
+};
 use crate::hass::entities::common::{self, PowerControl};
 use crate::thinq::profile::{PropertyPath, ValueSpec};
 use std::collections::HashSet;
@@ -222,9 +224,46 @@ pub(super) fn take_temperature(
                 .cloned(),
         );
     }
+    if let Some(t) = &mut temperature {
+        add_plain_target_from_twin(scope, resources, target, t);
+    }
     // What the entity uses is never shown twice, named or not.
     if let Some(t) = &temperature {
         consumed.extend(t.properties().into_iter().map(|p| p.path.clone()));
     }
     temperature
+}
+
+/// LG's `temperatureInUnits` may list the plain target as read-only while the older
+/// `temperature` resource beside it takes it (Home Assistant's air conditioner fixtures). A job
+/// mode without a target of its own (dry, air clean) then writes the plain target there, as
+/// LG's SDK does, instead of another mode's target. The older resource names no unit in the
+/// profile, so its target is used only when its range lies within the chosen unit's limits.
+fn add_plain_target_from_twin(
+    scope: &Scope,
+    resources: &[String],
+    target: &str,
+    temperature: &mut TemperatureSet,
+) {
+    if temperature.writes.iter().any(|w| w.mode.is_none()) {
+        return;
+    }
+    let (Some(min), Some(max)) = (temperature.min, temperature.max) else {
+        return;
+    };
+    let twin = resources
+        .iter()
+        .flat_map(|r| scope.resource(r))
+        .filter(|p| p.path.attribute == target && p.writable && p.path.location.is_none())
+        .find(|p| match &p.spec {
+            ValueSpec::Range { write: Some(w), .. } => w.min >= min && w.max <= max,
+            _ => false,
+        });
+    if let Some(p) = twin {
+        temperature.writes.push(TargetWrite {
+            mode: None,
+            variant: None,
+            property: p.clone(),
+        });
+    }
 }
