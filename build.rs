@@ -48,7 +48,11 @@ fn write_list(out: &Path, files: &[(String, PathBuf)]) {
 }
 
 fn main() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("thinq_addon");
+    // Read at run time, not baked in with `env!`: a build-script binary reused from another
+    // checkout (a copied target folder) would otherwise list that checkout's files.
+    let manifest_dir =
+        PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"));
+    let root = manifest_dir.join("thinq_addon");
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     // A directory here makes cargo rerun the script when anything under it changes (a file
     // added, removed or edited), so the list never goes stale.
