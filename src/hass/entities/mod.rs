@@ -10,12 +10,16 @@ pub mod build;
 pub mod button;
 pub mod climate;
 pub mod common;
+pub mod cover;
 pub mod event;
 pub mod fan;
 pub mod humidifier;
+pub mod light;
+pub mod lock;
 pub mod number;
 pub mod select;
 pub mod sensor;
+pub mod siren;
 pub mod switch;
 pub mod water_heater;
 
