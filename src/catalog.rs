@@ -15,6 +15,9 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+mod forms;
+pub use forms::{CoverSpec, LightSpec, LockSpec, SirenSpec};
+
 /// The embedded catalog files: `(file name, YAML text)`, every `thinq_addon/*.yaml`, listed
 /// by `build.rs` from the folder so no file can be left out.
 pub const FILES: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/catalog_files.rs"));
@@ -304,6 +307,11 @@ pub struct DeviceCatalog {
     pub humidifier: Option<HumidifierSpec>,
     pub water_heater: Option<WaterHeaterSpec>,
     #[serde(default)]
+    pub lights: Vec<LightSpec>,
+    pub cover: Option<CoverSpec>,
+    pub lock: Option<LockSpec>,
+    pub siren: Option<SirenSpec>,
+    #[serde(default)]
     pub durations: Vec<DurationSpec>,
     pub notification: Option<EventMeta>,
     pub vacuum: Option<VacuumSpec>,
@@ -357,6 +365,31 @@ impl DeviceCatalog {
         if let Some(v) = &self.vacuum {
             push(&Some(v.state.clone()));
             push(&Some(v.command.clone()));
+        }
+        for l in &self.lights {
+            push(&Some(l.power.clone()));
+            for part in [
+                &l.mode,
+                &l.white_brightness,
+                &l.color_temperature,
+                &l.hue,
+                &l.saturation,
+                &l.color_brightness,
+            ] {
+                push(part);
+            }
+        }
+        if let Some(c) = &self.cover {
+            push(&Some(c.state.clone()));
+            push(&c.position);
+        }
+        if let Some(l) = &self.lock {
+            push(&Some(l.state.clone()));
+        }
+        if let Some(s) = &self.siren {
+            push(&Some(s.power.clone()));
+            push(&s.volume);
+            push(&s.duration);
         }
         for d in &self.durations {
             push(&d.hour);

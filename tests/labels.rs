@@ -166,6 +166,55 @@ fn writable_enums(profile: &Value, out: &mut BTreeMap<String, BTreeSet<String>>)
     }
 }
 
+/// The commands Home Assistant sends to a light, cover, lock or siren for what its discovery
+/// component offers (JSON lights: effects, white, colour; covers: open / close / stop unless
+/// switched off; locks: unlock, and open where offered; sirens: on with volume and duration).
+fn form_commands(platform: &str, component: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    match platform {
+        "light" => {
+            for effect in component["fx_list"].as_array().into_iter().flatten() {
+                out.push(serde_json::json!({"state": "ON", "effect": effect}).to_string());
+            }
+            let modes = component["sup_clrm"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            if modes.contains(&"white".into()) {
+                out.push(r#"{"state":"ON","white":50}"#.to_owned());
+            }
+            if modes.contains(&"hs".into()) {
+                out.push(r#"{"state":"ON","color":{"h":120.5,"s":40},"brightness":30}"#.to_owned());
+            }
+        }
+        "cover" => {
+            for (key, default) in [
+                ("pl_open", "OPEN"),
+                ("pl_cls", "CLOSE"),
+                ("pl_stop", "STOP"),
+            ] {
+                match component.get(key) {
+                    Some(Value::Null) => {}
+                    Some(v) => out.push(v.as_str().unwrap_or(default).to_owned()),
+                    None => out.push(default.to_owned()),
+                }
+            }
+        }
+        "lock" => {
+            out.push("UNLOCK".to_owned());
+            if let Some(open) = component["pl_open"].as_str() {
+                out.push(open.to_owned());
+            }
+        }
+        "siren" => {
+            out.push(r#"{"state":"ON","volume_level":1.0,"duration":30}"#.to_owned());
+            out.push(r#"{"state":"OFF"}"#.to_owned());
+        }
+        _ => {}
+    }
+    out
+}
+
 #[test]
 fn every_offered_option_in_both_languages_becomes_a_body_lg_accepts() {
     let ctx = DiscoveryContext {
@@ -223,6 +272,11 @@ fn every_offered_option_in_both_languages_becomes_a_body_lg_accepts() {
                         }
                         _ => {}
                     }
+                    tries.extend(
+                        form_commands(platform, component)
+                            .into_iter()
+                            .map(|payload| (topic.to_owned(), payload)),
+                    );
                 }
                 // Fan speeds: every step of the range.
                 if let (Some(topic), Some(min), Some(max)) = (

@@ -103,7 +103,7 @@ fn topic_options(option: &str) -> Vec<String> {
 }
 
 /// Whether a component option names a topic Home Assistant reads a state from (not a command,
-/// availability or attributes topic).
+/// `set_…` command, availability or attributes topic).
 fn is_state_topic_option(option: &str) -> bool {
     (option.ends_with("_t") || option.ends_with("_topic"))
         && !option.contains("cmd")
@@ -111,6 +111,7 @@ fn is_state_topic_option(option: &str) -> bool {
         && !option.starts_with("avty")
         && !option.starts_with("availability")
         && !option.starts_with("json_attr")
+        && !option.starts_with("set_")
 }
 
 /// A plain state payload as a value: Home Assistant's `None` is no value, a number is a

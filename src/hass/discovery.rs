@@ -346,6 +346,8 @@ fn check_topics(value: &Value, key: &str, errors: &mut Vec<String>) {
 
 /// The state topics the payload's components read (every `…_t` / `…_topic` option that is not
 /// a command, availability or event topic), to check that the state messages provide every one.
+/// Attribute topics count (a light's `json_attr_t` is read like its state); `set_…` topics
+/// (a cover's `set_pos_t`) are commands.
 pub fn state_topics(payload: &Value) -> BTreeSet<String> {
     let mut topics = BTreeSet::new();
     let components = payload.get("cmps").and_then(Value::as_object);
@@ -362,7 +364,7 @@ pub fn state_topics(payload: &Value) -> BTreeSet<String> {
                 && !key.contains("command")
                 && !key.starts_with("avty")
                 && !key.starts_with("availability")
-                && !key.starts_with("json_attr");
+                && !key.starts_with("set_");
             if let Some(topic) = value.as_str().filter(|_| state) {
                 topics.insert(topic.to_owned());
             }
@@ -384,7 +386,19 @@ mod tests {
             "s": {"p": "sensor", "stat_t": "t/s/state", "json_attr_t": "t/s/attributes"}
         }});
         let topics: Vec<String> = state_topics(&payload).into_iter().collect();
-        assert_eq!(topics, ["t/a/current_humidity", "t/a/mode", "t/s/state"]);
+        assert_eq!(
+            topics,
+            [
+                "t/a/current_humidity",
+                "t/a/mode",
+                "t/s/attributes",
+                "t/s/state"
+            ]
+        );
+        let cover = json!({"cmps": {"c": {"p": "cover", "pos_t": "t/c/position",
+                                          "set_pos_t": "t/c/position/set"}}});
+        let topics: Vec<String> = state_topics(&cover).into_iter().collect();
+        assert_eq!(topics, ["t/c/position"]);
     }
 
     #[test]

@@ -23,6 +23,8 @@ pub struct SwitchEntity {
     pub base: EntityBase,
     pub property: Property,
     pub values: SwitchValues,
+    /// `outlet` for a plug's or strip's socket, `switch` otherwise (Home Assistant's two).
+    pub device_class: Option<String>,
 }
 
 impl SwitchEntity {
@@ -54,6 +56,9 @@ impl Entity for SwitchEntity {
 
     fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
         let mut c = self.base.component(self.platform(), device_id);
+        if let Some(class) = &self.device_class {
+            c.insert("dev_cla".into(), json!(class));
+        }
         self.base
             .add_control(&mut c, FEATURE, self.property.readable, device_id, ctx);
         Value::Object(c)

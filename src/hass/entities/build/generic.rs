@@ -142,6 +142,7 @@ impl Plan {
                 base: self.base(self.key.clone(), name),
                 property,
                 values,
+                device_class: self.meta.device_class.clone(),
             })),
             Kind::Buttons(values) => {
                 for (value, label) in values {

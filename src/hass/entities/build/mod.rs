@@ -1,8 +1,9 @@
 //! From a parsed profile (and the catalog) to a device's entities.
 //!
 //! Order of decisions for each property:
-//! 1. Composite entities named by the catalog (climate, fan, humidifier, water_heater,
-//!    durations) take the properties they fully represent; those get no entity of their own.
+//! 1. Composite entities named by the catalog (climate, fan, humidifier, water_heater, lights,
+//!    cover, lock, siren, durations) take the properties they fully represent; those get no
+//!    entity of their own.
 //! 2. The catalog entry for `resource.attribute`, if any, sets platform, name, classes, units.
 //! 3. Otherwise the generic rule by profile type decides (see [`generic`]), so a device
 //!    type nobody has described yet still gets every readable value and every control.
@@ -14,12 +15,17 @@
 //! the shared view of a profile in `scope.rs`.
 
 mod climate;
+mod cover;
 mod duration;
 mod fan;
+mod forms;
 mod generic;
 mod humidifier;
+mod light;
+mod lock;
 mod push;
 mod scope;
+mod siren;
 mod vacuum;
 mod water_heater;
 
@@ -80,6 +86,8 @@ pub fn build_entities(
             {
                 entities.extend(vacuum);
             }
+            // Lighting, covers, locks, sirens (`forms.rs`).
+            forms::build_forms(&scope, cat, &mut consumed, &mut entities);
             for spec in &cat.durations {
                 for duration in build_durations(&scope, spec, &mut consumed) {
                     entities.push(Box::new(duration));

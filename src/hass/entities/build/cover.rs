@@ -1,0 +1,53 @@
+//! The `cover` composite: the open / close / stop enum and the position range.
+
+use super::scope::*;
+use crate::catalog::CoverSpec;
+use crate::hass::entities::common::{self, EntityBase};
+use crate::hass::entities::cover::CoverEntity;
+use crate::hass::entities::light::RangeControl;
+use crate::thinq::profile::PropertyPath;
+use std::collections::HashSet;
+
+pub(super) fn build_cover(
+    scope: &Scope,
+    spec: &CoverSpec,
+    consumed: &mut HashSet<PropertyPath>,
+) -> Option<CoverEntity> {
+    let property = scope
+        .find(&spec.state)
+        .filter(|p| p.readable || p.writable)?;
+    let (_, write) = common::enum_values(property);
+    let takes = |value: &str| {
+        (property.writable && write.iter().any(|w| w == value)).then(|| value.to_owned())
+    };
+    let (open, close, stop) = (takes(&spec.open), takes(&spec.close), takes(&spec.stop));
+    if open.is_none() && close.is_none() {
+        // Nothing to move it with: the values keep their own entities.
+        return None;
+    }
+    let position = scope
+        .find_named(spec.position.as_deref())
+        .and_then(RangeControl::new);
+    consumed.insert(property.path.clone());
+    if let Some(p) = &position {
+        consumed.insert(p.property.path.clone());
+    }
+    let (mut keys, prefix) = scope.prefix(Some(&property.path));
+    keys.push(common::snake(&property.path.resource));
+    keys.push(common::snake(&property.path.attribute));
+    let base = EntityBase::new(keys.join("_"), (!prefix.is_empty()).then_some(prefix));
+    Some(CoverEntity {
+        base,
+        device_class: spec.device_class.clone(),
+        property: property.clone(),
+        states: spec
+            .states
+            .iter()
+            .map(|(lg, ha)| (lg.clone(), ha.clone()))
+            .collect(),
+        open,
+        close,
+        stop,
+        position,
+    })
+}

@@ -1,0 +1,47 @@
+//! The `siren` composite: its on/off enum, with volume and duration as turn-on options. The
+//! volume select and duration number stay too: they show and set the stored values.
+
+use super::scope::*;
+use crate::catalog::SirenSpec;
+use crate::hass::entities::common::{self, EntityBase, PowerControl};
+use crate::hass::entities::light::RangeControl;
+use crate::hass::entities::siren::SirenEntity;
+use crate::thinq::profile::PropertyPath;
+use std::collections::HashSet;
+
+pub(super) fn build_siren(
+    scope: &Scope,
+    spec: &SirenSpec,
+    consumed: &mut HashSet<PropertyPath>,
+) -> Option<SirenEntity> {
+    let property = scope.find(&spec.power)?;
+    let (_, write) = common::enum_values(property);
+    let (on, off) = common::on_off_pair(write)?;
+    let power = PowerControl::new(property, &on, &off)?;
+    let volume = scope
+        .find_named(spec.volume.as_deref())
+        .filter(|p| is_enum_with_writes(p))
+        .and_then(|p| {
+            let (_, write) = common::enum_values(p);
+            let order: Vec<String> = spec
+                .volume_order
+                .iter()
+                .filter(|v| write.contains(v))
+                .cloned()
+                .collect();
+            (!order.is_empty()).then(|| (p.clone(), order))
+        });
+    let duration = scope
+        .find_named(spec.duration.as_deref())
+        .and_then(RangeControl::new);
+    consumed.insert(property.path.clone());
+    let (mut keys, prefix) = scope.prefix(Some(&property.path));
+    keys.push(common::snake(&property.path.resource));
+    keys.push(common::snake(&property.path.attribute));
+    Some(SirenEntity {
+        base: EntityBase::new(keys.join("_"), (!prefix.is_empty()).then_some(prefix)),
+        power,
+        volume,
+        duration,
+    })
+}

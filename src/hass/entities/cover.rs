@@ -1,0 +1,140 @@
+//! `cover` entities: blinds and curtains. LG's open / close / stop enum is both the command and
+//! the state; the position range is read and written as LG gives it, its minimum closed and its
+//! maximum open (`pos_clsd` / `pos_open`: Home Assistant shows 0…100 % from them).
+
+use super::Entity;
+use super::common::{self, EntityBase};
+use super::light::RangeControl;
+use crate::hass::DiscoveryContext;
+use crate::hass::topics::STATE;
+use crate::thinq::control::Write;
+use crate::thinq::profile::{CommandError, Property};
+use serde_json::{Value, json};
+
+/// The position state and command feature.
+pub const POSITION: &str = "position";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoverEntity {
+    pub base: EntityBase,
+    pub device_class: Option<String>,
+    /// The open / close / stop enum.
+    pub property: Property,
+    /// LG value → Home Assistant state (`open`, `closed`, `stopped`, `opening`, `closing`).
+    pub states: Vec<(String, String)>,
+    /// The LG values Home Assistant's open / close / stop write, when LG takes them.
+    pub open: Option<String>,
+    pub close: Option<String>,
+    pub stop: Option<String>,
+    pub position: Option<RangeControl>,
+}
+
+impl CoverEntity {
+    fn state_value(&self, state: &Value) -> Value {
+        let Some(Value::String(lg)) = self.property.read(state) else {
+            return Value::Null;
+        };
+        self.states
+            .iter()
+            .find(|(v, _)| v.eq_ignore_ascii_case(&lg))
+            .map_or(Value::Null, |(_, ha)| json!(ha))
+    }
+
+    fn position_value(&self, state: &Value) -> Value {
+        self.position
+            .as_ref()
+            .and_then(|p| p.property.read(state))
+            .and_then(|v| common::as_number(&v))
+            .map_or(Value::Null, common::json_number)
+    }
+}
+
+impl Entity for CoverEntity {
+    fn key(&self) -> &str {
+        &self.base.key
+    }
+
+    fn platform(&self) -> &'static str {
+        "cover"
+    }
+
+    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
+        let key = self.base.key.as_str();
+        let mut c = self.base.component(self.platform(), device_id);
+        if let Some(class) = &self.device_class {
+            c.insert("dev_cla".into(), json!(class));
+        }
+        common::add_command(&mut c, "cmd_t", key, STATE, device_id, ctx);
+        if self.property.readable {
+            common::add_state(&mut c, "stat_t", key, STATE, device_id, ctx);
+        }
+        // Home Assistant's default payloads are OPEN / CLOSE / STOP; one LG does not take is
+        // switched off (null), so Home Assistant shows no button for it.
+        for (abbr, value) in [
+            ("pl_open", &self.open),
+            ("pl_cls", &self.close),
+            ("pl_stop", &self.stop),
+        ] {
+            if value.is_none() {
+                c.insert(abbr.into(), Value::Null);
+            }
+        }
+        if let Some(p) = &self.position {
+            common::add_state(&mut c, "pos_t", key, POSITION, device_id, ctx);
+            common::add_command(&mut c, "set_pos_t", key, POSITION, device_id, ctx);
+            c.insert("pos_clsd".into(), common::json_number(p.range.min));
+            c.insert("pos_open".into(), common::json_number(p.range.max));
+        }
+        Value::Object(c)
+    }
+
+    fn state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
+        if self.property.readable {
+            out.push((STATE, self.state_value(state)));
+        }
+        if self.position.is_some() {
+            out.push((POSITION, self.position_value(state)));
+        }
+    }
+
+    fn command(
+        &self,
+        feature: &str,
+        payload: &str,
+        _state: &Value,
+    ) -> Result<Vec<Write>, CommandError> {
+        let key = &self.base.key;
+        match feature {
+            STATE => {
+                let wanted = match payload.trim().to_ascii_uppercase().as_str() {
+                    "OPEN" => &self.open,
+                    "CLOSE" => &self.close,
+                    "STOP" => &self.stop,
+                    _ => &None,
+                };
+                let value = wanted.as_ref().ok_or_else(|| CommandError::WrongType {
+                    property: key.clone(),
+                    expected: "OPEN, CLOSE or STOP (as LG takes them)",
+                    got: payload.to_owned(),
+                })?;
+                Ok(vec![common::write_to(&self.property, json!(value))])
+            }
+            POSITION => {
+                let position = self.base.part_for(feature, self.position.as_ref())?;
+                Ok(vec![position.write(common::parse_number(key, payload)?)])
+            }
+            _ => Err(self.base.unknown_feature(feature)),
+        }
+    }
+
+    fn describe(&self, state: &Value) -> (String, String) {
+        let mut text = common::render(&self.state_value(state));
+        if self.position.is_some() {
+            text.push_str(&format!(
+                ", position {}",
+                common::render(&self.position_value(state))
+            ));
+        }
+        (self.base.display_name(), text)
+    }
+}
