@@ -167,7 +167,7 @@ fn commands(component: &Value) -> Vec<(String, String)> {
     match c["p"].as_str().unwrap_or_default() {
         "select" => add(&c["cmd_t"], strings(&c["ops"])),
         "button" => add(&c["cmd_t"], vec![payload("pl_prs", "PRESS")]),
-        "switch" | "fan" | "humidifier" | "siren" => add(
+        "switch" | "fan" | "humidifier" => add(
             &c["cmd_t"],
             vec![payload("pl_on", "ON"), payload("pl_off", "OFF")],
         ),
@@ -215,26 +215,45 @@ fn commands(component: &Value) -> Vec<(String, String)> {
                 ),
             );
         }
+        // Lights use the JSON schema: one message with everything a turn-on sets.
         "light" => {
-            add(
-                &c["cmd_t"],
-                vec![payload("pl_on", "ON"), payload("pl_off", "OFF")],
-            );
-            add(
-                &c["bri_cmd_t"],
-                range_values(1.0, number(c, "bri_scl", 255.0), 1.0),
-            );
-            add(&c["hs_cmd_t"], vec!["0,100".into(), "240,50".into()]);
-            add(
-                &c["clr_temp_cmd_t"],
-                range_values(
-                    number(c, "min_kelvin", 2000.0),
-                    number(c, "max_kelvin", 6535.0),
-                    1.0,
-                ),
-            );
-            add(&c["fx_cmd_t"], strings(&c["fx_list"]));
+            let mut payloads = vec![json!({"state": "OFF"}), json!({"state": "ON"})];
+            let scale = number(c, "bri_scl", 255.0);
+            for b in range_values(1.0, scale, 1.0) {
+                payloads
+                    .push(json!({"state": "ON", "brightness": b.parse::<f64>().unwrap_or(1.0)}));
+            }
+            let modes = strings(&c["sup_clrm"]);
+            if modes.iter().any(|m| m == "hs") {
+                payloads.push(
+                    json!({"state": "ON", "color": {"h": 240.0, "s": 50.0}, "brightness": 30}),
+                );
+                payloads.push(json!({"state": "ON", "color": {"h": 0.0, "s": 100.0}}));
+            }
+            if modes.iter().any(|m| m == "white") {
+                payloads.push(json!({"state": "ON", "white": 50}));
+            }
+            if modes.iter().any(|m| m == "color_temp") {
+                for k in range_values(number(c, "min_k", 2000.0), number(c, "max_k", 6535.0), 1.0) {
+                    payloads.push(
+                        json!({"state": "ON", "color_temp": k.parse::<f64>().unwrap_or(4000.0)}),
+                    );
+                }
+            }
+            for effect in strings(&c["fx_list"]) {
+                payloads.push(json!({"state": "ON", "effect": effect}));
+            }
+            add(&c["cmd_t"], payloads.iter().map(Value::to_string).collect());
         }
+        "siren" => add(
+            &c["cmd_t"],
+            vec![
+                json!({"state": "ON"}).to_string(),
+                json!({"state": "OFF"}).to_string(),
+                json!({"state": "ON", "volume_level": 0.5, "duration": 30}).to_string(),
+                json!({"state": "ON", "volume_level": 1.0}).to_string(),
+            ],
+        ),
         "vacuum" => {
             let offered = strings(&c["sup_feat"]);
             for (feature, key, default) in [
