@@ -320,6 +320,9 @@ impl Loop {
             &bridge_device::state_topic(ctx),
             bridge_device::state_payload(&status).to_string(),
         );
+        for (topic, payload) in bridge_device::value_messages(ctx, &status) {
+            self.publisher.retained(&topic, payload);
+        }
     }
 
     fn set_problem(&mut self, problem: Option<String>) {

@@ -8,14 +8,27 @@ use crate::hass::DiscoveryContext;
 use crate::hass::topics::BRIDGE_ID;
 use serde_json::{Value, json};
 
-/// The topic of the bridge's own state JSON (`{"lg_push": "ON", "devices": 12}`).
+/// The topic of the bridge's own state JSON (`{"lg_push": "ON", "devices": 12}`), kept for
+/// tools and scripts. Home Assistant's entities read their own plain topics instead
+/// ([`value_topic`]), so a change of one figure costs it no template work.
 pub fn state_topic(ctx: &DiscoveryContext) -> String {
     format!("{}/bridge/state", ctx.topics.base)
 }
 
+/// The plain-value topic of one bridge entity (`thinq/bridge/api_calls/state`).
+pub fn value_topic(ctx: &DiscoveryContext, key: &str) -> String {
+    format!("{}/bridge/{key}/state", ctx.topics.base)
+}
+
+/// The JSON attributes topic of one bridge entity.
+pub fn attributes_topic(ctx: &DiscoveryContext, key: &str) -> String {
+    format!("{}/bridge/{key}/attributes", ctx.topics.base)
+}
+
 /// The device-based discovery payload of the bridge device.
 pub fn discovery_payload(ctx: &DiscoveryContext) -> Value {
-    let state = state_topic(ctx);
+    let value = |key: &str| value_topic(ctx, key);
+    let attributes = |key: &str| attributes_topic(ctx, key);
     json!({
         "dev": {
             "ids": [BRIDGE_ID],
@@ -30,7 +43,6 @@ pub fn discovery_payload(ctx: &DiscoveryContext) -> Value {
             "url": "https://github.com/thinq-addon/thinq-addon",
         },
         "avty_t": ctx.topics.bridge_availability(),
-        "stat_t": state,
         "cmps": {
             "lg_push": {
                 "p": "binary_sensor",
@@ -38,7 +50,7 @@ pub fn discovery_payload(ctx: &DiscoveryContext) -> Value {
                 "name": "LG push connection",
                 "dev_cla": "connectivity",
                 "ent_cat": "diagnostic",
-                "val_tpl": "{{ value_json.lg_push }}",
+                "stat_t": value("lg_push"),
             },
             "devices": {
                 "p": "sensor",
@@ -47,7 +59,7 @@ pub fn discovery_payload(ctx: &DiscoveryContext) -> Value {
                 "ic": "mdi:washing-machine",
                 "ent_cat": "diagnostic",
                 "stat_cla": "measurement",
-                "val_tpl": "{{ value_json.devices }}",
+                "stat_t": value("devices"),
             },
             "last_error": {
                 "p": "sensor",
@@ -55,16 +67,15 @@ pub fn discovery_payload(ctx: &DiscoveryContext) -> Value {
                 "name": "Last error",
                 "ic": "mdi:alert-circle-outline",
                 "ent_cat": "diagnostic",
-                "val_tpl": "{{ value_json.last_error }}",
+                "stat_t": value("last_error"),
             },
             "problem": {
                 "p": "binary_sensor",
                 "uniq_id": format!("{BRIDGE_ID}_problem"),
                 "name": "Problem",
                 "dev_cla": "problem",
-                "val_tpl": "{{ value_json.problem }}",
-                "json_attr_t": state,
-                "json_attr_tpl": "{{ {'reason': value_json.problem_reason} | tojson }}",
+                "stat_t": value("problem"),
+                "json_attr_t": attributes("problem"),
             },
             "problem_reason": {
                 "p": "sensor",
@@ -72,7 +83,7 @@ pub fn discovery_payload(ctx: &DiscoveryContext) -> Value {
                 "name": "Problem reason",
                 "ic": "mdi:alert",
                 "ent_cat": "diagnostic",
-                "val_tpl": "{{ value_json.problem_reason }}",
+                "stat_t": value("problem_reason"),
             },
             "api_calls": {
                 "p": "sensor",
@@ -82,7 +93,7 @@ pub fn discovery_payload(ctx: &DiscoveryContext) -> Value {
                 "ent_cat": "diagnostic",
                 "stat_cla": "measurement",
                 "unit_of_meas": "calls",
-                "val_tpl": "{{ value_json.api_calls }}",
+                "stat_t": value("api_calls"),
             },
             "api_waiting": {
                 "p": "sensor",
@@ -92,9 +103,8 @@ pub fn discovery_payload(ctx: &DiscoveryContext) -> Value {
                 "ent_cat": "diagnostic",
                 "stat_cla": "measurement",
                 "unit_of_meas": "calls",
-                "val_tpl": "{{ value_json.api_waiting }}",
-                "json_attr_t": state,
-                "json_attr_tpl": "{{ {'rate_limited_for_s': value_json.rate_limited_for_s, 'devices_waiting': value_json.devices_waiting, 'messages_waiting': value_json.messages_waiting} | tojson }}",
+                "stat_t": value("api_waiting"),
+                "json_attr_t": attributes("api_waiting"),
             },
         },
     })
@@ -137,4 +147,92 @@ pub fn state_payload(status: &BridgeStatus) -> Value {
         "rate_limited_for_s": status.rate_limited_for.unwrap_or(0),
         "messages_waiting": status.messages_waiting,
     })
+}
+
+/// Every plain value and attribute set of the bridge's entities as `(topic, payload)`: the
+/// publisher sends only those that changed since the last time.
+pub fn value_messages(ctx: &DiscoveryContext, status: &BridgeStatus) -> Vec<(String, String)> {
+    let state = state_payload(status);
+    let plain = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let mut out: Vec<(String, String)> = [
+        "lg_push",
+        "devices",
+        "last_error",
+        "problem",
+        "problem_reason",
+        "api_calls",
+        "api_waiting",
+    ]
+    .into_iter()
+    .map(|key| (value_topic(ctx, key), plain(&state[key])))
+    .collect();
+    out.push((
+        attributes_topic(ctx, "problem"),
+        json!({"reason": state["problem_reason"]}).to_string(),
+    ));
+    out.push((
+        attributes_topic(ctx, "api_waiting"),
+        json!({
+            "rate_limited_for_s": state["rate_limited_for_s"],
+            "devices_waiting": state["devices_waiting"],
+            "messages_waiting": state["messages_waiting"],
+        })
+        .to_string(),
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hass::topics::Topics;
+
+    fn ctx() -> DiscoveryContext {
+        DiscoveryContext {
+            topics: Topics::new("homeassistant", "thinq"),
+            sw_version: "test".to_owned(),
+        }
+    }
+
+    #[test]
+    fn every_entity_reads_a_plain_topic_the_bridge_publishes_and_no_template() {
+        let ctx = ctx();
+        let status = BridgeStatus {
+            lg_push: true,
+            devices: 3,
+            calls_last_hour: 7,
+            problem: Some("token rejected".to_owned()),
+            ..BridgeStatus::default()
+        };
+        let published: std::collections::BTreeMap<String, String> =
+            value_messages(&ctx, &status).into_iter().collect();
+        let payload = discovery_payload(&ctx);
+        for (key, component) in payload["cmps"].as_object().expect("cmps") {
+            let options = component.as_object().expect("component");
+            assert!(
+                options.keys().all(|k| !k.ends_with("_tpl")),
+                "{key} has a template"
+            );
+            let topic = component["stat_t"].as_str().expect("stat_t");
+            assert!(
+                published.contains_key(topic),
+                "{key}: {topic} never published"
+            );
+            if let Some(attributes) = component["json_attr_t"].as_str() {
+                let json: Value = serde_json::from_str(&published[attributes]).expect("JSON");
+                assert!(json.is_object(), "{key} attributes");
+            }
+        }
+        assert_eq!(published["thinq/bridge/lg_push/state"], "ON");
+        assert_eq!(published["thinq/bridge/devices/state"], "3");
+        assert_eq!(published["thinq/bridge/api_calls/state"], "7");
+        assert_eq!(published["thinq/bridge/problem/state"], "ON");
+        assert_eq!(
+            published["thinq/bridge/problem/attributes"],
+            r#"{"reason":"token rejected"}"#
+        );
+    }
 }
