@@ -196,6 +196,25 @@ pub struct DurationSpec {
     pub second: Option<String>,
     pub icon: Option<String>,
     pub entity_category: Option<String>,
+    /// For the remaining time of a cycle: a "finishes at" timestamp sensor beside it.
+    pub finishes_at: Option<FinishesAtSpec>,
+}
+
+/// The "finishes at" sensor of a countdown (laundry, dish washer, oven): when the running
+/// cycle ends, by the bridge's clock.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FinishesAtSpec {
+    /// Component key (a location or sub-device prefix is added by the builder).
+    pub key: String,
+    pub name: String,
+    /// The run state attribute (`runState.currentState`) telling whether anything runs.
+    pub run_state: Option<String>,
+    /// Run states in which the remaining time does not count down (off, paused, finished,
+    /// waiting for a delayed start): the sensor is cleared then.
+    #[serde(default)]
+    pub idle_states: Vec<String>,
+    pub icon: Option<String>,
 }
 
 /// Name and icon of the notification `event` entity.
@@ -265,6 +284,9 @@ impl DeviceCatalog {
             push(&d.hour);
             push(&d.minute);
             push(&d.second);
+            if let Some(f) = &d.finishes_at {
+                push(&f.run_state);
+            }
         }
         names
     }

@@ -17,6 +17,7 @@ pub mod number;
 pub mod select;
 pub mod sensor;
 pub mod switch;
+pub mod timer;
 pub mod water_heater;
 
 use crate::hass::DiscoveryContext;
