@@ -8,6 +8,8 @@
 //!   simulated LG cloud accepts; a cycle has a "finishes at" moment; an event fires only for
 //!   LG's push, not when Home Assistant asks for everything again.
 
+#[path = "support/fixtures.rs"]
+mod fixtures;
 mod support;
 
 use serde_json::{Value, json};
@@ -198,6 +200,32 @@ fn a_timer_is_one_number_of_minutes_written_in_one_body() {
         .expect("2 h");
     assert_eq!(body, json!({"timer": {"relativeHourToStop": 2}}));
     check_control(&ac.profile, &body).expect("the simulator accepts it");
+}
+
+#[test]
+fn a_cooktop_burner_timer_is_one_number_sent_with_its_power_level() {
+    let device = fixtures::devices()
+        .into_iter()
+        .find(|(name, ..)| name == "lg-developer_cooktop")
+        .expect("the cooktop example");
+    let (_, summary, profile, status) = device;
+    let model = DeviceModel::new(summary, &profile).expect("profile");
+    let payload = model.discovery_payload(&ctx());
+    let timer = &payload["cmps"]["left_front_timer_remain_hour"];
+    assert_eq!(timer["name"], "Left front timer");
+    assert_eq!(timer["unit_of_meas"], "min");
+    assert!(
+        payload["cmps"]
+            .get("left_front_timer_remain_minute")
+            .is_none()
+    );
+    let body = model
+        .command("left_front_timer_remain_hour", "value", "75", &status)
+        .expect("1 h 15 min");
+    assert_eq!(body["location"], json!({"locationName": "LEFT_FRONT"}));
+    assert_eq!(body["timer"], json!({"remainHour": 1, "remainMinute": 15}));
+    assert!(body["power"]["powerLevel"].is_number(), "{body}");
+    check_control(&profile, &body).expect("the simulator accepts it");
 }
 
 #[test]
