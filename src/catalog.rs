@@ -198,6 +198,9 @@ pub struct DurationSpec {
     pub entity_category: Option<String>,
     /// For the remaining time of a cycle: a "finishes at" timestamp sensor beside it.
     pub finishes_at: Option<FinishesAtSpec>,
+    /// The hour and minute are a time of day ("start at 07:30"), not an amount of time.
+    #[serde(default)]
+    pub time_of_day: bool,
 }
 
 /// The "finishes at" sensor of a countdown (laundry, dish washer, oven): when the running

@@ -229,6 +229,56 @@ fn a_cooktop_burner_timer_is_one_number_sent_with_its_power_level() {
 }
 
 #[test]
+fn a_scheduled_start_is_one_clock_time_written_in_one_body() {
+    let ac = sim_device("DEVICE_AIR_CONDITIONER");
+    let model = model(&ac);
+    let payload = model.discovery_payload(&ctx());
+    let start = &payload["cmps"]["timer_absolute_hour_to_start"];
+    assert_eq!(start["p"], "text");
+    assert!(
+        payload["cmps"]
+            .get("timer_absolute_minute_to_start")
+            .is_none()
+    );
+    // The fixture is set to start at 13:14.
+    let values = model.state_values(&ac.state);
+    let shown = values
+        .iter()
+        .find(|(k, _, _)| *k == "timer_absolute_hour_to_start")
+        .map(|(_, _, v)| v.clone());
+    assert_eq!(shown, Some(json!("13:14")));
+    let body = model
+        .command("timer_absolute_hour_to_start", "value", "7:30", &ac.state)
+        .expect("7:30");
+    assert_eq!(
+        body,
+        json!({"timer": {"absoluteHourToStart": 7, "absoluteMinuteToStart": 30}})
+    );
+    check_control(&ac.profile, &body).expect("the simulator accepts it");
+    for wrong in ["24:00", "7.30", "", "07:60"] {
+        assert!(
+            model
+                .command("timer_absolute_hour_to_start", "value", wrong, &ac.state)
+                .is_err(),
+            "{wrong:?}"
+        );
+    }
+    // Not set: an empty text, which the pattern Home Assistant checks allows.
+    let unset = json!({"timer": {"absoluteStartTimer": "UNSET"}});
+    let shown = model
+        .state_values(&unset)
+        .into_iter()
+        .find(|(k, _, _)| *k == "timer_absolute_hour_to_start")
+        .map(|(_, _, v)| v);
+    assert_eq!(shown, Some(json!("")));
+    let pattern = start["pattern"].as_str().expect("pattern");
+    assert!(
+        pattern.starts_with("^((") && pattern.ends_with(")?$"),
+        "{pattern}"
+    );
+}
+
+#[test]
 fn finishes_at_follows_the_remaining_time_and_clears_when_idle() {
     use thinq_addon::hass::entities::timer::FinishesAtSensor;
     let oven = sim_device("DEVICE_OVEN");

@@ -385,7 +385,7 @@ pub fn check_device_payload(payload: &Value) -> Vec<String> {
         let has = |abbrev: &str, full: &str| opt(c, abbrev, full).is_some();
         let required: &[(&str, &str)] = match platform {
             "sensor" | "binary_sensor" => &[("stat_t", "state_topic")],
-            "switch" | "button" | "number" | "fan" => &[("cmd_t", "command_topic")],
+            "switch" | "button" | "number" | "fan" | "text" => &[("cmd_t", "command_topic")],
             "select" => &[("cmd_t", "command_topic"), ("ops", "options")],
             "event" => &[("stat_t", "state_topic"), ("evt_typ", "event_types")],
             "humidifier" => &[

@@ -298,3 +298,91 @@ impl Entity for FinishesAtSensor {
         (self.base.display_name(), common::render(&self.value(state)))
     }
 }
+
+/// A time of day LG keeps as hour and minute attributes (`timer.absoluteHourToStart` +
+/// `absoluteMinuteToStart`, "start at 07:30"): one `text` entity reading and taking `HH:MM`.
+///
+/// Home Assistant's `time` entity would be the natural form, but its MQTT platform is newer
+/// than the Home Assistant this add-on supports; a text with a pattern lets the user type the
+/// time and automations set it, and a command writes hour and minute in one body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClockTimeText {
+    pub base: EntityBase,
+    pub hour: Property,
+    pub minute: Property,
+}
+
+/// `H:MM` or `HH:MM`, 00:00 to 23:59, or nothing (not set).
+pub const CLOCK_PATTERN: &str = "^(([01]?[0-9]|2[0-3]):[0-5][0-9])?$";
+
+impl ClockTimeText {
+    /// `HH:MM`, or empty when LG reports no time: Home Assistant checks a text's state against
+    /// the pattern and would log an error for anything else (`None` included).
+    fn value(&self, state: &Value) -> Value {
+        let read = |p: &Property| p.read(state).and_then(|v| common::as_number(&v));
+        match (read(&self.hour), read(&self.minute)) {
+            (Some(h), m) if (0.0..24.0).contains(&h) => {
+                let m = m.unwrap_or(0.0).clamp(0.0, 59.0);
+                json!(format!("{:02}:{:02}", h as u32, m as u32))
+            }
+            _ => json!(""),
+        }
+    }
+}
+
+impl Entity for ClockTimeText {
+    fn key(&self) -> &str {
+        &self.base.key
+    }
+
+    fn platform(&self) -> &'static str {
+        "text"
+    }
+
+    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
+        let mut c = self.base.component(self.platform(), device_id);
+        let readable = self.hour.readable || self.minute.readable;
+        self.base
+            .add_control(&mut c, FEATURE, readable, device_id, ctx);
+        c.insert("min".into(), json!(0));
+        c.insert("max".into(), json!(5));
+        c.insert("pattern".into(), json!(CLOCK_PATTERN));
+        Value::Object(c)
+    }
+
+    fn state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
+        if self.hour.readable || self.minute.readable {
+            out.push((STATE, self.value(state)));
+        }
+    }
+
+    fn command(
+        &self,
+        feature: &str,
+        payload: &str,
+        _state: &Value,
+    ) -> Result<Vec<Write>, CommandError> {
+        self.base.expect_feature(feature, FEATURE)?;
+        let wrong = || CommandError::WrongType {
+            property: self.base.key.clone(),
+            expected: "a time as HH:MM",
+            got: payload.trim().to_owned(),
+        };
+        let (h, m) = payload.trim().split_once(':').ok_or_else(wrong)?;
+        let (h, m): (u32, u32) = (
+            h.trim().parse().map_err(|_| wrong())?,
+            m.trim().parse().map_err(|_| wrong())?,
+        );
+        if h > 23 || m > 59 {
+            return Err(wrong());
+        }
+        Ok(vec![
+            common::write_to(&self.hour, json!(h)),
+            common::write_to(&self.minute, json!(m)),
+        ])
+    }
+
+    fn describe(&self, state: &Value) -> (String, String) {
+        (self.base.display_name(), common::render(&self.value(state)))
+    }
+}

@@ -5,13 +5,15 @@
 //!   minute together ([`TimerNumber`]); it takes the key the writable hour had as a number of
 //!   its own, so the entity users had keeps its unique id.
 //! * A countdown whose catalog entry asks for it also gets a "finishes at" timestamp.
+//! * A time of day (`time_of_day`, "start at 07:30") with both members writable: one `text`
+//!   taking `HH:MM` ([`ClockTimeText`]), again on the writable hour's key.
 
 use super::scope::*;
 use crate::catalog::{DurationSpec, FinishesAtSpec};
 use crate::hass::entities::Entity;
 use crate::hass::entities::common::{self, EntityBase};
 use crate::hass::entities::sensor::DurationSensor;
-use crate::hass::entities::timer::{FinishesAtSensor, TimerNumber};
+use crate::hass::entities::timer::{ClockTimeText, FinishesAtSensor, TimerNumber};
 use crate::thinq::profile::{Property, PropertyPath};
 use std::collections::HashSet;
 
@@ -47,6 +49,26 @@ pub(super) fn build_durations<'a>(
         let (keys, prefix) = scope.prefix(Some(&first.path));
         let name = common::prefixed_name(&prefix, &scope.labels.name(&spec.name));
         let writable = [hour, minute].into_iter().flatten().find(|p| p.writable);
+        if spec.time_of_day
+            && let (Some(h), Some(m)) = (hour, minute)
+            && h.writable
+            && m.writable
+        {
+            consumed.insert(h.path.clone());
+            consumed.insert(m.path.clone());
+            let mut key = keys.clone();
+            key.push(common::snake(&h.path.resource));
+            key.push(common::snake(&h.path.attribute));
+            let mut base = EntityBase::new(key.join("_"), Some(name));
+            base.icon = spec.icon.clone();
+            base.entity_category = spec.entity_category.clone();
+            out.push(Box::new(ClockTimeText {
+                base,
+                hour: h.clone(),
+                minute: m.clone(),
+            }));
+            continue;
+        }
         if let Some(writable) = writable {
             for p in [hour, minute, second].into_iter().flatten() {
                 consumed.insert(p.path.clone());
