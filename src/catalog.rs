@@ -235,6 +235,28 @@ pub struct DurationSpec {
     pub second: Option<String>,
     pub icon: Option<String>,
     pub entity_category: Option<String>,
+    /// For the remaining time of a cycle: a "finishes at" timestamp sensor beside it.
+    pub finishes_at: Option<FinishesAtSpec>,
+    /// The hour and minute are a time of day ("start at 07:30"), not an amount of time.
+    #[serde(default)]
+    pub time_of_day: bool,
+}
+
+/// The "finishes at" sensor of a countdown (laundry, dish washer, oven): when the running
+/// cycle ends, by the bridge's clock.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FinishesAtSpec {
+    /// Component key (a location or sub-device prefix is added by the builder).
+    pub key: String,
+    pub name: String,
+    /// The run state attribute (`runState.currentState`) telling whether anything runs.
+    pub run_state: Option<String>,
+    /// Run states in which the remaining time does not count down (off, paused, finished,
+    /// waiting for a delayed start): the sensor is cleared then.
+    #[serde(default)]
+    pub idle_states: Vec<String>,
+    pub icon: Option<String>,
 }
 
 /// Name and icon of the notification `event` entity.
@@ -395,6 +417,9 @@ impl DeviceCatalog {
             push(&d.hour);
             push(&d.minute);
             push(&d.second);
+            if let Some(f) = &d.finishes_at {
+                push(&f.run_state);
+            }
         }
         names
     }

@@ -8,7 +8,7 @@
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use thinq_addon::hass::discovery::{check_device_payload, state_topics};
+use thinq_addon::hass::discovery::{check_device_payload, is_removal_marker, state_topics};
 use thinq_addon::hass::topics::Topics;
 use thinq_addon::hass::{DeviceModel, DiscoveryContext};
 use thinq_addon::thinq::{DeviceInfo, DeviceSummary};
@@ -145,11 +145,17 @@ fn discovery_payloads_match_the_golden_files() {
 fn every_fixture_payload_follows_the_discovery_schema() {
     let mut failures = Vec::new();
     for (name, device, profile, _) in all_devices() {
-        let payload = model(&device, &profile).discovery_payload(&ctx());
-        for error in check_device_payload(&payload) {
-            failures.push(format!("{name}: {error}"));
+        let model = model(&device, &profile);
+        for part in model.discovery_payloads(&ctx()) {
+            for error in check_device_payload(&part.payload) {
+                failures.push(format!("{name} ({}): {error}", part.id));
+            }
+            assert_eq!(part.payload["avty_mode"], json!("all"));
+            assert_eq!(part.payload["avty"].as_array().map(Vec::len), Some(2));
         }
-        let cmps = payload["cmps"].as_object().expect("cmps");
+        let payload = model.discovery_payload(&ctx());
+        let all = all_components(&model);
+        let cmps = all["cmps"].as_object().expect("cmps");
         assert!(!cmps.is_empty(), "{name}: no entities at all");
         for (key, component) in cmps {
             assert_eq!(
@@ -162,8 +168,6 @@ fn every_fixture_payload_follows_the_discovery_schema() {
             );
         }
         assert_eq!(payload["dev"]["via_device"], json!("thinq_bridge"));
-        assert_eq!(payload["avty_mode"], json!("all"));
-        assert_eq!(payload["avty"].as_array().map(Vec::len), Some(2));
     }
     assert!(
         failures.is_empty(),
@@ -177,7 +181,7 @@ fn every_state_topic_has_its_plain_value_and_no_template() {
     let mut failures = Vec::new();
     for (name, device, profile, status) in all_devices() {
         let model = model(&device, &profile);
-        let payload = model.discovery_payload(&ctx());
+        let payload = all_components(&model);
         let messages = model.state_messages(&ctx().topics, &status);
         let published: BTreeSet<String> = messages.iter().map(|(t, _)| t.clone()).collect();
         if published.len() != messages.len() {
@@ -244,6 +248,20 @@ fn fixture(folder: &str) -> (DeviceModel, Value) {
         .find(|(name, ..)| name == folder)
         .unwrap_or_else(|| panic!("no fixture {folder}"));
     (model(&device, &profile), status)
+}
+
+/// The components of every discovery payload of a device (a WashTower has three), as one
+/// payload-shaped object; removal markers left out.
+fn all_components(model: &DeviceModel) -> Value {
+    let mut cmps = serde_json::Map::new();
+    for part in model.discovery_payloads(&ctx()) {
+        for (key, component) in part.payload["cmps"].as_object().expect("cmps") {
+            if !is_removal_marker(component) {
+                cmps.insert(key.clone(), component.clone());
+            }
+        }
+    }
+    json!({ "cmps": cmps })
 }
 
 fn component<'a>(payload: &'a Value, key: &str) -> &'a Value {
@@ -523,14 +541,14 @@ fn hood_fan_speed_travels_as_its_own_number() {
 #[test]
 fn washtower_halves_are_addressed_by_sub_device() {
     let (model, status) = fixture("lg-developer_washtower");
-    let payload = model.discovery_payload(&ctx());
+    let payload = all_components(&model);
     assert_eq!(
         component(&payload, "dryer_run_state_current_state")["name"],
-        "Dryer current status"
+        "Current status"
     );
     assert_eq!(
         component(&payload, "washer_remaining_time")["name"],
-        "Washer remaining time"
+        "Remaining time"
     );
     let start = model
         .command(
@@ -599,24 +617,33 @@ fn switches_selects_and_numbers_map_values_both_ways() {
             .is_err()
     );
 
+    // The delayed start is one timer in minutes; this washer lets us write whole hours only.
     let (washer, washer_status) = fixture("washer");
     let delay = washer
-        .command("timer_relative_hour_to_start", "value", "3", &washer_status)
+        .command(
+            "timer_relative_hour_to_start",
+            "value",
+            "180",
+            &washer_status,
+        )
         .expect("number");
     assert_eq!(
         delay,
         json!({"location": {"locationName": "MAIN"}, "timer": {"relativeHourToStart": 3}})
     );
-    assert!(
-        washer
-            .command(
-                "timer_relative_hour_to_start",
-                "value",
-                "25",
-                &washer_status
-            )
-            .is_err()
-    );
+    for refused in ["1500", "90"] {
+        assert!(
+            washer
+                .command(
+                    "timer_relative_hour_to_start",
+                    "value",
+                    refused,
+                    &washer_status
+                )
+                .is_err(),
+            "{refused} minutes"
+        );
+    }
     assert!(
         washer
             .command("run_state_current_state", "value", "1", &washer_status)

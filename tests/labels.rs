@@ -230,8 +230,12 @@ fn every_offered_option_in_both_languages_becomes_a_body_lg_accepts() {
         for language in Language::ALL {
             let model = DeviceModel::with_language(device.clone(), &profile, language)
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
-            let payload = model.discovery_payload(&ctx);
-            for (key, component) in payload["cmps"].as_object().expect("cmps") {
+            // A WashTower's washer and dryer are devices of their own: every payload counts.
+            let payloads = model.discovery_payloads(&ctx);
+            let components = payloads
+                .iter()
+                .flat_map(|p| p.payload["cmps"].as_object().expect("cmps"));
+            for (key, component) in components {
                 let mut tries: Vec<(String, String)> = Vec::new();
                 for (list, topic) in OPTION_FIELDS {
                     let (Some(options), Some(topic)) =
@@ -345,11 +349,15 @@ fn unique_ids_and_topics_do_not_depend_on_the_language() {
     for (name, device, profile, _) in devices() {
         let ids = |language| {
             let model = DeviceModel::with_language(device.clone(), &profile, language).unwrap();
-            let payload = model.discovery_payload(&ctx);
-            payload["cmps"]
-                .as_object()
-                .expect("cmps")
+            // Every Home Assistant device of the appliance (a WashTower has three).
+            let payloads = model.discovery_payloads(&ctx);
+            payloads
                 .iter()
+                .flat_map(|p| {
+                    let cmps = p.payload["cmps"].as_object().expect("cmps");
+                    cmps.iter()
+                        .map(move |(key, c)| (format!("{} {key}", p.id), c))
+                })
                 .map(|(key, c)| {
                     let topics: Vec<String> = c
                         .as_object()

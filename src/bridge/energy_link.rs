@@ -121,12 +121,24 @@ impl EnergyLink {
         }
     }
 
-    /// The appliance left the account: its energy entities go with it.
+    /// The appliance left the account: its energy entities go with it, and their retained
+    /// values. Also when it left while the add-on was stopped (not shown in this run yet): the
+    /// tracker's file still knows its figures, and Home Assistant still has the entities.
     pub fn removed(&mut self, device_id: &str) {
-        if !self.shown.remove(device_id) {
-            return;
-        }
+        self.shown.remove(device_id);
         let (topic, payload) = hass_energy::device_removal(&self.ctx, device_id);
         self.publisher.retained(&topic, payload);
+        for property in self.tracker.remembered_properties(device_id) {
+            let figures = crate::energy::EnergyValues {
+                device_id: device_id.to_owned(),
+                property,
+                total_kwh: 0.0,
+                today_kwh: 0.0,
+                month_kwh: 0.0,
+            };
+            for (topic, _) in hass_energy::state_messages(&self.ctx, &figures) {
+                self.publisher.retained(&topic, Vec::new());
+            }
+        }
     }
 }

@@ -30,6 +30,11 @@ pub struct KnownDevice {
     /// while the add-on was stopped.
     #[serde(default)]
     pub value_topics: Vec<String>,
+    /// Every discovery topic published for it (the appliance's, and one per sub-device such as
+    /// a WashTower's washer and dryer): cleared when the device leaves the account. Empty in a
+    /// file of an older version, which published only the appliance's.
+    #[serde(default)]
+    pub discovery_topics: Vec<String>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -81,11 +86,11 @@ impl KnownDevices {
     }
 
     pub fn put(&mut self, summary: DeviceSummary, profile: Value) {
-        let value_topics = self
+        let (value_topics, discovery_topics) = self
             .file
             .devices
             .get(&summary.device_id)
-            .map(|k| k.value_topics.clone())
+            .map(|k| (k.value_topics.clone(), k.discovery_topics.clone()))
             .unwrap_or_default();
         self.file.devices.insert(
             summary.device_id.clone(),
@@ -94,9 +99,20 @@ impl KnownDevices {
                 profile,
                 profile_read: unix_now(),
                 value_topics,
+                discovery_topics,
             },
         );
         self.save();
+    }
+
+    /// Remembers the discovery topics published for a device (saved only when they change).
+    pub fn set_discovery_topics(&mut self, device_id: &str, topics: Vec<String>) {
+        if let Some(known) = self.file.devices.get_mut(device_id)
+            && known.discovery_topics != topics
+        {
+            known.discovery_topics = topics;
+            self.save();
+        }
     }
 
     pub fn set_value_topics(&mut self, device_id: &str, topics: Vec<String>) {

@@ -236,13 +236,13 @@ impl Registry {
             controls,
             span,
         };
-        self.publish_discovery(&entry);
         self.publish_availability(&entry);
         // Versions before one topic per value kept the whole state in one retained JSON;
         // nothing reads it now, so an upgraded install clears it.
         self.publisher
             .retained(&self.ctx.topics.device_state(&device_id), Vec::new());
-        self.devices.insert(device_id, entry);
+        self.devices.insert(device_id.clone(), entry);
+        self.publish_discovery(&device_id);
         true
     }
 
@@ -275,8 +275,7 @@ impl Registry {
                 entry.model = model;
                 entry.raw_profile = profile.clone();
                 self.known.put(summary, profile);
-                let entry = &self.devices[device_id];
-                self.publish_discovery(entry);
+                self.publish_discovery(device_id);
                 self.publish_values(device_id);
             }
             Err(err) => entry.span.in_scope(
@@ -381,11 +380,33 @@ impl Registry {
         }
     }
 
-    fn publish_discovery(&self, entry: &Entry) {
-        let id = &entry.model.device.device_id;
-        let discovery = entry.model.discovery_payload(&self.ctx);
-        self.publisher
-            .retained(&self.topics().device_discovery(id), discovery.to_string());
+    /// Publishes every discovery payload of a device (the appliance first, then its
+    /// sub-devices) and remembers their topics, so a removal clears each one. A topic published
+    /// before and not any more (LG's new profile lost a unit) is cleared now: no orphan device.
+    fn publish_discovery(&mut self, device_id: &str) {
+        let Some(entry) = self.devices.get(device_id) else {
+            return;
+        };
+        let payloads = entry.model.discovery_payloads(&self.ctx);
+        let topics: Vec<String> = payloads
+            .iter()
+            .map(|p| self.ctx.topics.device_discovery(&p.id))
+            .collect();
+        for (topic, part) in topics.iter().zip(&payloads) {
+            self.publisher.retained(topic, part.payload.to_string());
+        }
+        let stale: Vec<String> = self
+            .known
+            .get(device_id)
+            .map(|k| k.discovery_topics.clone())
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|t| !topics.contains(t))
+            .collect();
+        for topic in stale {
+            self.publisher.retained(&topic, Vec::new());
+        }
+        self.known.set_discovery_topics(device_id, topics);
     }
 
     fn publish_availability(&self, entry: &Entry) {
@@ -572,6 +593,12 @@ impl Registry {
         ];
         if let Some(known) = self.known.get(device_id) {
             clear.extend(known.value_topics.iter().cloned());
+            clear.extend(known.discovery_topics.iter().cloned());
+            // A file of a version that remembered no discovery topics: the sub-devices' are
+            // found from the remembered profile.
+            if let Ok(model) = DeviceModel::new(known.summary.clone(), &known.profile) {
+                clear.extend(model.discovery_topics(&topics));
+            }
         }
         self.known.remove(device_id);
         match self.devices.remove(device_id) {
@@ -581,6 +608,7 @@ impl Registry {
                     .in_scope(|| info!("appliance removed from the ThinQ account"));
                 self.by_object_id.remove(&Topics::object_id(device_id));
                 clear.extend(entry.value_topics.iter().cloned());
+                clear.extend(entry.model.discovery_topics(&topics));
                 clear.extend(
                     entry
                         .model
@@ -608,7 +636,6 @@ impl Registry {
         entry.span.in_scope(|| info!(%alias, "appliance renamed"));
         entry.model.device.device_info.alias = alias.to_owned();
         self.known.rename(device_id, alias);
-        let entry = &self.devices[device_id];
-        self.publish_discovery(entry);
+        self.publish_discovery(device_id);
     }
 }

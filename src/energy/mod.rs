@@ -348,6 +348,15 @@ impl EnergyTracker {
         vec![EnergyUpdate::Values(values)]
     }
 
+    /// The energy properties remembered for a device (its meters, kept in the state file):
+    /// what was shown for it, also in an earlier run.
+    pub fn remembered_properties(&self, device_id: &str) -> Vec<String> {
+        self.devices
+            .get(device_id)
+            .map(|d| d.meters.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// Every supported property's figures at `now`: for republishing after Home Assistant
     /// restarts, and at midnight when "today" starts again from zero.
     pub fn values(&self, now: OffsetDateTime) -> Vec<EnergyValues> {

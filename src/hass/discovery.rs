@@ -2,9 +2,14 @@
 //! Home Assistant applies to them, checked here so that tests (and the bridge, if it wants) can
 //! refuse a payload Home Assistant would drop.
 //!
-//! One payload per appliance: `dev` (the device registry entry, attached to the bridge device
-//! via `via_device`), `o` (origin), the shared availability (bridge and device, both must be
-//! online) and `cmps`, one component per entity.
+//! One payload per Home Assistant device: `dev` (the device registry entry, attached to the
+//! bridge device via `via_device`), `o` (origin), the shared availability (bridge and device,
+//! both must be online) and `cmps`, one component per entity.
+//!
+//! An appliance made of sub-devices (LG's pattern D: the WashTower's `washer` and `dryer`) is
+//! one device per unit, each attached to the appliance with `via_device` (see
+//! [`device_payloads`]): a user finds "WashTower Washer" and "WashTower Dryer", each with its
+//! own state and controls, under the tower.
 
 use super::DiscoveryContext;
 use super::entities::Entity;
@@ -23,23 +28,63 @@ pub fn device_identifier(device_id: &str) -> String {
     format!("thinq_{}", Topics::object_id(device_id))
 }
 
+/// The id a sub-device (`washer` of a WashTower) is known by: the appliance's device id and
+/// the unit's name, so it is stable for as long as LG's device id is. Topics and `dev.ids` are
+/// made from it as from a device id.
+pub fn sub_device_id(device_id: &str, sub_device: &str) -> String {
+    format!("{device_id}_{}", super::entities::common::snake(sub_device))
+}
+
 /// The `dev` block. The name is the alias from the ThinQ app (what users call the appliance),
 /// falling back to the device type when the alias is empty.
 pub fn device_block(device: &DeviceSummary) -> Value {
+    let mut dev = Map::new();
+    dev.insert("ids".into(), json!([device_identifier(&device.device_id)]));
+    dev.insert("name".into(), json!(device_name(device)));
+    dev.insert("mf".into(), json!(MANUFACTURER));
+    if !device.device_info.model_name.is_empty() {
+        dev.insert("mdl".into(), json!(device.device_info.model_name));
+    }
+    dev.insert("via_device".into(), json!(BRIDGE_ID));
+    Value::Object(dev)
+}
+
+/// What the appliance is called: its alias, else its device type made readable.
+fn device_name(device: &DeviceSummary) -> String {
     let info = &device.device_info;
-    let name = if info.alias.trim().is_empty() {
+    if info.alias.trim().is_empty() {
         super::entities::common::humanize(info.device_type.trim_start_matches("DEVICE_"))
     } else {
         info.alias.clone()
-    };
-    let mut dev = Map::new();
-    dev.insert("ids".into(), json!([device_identifier(&device.device_id)]));
-    dev.insert("name".into(), json!(name));
-    dev.insert("mf".into(), json!(MANUFACTURER));
-    if !info.model_name.is_empty() {
-        dev.insert("mdl".into(), json!(info.model_name));
     }
-    dev.insert("via_device".into(), json!(BRIDGE_ID));
+}
+
+/// The `dev` block of a sub-device: "<appliance name> <unit name>" (the unit name already in
+/// the add-on's language), the appliance's model, attached to `parent` (the appliance's
+/// identifier, or the bridge when the appliance has no device of its own in Home Assistant).
+fn sub_device_block(
+    device: &DeviceSummary,
+    sub_device: &str,
+    unit_name: &str,
+    parent: &str,
+) -> Value {
+    let mut dev = Map::new();
+    dev.insert(
+        "ids".into(),
+        json!([device_identifier(&sub_device_id(
+            &device.device_id,
+            sub_device
+        ))]),
+    );
+    dev.insert(
+        "name".into(),
+        json!(format!("{} {unit_name}", device_name(device))),
+    );
+    dev.insert("mf".into(), json!(MANUFACTURER));
+    if !device.device_info.model_name.is_empty() {
+        dev.insert("mdl".into(), json!(device.device_info.model_name));
+    }
+    dev.insert("via_device".into(), json!(parent));
     Value::Object(dev)
 }
 
@@ -70,18 +115,129 @@ pub fn device_payload(
     entities: &[Box<dyn Entity>],
     ctx: &DiscoveryContext,
 ) -> Value {
+    let all: Vec<&dyn Entity> = entities.iter().map(|e| e.as_ref()).collect();
+    payload(device_block(device), &device.device_id, &all, &[], ctx)
+}
+
+/// One Home Assistant device's discovery message: the device id its topic is made from
+/// ([`Topics::device_discovery`]) and the payload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DevicePayload {
+    pub id: String,
+    pub payload: Value,
+}
+
+/// A unit of an appliance that is a device of its own in Home Assistant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubDevice {
+    /// LG's name (`washer`): the prefix of its entities' keys, part of its device id.
+    pub name: String,
+    /// What the user reads after the appliance name ("Washer"), in the add-on's language.
+    pub label: String,
+}
+
+/// The sub-device an entity key belongs to. Keys are made from the profile as
+/// `[sub-device_][location_]resource_attribute` (see `entities::build`), so the prefix is
+/// exactly the unit whose properties the entity shows.
+pub fn sub_device_of<'a>(key: &str, sub_devices: &'a [SubDevice]) -> Option<&'a SubDevice> {
+    let snake = |s: &SubDevice| super::entities::common::snake(&s.name);
+    sub_devices.iter().find(|s| {
+        key.strip_prefix(&snake(s))
+            .is_some_and(|rest| rest.starts_with('_'))
+    })
+}
+
+/// Every discovery message of an appliance: the appliance first, then one per sub-device.
+///
+/// Entity keys, unique ids and state / command topics stay those of the appliance (users'
+/// history and automations keep working); only the device an entity belongs to changes. The
+/// appliance's payload keeps a removal marker (`{"p": platform}`) for each entity that moved to
+/// a sub-device: an install upgraded from one device per WashTower has Home Assistant drop the
+/// old entity, which the sub-device's payload, sent right after, brings back from the deleted
+/// registry entries with the same unique id and entity id (`reference/ha-addon.md` §2.2). On a
+/// new install the markers remove nothing. The markers stay: a retained older payload is never
+/// sure to be gone.
+pub fn device_payloads(
+    device: &DeviceSummary,
+    entities: &[Box<dyn Entity>],
+    sub_devices: &[SubDevice],
+    ctx: &DiscoveryContext,
+) -> Vec<DevicePayload> {
     let device_id = device.device_id.as_str();
+    let own: Vec<&dyn Entity> = entities
+        .iter()
+        .filter(|e| sub_device_of(e.key(), sub_devices).is_none())
+        .map(|e| e.as_ref())
+        .collect();
+    let moved: Vec<&dyn Entity> = entities
+        .iter()
+        .filter(|e| sub_device_of(e.key(), sub_devices).is_some())
+        .map(|e| e.as_ref())
+        .collect();
+    // A sub-device hangs under the appliance only when the appliance is a device in Home
+    // Assistant (it has an entity); otherwise HA would make a nameless stub for it.
+    let parent = if own.is_empty() {
+        BRIDGE_ID.to_owned()
+    } else {
+        device_identifier(device_id)
+    };
+    let mut out = vec![DevicePayload {
+        id: device_id.to_owned(),
+        payload: payload(device_block(device), device_id, &own, &moved, ctx),
+    }];
+    for sub in sub_devices {
+        let members: Vec<&dyn Entity> = moved
+            .iter()
+            .copied()
+            .filter(|e| sub_device_of(e.key(), sub_devices) == Some(sub))
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        out.push(DevicePayload {
+            id: sub_device_id(device_id, &sub.name),
+            payload: payload(
+                sub_device_block(device, &sub.name, &sub.label, &parent),
+                device_id,
+                &members,
+                &[],
+                ctx,
+            ),
+        });
+    }
+    out
+}
+
+/// A payload with `entities` as components (topics of the appliance `device_id`) and a
+/// removal marker for each of `removed`.
+fn payload(
+    dev: Value,
+    device_id: &str,
+    entities: &[&dyn Entity],
+    removed: &[&dyn Entity],
+    ctx: &DiscoveryContext,
+) -> Value {
     let mut cmps = Map::new();
+    for entity in removed {
+        cmps.insert(entity.key().to_owned(), json!({ "p": entity.platform() }));
+    }
     for entity in entities {
         cmps.insert(entity.key().to_owned(), entity.component(device_id, ctx));
     }
     json!({
-        "dev": device_block(device),
+        "dev": dev,
         "o": origin_block(ctx),
         "avty": availability(device_id, ctx),
         "avty_mode": "all",
         "cmps": cmps,
     })
+}
+
+/// A component reduced to its platform: Home Assistant removes the entity it stood for.
+pub fn is_removal_marker(component: &Value) -> bool {
+    component
+        .as_object()
+        .is_some_and(|c| c.len() == 1 && (c.contains_key("p") || c.contains_key("platform")))
 }
 
 /// Platforms Home Assistant 2025.4+ accepts in discovery.
@@ -190,11 +346,14 @@ pub fn check_device_payload(payload: &Value) -> Vec<String> {
         errors.push("missing cmps".to_owned());
         return errors;
     };
-    if cmps.is_empty() {
+    if cmps.values().all(is_removal_marker) {
         errors.push("cmps is empty".to_owned());
     }
     let mut unique_ids = BTreeSet::new();
     for (key, component) in cmps {
+        if is_removal_marker(component) {
+            continue;
+        }
         let mut err = |msg: String| errors.push(format!("{key}: {msg}"));
         if !is_valid_id(key) {
             err("component key is not [a-zA-Z0-9_-]".to_owned());
@@ -226,7 +385,7 @@ pub fn check_device_payload(payload: &Value) -> Vec<String> {
         let has = |abbrev: &str, full: &str| opt(c, abbrev, full).is_some();
         let required: &[(&str, &str)] = match platform {
             "sensor" | "binary_sensor" => &[("stat_t", "state_topic")],
-            "switch" | "button" | "number" | "fan" => &[("cmd_t", "command_topic")],
+            "switch" | "button" | "number" | "fan" | "text" => &[("cmd_t", "command_topic")],
             "select" => &[("cmd_t", "command_topic"), ("ops", "options")],
             "event" => &[("stat_t", "state_topic"), ("evt_typ", "event_types")],
             "humidifier" => &[

@@ -42,6 +42,9 @@ pub struct DeviceModel {
     pub device: DeviceSummary,
     pub profile: Profile,
     pub entities: Vec<Box<dyn entities::Entity>>,
+    /// The units that are devices of their own in Home Assistant (a WashTower's washer and
+    /// dryer), in profile order; empty for a one-unit appliance.
+    pub sub_devices: Vec<discovery::SubDevice>,
 }
 
 impl DeviceModel {
@@ -59,22 +62,55 @@ impl DeviceModel {
         language: Language,
     ) -> Result<DeviceModel, ProfileError> {
         let profile = Profile::parse(raw_profile)?;
+        let labels = Labels::embedded(language);
         let entities = entities::build::build_entities(
             &device,
             &profile,
             crate::catalog::Catalog::embedded(),
-            Labels::embedded(language),
+            labels,
         );
+        let sub_devices = profile
+            .sub_devices
+            .iter()
+            .map(|name| discovery::SubDevice {
+                name: name.clone(),
+                label: labels.name(&entities::common::humanize(name)),
+            })
+            .collect();
         Ok(DeviceModel {
             device,
             profile,
             entities,
+            sub_devices,
         })
     }
 
-    /// The device-based discovery payload (`<prefix>/device/<object_id>/config`, retained).
+    /// The appliance's own device-based discovery payload (`<prefix>/device/<object_id>/config`,
+    /// retained): every entity of a one-unit appliance. [`DeviceModel::discovery_payloads`]
+    /// gives all of them, sub-devices included.
     pub fn discovery_payload(&self, ctx: &DiscoveryContext) -> Value {
-        discovery::device_payload(&self.device, &self.entities, ctx)
+        self.discovery_payloads(ctx)
+            .into_iter()
+            .next()
+            .map(|p| p.payload)
+            .unwrap_or_default()
+    }
+
+    /// Every discovery payload: the appliance, then one per sub-device (see
+    /// [`discovery::device_payloads`]). Publish them in this order.
+    pub fn discovery_payloads(&self, ctx: &DiscoveryContext) -> Vec<discovery::DevicePayload> {
+        discovery::device_payloads(&self.device, &self.entities, &self.sub_devices, ctx)
+    }
+
+    /// The discovery topics [`DeviceModel::discovery_payloads`] are published on.
+    pub fn discovery_topics(&self, topics: &topics::Topics) -> Vec<String> {
+        let mut ids = vec![self.device.device_id.clone()];
+        ids.extend(
+            self.sub_devices
+                .iter()
+                .map(|s| discovery::sub_device_id(&self.device.device_id, &s.name)),
+        );
+        ids.iter().map(|id| topics.device_discovery(id)).collect()
     }
 
     /// Every value the entities publish for `state`, as `(entity key, feature, value)`.

@@ -1,6 +1,7 @@
 //! Control payloads for `POST /devices/{id}/control`, built with the SDK's rules
 //! (`reference/thinq-api.md` §4.5).
 
+use super::location::{LOCATION, UNIT, entry_name_key, location_member, location_name_of};
 use super::profile::{CommandError, LocationKind, Profile, Property, PropertyPath};
 use serde_json::{Map, Value};
 
@@ -170,10 +171,7 @@ fn shape(checked: &[(&Property, Value)]) -> Result<Value, CommandError> {
 
     let mut body = Map::new();
     if let Some(location) = location {
-        body.insert(
-            "location".to_owned(),
-            serde_json::json!({ "locationName": location }),
-        );
+        body.insert(LOCATION.to_owned(), location_member(location));
     }
     // Units to add after a resource's attributes (pattern C and nested units), so that the
     // value comes first as in LG's examples.
@@ -231,7 +229,7 @@ fn shape(checked: &[(&Property, Value)]) -> Result<Value, CommandError> {
     }
     for (resource, unit) in units {
         if let Some(Value::Object(members)) = body.get_mut(&resource) {
-            members.insert("unit".to_owned(), Value::String(unit));
+            members.insert(UNIT.to_owned(), Value::String(unit));
         }
     }
     Ok(match sub_device {
@@ -314,12 +312,9 @@ fn parse_device_body(
     body: &Map<String, Value>,
     writes: &mut Vec<Write>,
 ) -> Result<(), CommandError> {
-    let location = body
-        .get("location")
-        .and_then(|l| l.get("locationName"))
-        .and_then(Value::as_str);
+    let location = location_name_of(body);
     for (resource, members) in body {
-        if resource == "location" {
+        if resource == LOCATION {
             continue;
         }
         let Value::Object(members) = members else {
@@ -333,14 +328,14 @@ fn parse_device_body(
             .filter(|p| p.path.sub_device.as_deref() == sub_device && p.path.resource == *resource)
             .collect();
         let has_kind = |kind: LocationKind| candidates.iter().any(|p| p.path.location_kind == kind);
-        let name_key = super::profile::entry_name_key(resource);
-        let unit = members.get("unit").and_then(Value::as_str);
+        let name_key = entry_name_key(resource);
+        let unit = members.get(UNIT).and_then(Value::as_str);
         let (kind, entry, skip) = match (members.get(name_key).and_then(Value::as_str), unit) {
             (Some(name), _) if has_kind(LocationKind::ResourceArray) => {
                 (LocationKind::ResourceArray, Some(name), Some(name_key))
             }
             (_, Some(unit)) if has_kind(LocationKind::UnitArray) => {
-                (LocationKind::UnitArray, Some(unit), Some("unit"))
+                (LocationKind::UnitArray, Some(unit), Some(UNIT))
             }
             _ if location.is_some() && has_kind(LocationKind::PropertyArray) => {
                 (LocationKind::PropertyArray, location, None)
@@ -358,7 +353,7 @@ fn parse_device_body(
                 resource: resource.clone(),
                 attribute: attribute.clone(),
             };
-            if kind == LocationKind::PropertyArray && attribute == "unit" {
+            if kind == LocationKind::PropertyArray && attribute == UNIT {
                 continue;
             }
             if kind == LocationKind::PropertyArray

@@ -7,6 +7,7 @@ pub mod credentials;
 pub mod energy_api;
 pub mod envelope;
 pub mod error;
+pub mod location;
 pub mod message;
 pub mod profile;
 pub mod push;

@@ -8,6 +8,10 @@
 //! every shape into one flat list of [`Property`], each with a [`PropertyPath`] that says exactly
 //! where its value lives in a state document and how it is addressed in a control payload.
 
+use super::location::{
+    LOCATION, UNIT, location_name_of, location_object, named_entry, split_unit_suffix, unit_entry,
+};
+pub use super::location::{LocationKind, entry_name_key, nested_unit_attribute};
 use serde_json::{Map, Value};
 
 /// Why a profile could not be understood at all. A profile that parses but has odd members
@@ -55,22 +59,6 @@ pub enum CommandError {
     /// units of one resource at once, two sub-devices at once). The text says which.
     #[error("cannot build one control body: {0}")]
     Conflict(String),
-}
-
-/// How the location of a property is expressed (the patterns of `thinq-api.md` §4.3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum LocationKind {
-    /// A plain `{resource: {attribute: …}}` property.
-    None,
-    /// Pattern A: `property` is an array of objects, each with `location.locationName`;
-    /// a control payload carries a top-level `"location": {"locationName": …}`.
-    PropertyArray,
-    /// Pattern B: the resource is an array of entries each with `locationName`; a control
-    /// payload puts `locationName` inside the resource and keeps the attribute's C/F suffix.
-    ResourceArray,
-    /// Pattern C: the resource is an array with one entry per temperature `unit` (C / F);
-    /// a control payload sends the attribute together with `"unit"`.
-    UnitArray,
 }
 
 /// Where one attribute lives, in both the state document and a control payload.
@@ -131,35 +119,6 @@ impl PropertyPath {
         let (stem, unit) = split_unit_suffix(&self.attribute)?;
         Some((stem, unit))
     }
-}
-
-/// See [`PropertyPath::entry_name_key`].
-pub fn entry_name_key(resource: &str) -> &'static str {
-    if resource == "switchState" {
-        "switchName"
-    } else {
-        "locationName"
-    }
-}
-
-/// Marker that ends a synthetic per-unit attribute name inside a pattern A location. It is
-/// only ever produced by [`Profile::parse`] for unit-keyed arrays, so a real attribute that
-/// happens to end in `C`/`F` is never mistaken for one (see [`PropertyPath::nested_unit`]).
-const NESTED_UNIT_SEPARATOR: char = '@';
-
-/// The attribute name [`Profile::parse`] gives one unit of a unit-keyed array nested in a
-/// pattern A location: `nested_unit_attribute("targetTemperature", "F")` →
-/// `targetTemperature@F` (see [`PropertyPath::nested_unit`]).
-pub fn nested_unit_attribute(stem: &str, unit: &str) -> String {
-    format!("{stem}{NESTED_UNIT_SEPARATOR}{unit}")
-}
-
-fn split_unit_suffix(attribute: &str) -> Option<(&str, &str)> {
-    let (stem, unit) = attribute.rsplit_once(NESTED_UNIT_SEPARATOR)?;
-    if stem.is_empty() || unit.is_empty() {
-        return None;
-    }
-    Some((stem, unit))
 }
 
 /// A numeric range as LG writes it: `{min, max, step, except?}`.
@@ -356,46 +315,6 @@ impl Property {
     }
 }
 
-/// The per-location object of a pattern A state: an array entry whose `location.locationName`
-/// matches, or the state itself when it is one plain object (a single-tub washer reports that
-/// way although its profile is a location array) and names no other location.
-fn location_object<'a>(scope: &'a Value, location: &str) -> Option<&'a Value> {
-    let names = |entry: &Value| -> Option<String> {
-        entry
-            .get("location")?
-            .get("locationName")?
-            .as_str()
-            .map(str::to_owned)
-    };
-    match scope {
-        Value::Array(entries) => entries
-            .iter()
-            .find(|e| names(e).as_deref() == Some(location)),
-        Value::Object(_) => match names(scope) {
-            Some(name) if name != location => None,
-            _ => Some(scope),
-        },
-        _ => None,
-    }
-}
-
-/// The entry of a resource array whose `key` member equals `name`; a plain object stands for
-/// one entry.
-fn named_entry<'a>(resource: &'a Value, key: &str, name: &str) -> Option<&'a Value> {
-    let matches = |entry: &Value| entry.get(key).and_then(Value::as_str) == Some(name);
-    match resource {
-        Value::Array(entries) => entries.iter().find(|e| matches(e)),
-        Value::Object(_) if matches(resource) => Some(resource),
-        _ => None,
-    }
-}
-
-/// The entry of a unit-keyed resource for `unit`: an array entry with that `unit`, or a plain
-/// object reporting that `unit` (the oven reports only its current unit).
-fn unit_entry<'a>(resource: &'a Value, unit: &str) -> Option<&'a Value> {
-    named_entry(resource, "unit", unit)
-}
-
 fn wrong_type(key: &str, expected: &'static str, got: &Value) -> CommandError {
     // The text as received (the error prints it quoted), not its JSON form with extra quotes.
     let got = match got {
@@ -555,11 +474,9 @@ impl Builder {
                     let Some(entry) = entry.as_object() else {
                         continue;
                     };
-                    let name = entry
-                        .get("location")
-                        .and_then(|l| l.get("locationName"))
-                        .and_then(Value::as_str);
-                    let Some(name) = name else { continue };
+                    let Some(name) = location_name_of(entry) else {
+                        continue;
+                    };
                     self.resources(
                         entry,
                         Scope {
@@ -592,7 +509,7 @@ impl Builder {
 
     fn resources(&mut self, resources: &Map<String, Value>, scope: Scope<'_>) {
         for (resource, body) in resources {
-            if scope.location.is_some() && resource == "location" {
+            if scope.location.is_some() && resource == LOCATION {
                 continue;
             }
             match body {
@@ -613,7 +530,7 @@ impl Builder {
                 continue;
             };
             let name = entry.get(name_key).and_then(Value::as_str);
-            let unit = entry.get("unit").and_then(Value::as_str);
+            let unit = entry.get(UNIT).and_then(Value::as_str);
             let entry_scope = match (scope.location, name, unit) {
                 (None, Some(name), _) => EntryScope::Named(name),
                 (None, None, Some(unit)) => EntryScope::Unit(unit),
@@ -633,7 +550,7 @@ impl Builder {
     ) {
         // A plain `unit` string beside the attributes is their unit (and, in unit arrays, the
         // entry's key), not an attribute of its own.
-        let resource_unit = attributes.get("unit").and_then(Value::as_str);
+        let resource_unit = attributes.get(UNIT).and_then(Value::as_str);
         let (location, kind) = match (entry, scope.location) {
             (Some(EntryScope::Named(name)), _) => (Some(name), LocationKind::ResourceArray),
             (Some(EntryScope::Unit(unit)), _) => (Some(unit), LocationKind::UnitArray),
@@ -644,7 +561,7 @@ impl Builder {
         };
         let name_key = entry_name_key(resource);
         for (attribute, descriptor) in attributes {
-            if attribute == "unit" && descriptor.is_string() {
+            if attribute == UNIT && descriptor.is_string() {
                 continue;
             }
             if matches!(entry, Some(EntryScope::Named(_))) && attribute == name_key {

@@ -3,6 +3,7 @@
 //! LG's `DEVICE_STATUS` push carries a *partial* `report`, keyed like `GET state`. The bridge
 //! keeps the last full state per device and merges each report into it, key by key.
 
+use super::location::{LOCATION, LOCATION_NAME, SWITCH_NAME, UNIT, location_member, location_name};
 use super::profile::{LocationKind, PropertyPath};
 use serde_json::{Map, Value};
 
@@ -35,20 +36,16 @@ enum Identity<'a> {
 
 fn identity(entry: &Value) -> Option<Identity<'_>> {
     let text = |key: &str| entry.get(key).and_then(Value::as_str);
-    if let Some(name) = entry
-        .get("location")
-        .and_then(|l| l.get("locationName"))
-        .and_then(Value::as_str)
-    {
+    if let Some(name) = location_name(entry) {
         return Some(Identity::Location(name));
     }
-    if let Some(name) = text("locationName") {
+    if let Some(name) = text(LOCATION_NAME) {
         return Some(Identity::LocationName(name));
     }
-    if let Some(name) = text("switchName") {
+    if let Some(name) = text(SWITCH_NAME) {
         return Some(Identity::SwitchName(name));
     }
-    text("unit").map(Identity::Unit)
+    text(UNIT).map(Identity::Unit)
 }
 
 fn merge_value(cached: &mut Value, report: &Value) {
@@ -164,7 +161,7 @@ pub fn put(state: &mut Value, path: &PropertyPath, value: Value) {
             let resource = object_member(entry, &path.resource);
             match path.nested_unit() {
                 Some((stem, unit)) => {
-                    let holder = keyed_entry(resource, "unit", unit);
+                    let holder = keyed_entry(resource, UNIT, unit);
                     set_member(holder, stem, value);
                     return;
                 }
@@ -177,7 +174,7 @@ pub fn put(state: &mut Value, path: &PropertyPath, value: Value) {
         }
         LocationKind::UnitArray => {
             let resource = object_member(scope, &path.resource);
-            keyed_entry(resource, "unit", location)
+            keyed_entry(resource, UNIT, location)
         }
     };
     set_member(attribute_holder, &path.attribute, value);
@@ -267,34 +264,25 @@ fn entry_at(array: &mut Value, index: usize) -> &mut Value {
 /// The pattern A entry for `location` in `scope`, created when missing. A lone object for
 /// another location becomes an array of both.
 fn location_entry<'a>(scope: &'a mut Value, location: &str) -> &'a mut Value {
-    fn names(v: &Value) -> Option<&str> {
-        v.get("location")
-            .and_then(|l| l.get("locationName"))
-            .and_then(Value::as_str)
-    }
     let slot = match &*scope {
         Value::Object(map) if map.is_empty() => Slot::Fresh,
-        Value::Object(_) => match names(scope) {
+        Value::Object(_) => match location_name(scope) {
             Some(name) if name != location => Slot::Split,
             _ => Slot::Whole,
         },
         Value::Array(entries) => entries
             .iter()
-            .position(|e| names(e) == Some(location))
+            .position(|e| location_name(e) == Some(location))
             .map_or(Slot::Push, Slot::Index),
         _ => Slot::Fresh,
     };
-    let stamp = matches!(slot, Slot::Whole) && names(scope).is_none();
-    let location_member = serde_json::json!({"locationName": location});
-    let entry = fill_slot(
-        scope,
-        slot,
-        serde_json::json!({"location": location_member}),
-    );
+    let stamp = matches!(slot, Slot::Whole) && location_name(scope).is_none();
+    let member = location_member(location);
+    let entry = fill_slot(scope, slot, serde_json::json!({ LOCATION: member.clone() }));
     // A plain object standing for the single location gets its name, so that a merge can
     // tell which location it is about.
     if stamp && let Value::Object(map) = entry {
-        map.insert("location".to_owned(), location_member);
+        map.insert(LOCATION.to_owned(), member);
     }
     entry
 }

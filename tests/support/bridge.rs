@@ -391,6 +391,19 @@ impl Watcher {
         }
     }
 
+    /// Takes in what arrives until nothing has for `quiet` (bounded by [`WAIT`]).
+    pub async fn drain(&mut self, quiet: Duration) {
+        let deadline = Instant::now() + WAIT;
+        while Instant::now() < deadline {
+            match tokio::time::timeout(quiet, self.rx.recv()).await {
+                Ok(Some((topic, payload, _))) => {
+                    self.last.insert(topic, payload);
+                }
+                _ => return,
+            }
+        }
+    }
+
     pub async fn wait_json(&mut self, topic: &str, check: impl Fn(&Value) -> bool) -> Value {
         let payload = self
             .wait_for(topic, |p| {

@@ -21,6 +21,7 @@ pub mod select;
 pub mod sensor;
 pub mod siren;
 pub mod switch;
+pub mod timer;
 pub mod vacuum;
 pub mod water_heater;
 

@@ -1,9 +1,19 @@
-//! Duration sensors: an hour/minute/second triple of one timer shown as one value.
+//! Durations: an hour/minute/second triple of one timer shown as one value.
+//!
+//! * Read-only (remaining, total time): one `sensor` in minutes (seconds when LG counts them).
+//! * With a writable member (a delayed start): one `number` in minutes that sets hour and
+//!   minute together ([`TimerNumber`]); it takes the key the writable hour had as a number of
+//!   its own, so the entity users had keeps its unique id.
+//! * A countdown whose catalog entry asks for it also gets a "finishes at" timestamp.
+//! * A time of day (`time_of_day`, "start at 07:30") with both members writable: one `text`
+//!   taking `HH:MM` ([`ClockTimeText`]), again on the writable hour's key.
 
 use super::scope::*;
-use crate::catalog::DurationSpec;
+use crate::catalog::{DurationSpec, FinishesAtSpec};
+use crate::hass::entities::Entity;
 use crate::hass::entities::common::{self, EntityBase};
 use crate::hass::entities::sensor::DurationSensor;
+use crate::hass::entities::timer::{ClockTimeText, FinishesAtSensor, TimerNumber};
 use crate::thinq::profile::{Property, PropertyPath};
 use std::collections::HashSet;
 
@@ -11,7 +21,7 @@ pub(super) fn build_durations<'a>(
     scope: &Scope<'a>,
     spec: &DurationSpec,
     consumed: &mut HashSet<PropertyPath>,
-) -> Vec<DurationSensor> {
+) -> Vec<Box<dyn Entity>> {
     let members =
         |name: &Option<String>| name.as_ref().map(|n| scope.find_all(n)).unwrap_or_default();
     let (hours, minutes, seconds) = (
@@ -25,36 +35,128 @@ pub(super) fn build_durations<'a>(
             locations.push(p.path.location.clone());
         }
     }
-    let mut out = Vec::new();
+    let mut out: Vec<Box<dyn Entity>> = Vec::new();
     for location in locations {
         let pick = |list: &Vec<&'a Property>| -> Option<&'a Property> {
             list.iter()
                 .copied()
-                .find(|p| p.path.location == location && p.readable)
+                .find(|p| p.path.location == location && (p.readable || p.writable))
         };
         let (hour, minute, second) = (pick(&hours), pick(&minutes), pick(&seconds));
         let Some(first) = hour.or(minute).or(second) else {
             continue;
         };
-        for p in [hour, minute, second].into_iter().flatten() {
-            if !p.writable {
+        let (keys, prefix) = scope.prefix(Some(&first.path));
+        let name = common::prefixed_name(&prefix, &scope.labels.name(&spec.name));
+        let writable = [hour, minute].into_iter().flatten().find(|p| p.writable);
+        if spec.time_of_day
+            && let (Some(h), Some(m)) = (hour, minute)
+            && h.writable
+            && m.writable
+        {
+            consumed.insert(h.path.clone());
+            consumed.insert(m.path.clone());
+            let mut key = keys.clone();
+            key.push(common::snake(&h.path.resource));
+            key.push(common::snake(&h.path.attribute));
+            let mut base = EntityBase::new(key.join("_"), Some(name));
+            base.icon = spec.icon.clone();
+            base.entity_category = spec.entity_category.clone();
+            out.push(Box::new(ClockTimeText {
+                base,
+                hour: h.clone(),
+                minute: m.clone(),
+            }));
+            continue;
+        }
+        if let Some(writable) = writable {
+            for p in [hour, minute, second].into_iter().flatten() {
                 consumed.insert(p.path.clone());
             }
+            let mut key = keys.clone();
+            key.push(common::snake(&writable.path.resource));
+            key.push(common::snake(&writable.path.attribute));
+            let mut base = EntityBase::new(key.join("_"), Some(name));
+            base.icon = spec.icon.clone();
+            base.entity_category = spec.entity_category.clone();
+            out.push(Box::new(TimerNumber {
+                base,
+                hour: hour.cloned(),
+                minute: minute.cloned(),
+                hour_limits: catalog_limits(scope, hour, (0.0, 24.0, 1.0)),
+                minute_limits: catalog_limits(scope, minute, (0.0, 59.0, 1.0)),
+            }));
+            continue;
         }
-        let (mut keys, prefix) = scope.prefix(Some(&first.path));
-        keys.push(spec.key.clone());
-        let mut base = EntityBase::new(
-            keys.join("_"),
-            Some(common::prefixed_name(&prefix, &spec.name)),
-        );
+        let readable = |p: Option<&'a Property>| p.filter(|p| p.readable);
+        let (hour, minute, second) = (readable(hour), readable(minute), readable(second));
+        if hour.or(minute).or(second).is_none() {
+            continue;
+        }
+        for p in [hour, minute, second].into_iter().flatten() {
+            consumed.insert(p.path.clone());
+        }
+        let mut key = keys.clone();
+        key.push(spec.key.clone());
+        let mut base = EntityBase::new(key.join("_"), Some(name));
         base.icon = spec.icon.clone();
         base.entity_category = spec.entity_category.clone();
-        out.push(DurationSensor {
+        out.push(Box::new(DurationSensor {
             base,
             hour: hour.cloned(),
             minute: minute.cloned(),
             second: second.cloned(),
-        });
+        }));
+        if let Some(finish) = &spec.finishes_at {
+            out.push(Box::new(finishes_at(
+                scope,
+                finish,
+                &keys,
+                &prefix,
+                &location,
+                [hour.cloned(), minute.cloned(), second.cloned()],
+            )));
+        }
     }
     out
+}
+
+/// The limits the catalog gives a timer member whose profile has no range (the air
+/// conditioner's `number` timers), else `default`.
+fn catalog_limits(
+    scope: &Scope,
+    property: Option<&Property>,
+    default: (f64, f64, f64),
+) -> (f64, f64, f64) {
+    let meta = property.and_then(|p| scope.meta(p));
+    (
+        meta.and_then(|m| m.min).unwrap_or(default.0),
+        meta.and_then(|m| m.max).unwrap_or(default.1),
+        meta.and_then(|m| m.step).unwrap_or(default.2),
+    )
+}
+
+/// The "finishes at" sensor of a remaining time, at the same location; the run state is read
+/// at that location too (an oven's upper and lower cavity run apart).
+fn finishes_at(
+    scope: &Scope,
+    spec: &FinishesAtSpec,
+    keys: &[String],
+    prefix: &str,
+    location: &Option<String>,
+    remaining: [Option<Property>; 3],
+) -> FinishesAtSensor {
+    let run_state = spec.run_state.as_ref().and_then(|name| {
+        let all = scope.find_all(name);
+        all.iter()
+            .find(|p| p.path.location == *location)
+            .or_else(|| all.first())
+            .map(|p| (*p).clone())
+    });
+    let mut key = keys.to_vec();
+    key.push(spec.key.clone());
+    let name = common::prefixed_name(prefix, &scope.labels.name(&spec.name));
+    let mut base = EntityBase::new(key.join("_"), Some(name));
+    base.icon = spec.icon.clone();
+    FinishesAtSensor::new(base, remaining, run_state, spec.idle_states.clone())
 }

@@ -56,9 +56,11 @@ pub fn build_entities(
     let device_type = device.device_info.device_type.as_str();
     let root_catalog = catalog.for_type(device_type);
     let mut entities: Vec<Box<dyn Entity>> = Vec::new();
-    let mut plans: Vec<Plan> = Vec::new();
 
     for scope in scopes(profile, catalog, root_catalog, labels) {
+        // Names need to differ within one Home Assistant device; a sub-device is one.
+        let mut plans: Vec<Plan> = Vec::new();
+        let composites_before = entities.len();
         let mut consumed: HashSet<PropertyPath> = HashSet::new();
         if let Some(cat) = scope.catalog {
             if let Some(spec) = &cat.climate
@@ -89,17 +91,14 @@ pub fn build_entities(
             // Lighting, covers, locks, sirens (`forms.rs`).
             forms::build_forms(&scope, cat, &mut consumed, &mut entities);
             for spec in &cat.durations {
-                for duration in build_durations(&scope, spec, &mut consumed) {
-                    entities.push(Box::new(duration));
-                }
+                entities.extend(build_durations(&scope, spec, &mut consumed));
             }
         }
         plans.extend(plan_properties(&scope, &consumed));
-    }
-
-    resolve_name_clashes(&mut plans, &entities);
-    for plan in plans {
-        plan.build_into(&mut entities);
+        resolve_name_clashes(&mut plans, &entities[composites_before..]);
+        for plan in plans {
+            plan.build_into(&mut entities);
+        }
     }
 
     if let Some(cat) = root_catalog {
@@ -133,14 +132,12 @@ pub fn build_entities(
             profile.sub_devices.iter().cloned().map(Some).collect()
         };
         for sub in subs {
-            let (key, name) = match &sub {
-                Some(s) => (
-                    format!("{}_error", common::snake(s)),
-                    format!("{} error", common::humanize(s)),
-                ),
-                None => ("error".to_owned(), "Error".to_owned()),
+            // A sub-device's error is on its own device: "Error", as for one unit.
+            let key = match &sub {
+                Some(s) => format!("{}_error", common::snake(s)),
+                None => "error".to_owned(),
             };
-            let mut base = EntityBase::new(key, Some(name));
+            let mut base = EntityBase::new(key, Some(labels.name("Error")));
             base.icon = Some("mdi:alert-circle-outline".to_owned());
             entities.push(Box::new(ErrorSensor {
                 base,

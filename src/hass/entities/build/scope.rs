@@ -128,19 +128,22 @@ impl<'a> Scope<'a> {
     }
 
     /// Key parts and name prefix for entities of this scope at this path.
+    ///
+    /// A sub-device is in the key (unique ids never change) but not in the name: it is a
+    /// device of its own in Home Assistant ("WashTower Washer"), whose name says it. A shown
+    /// location is both ("Freezer target temperature"), its word in the add-on's language.
     pub(super) fn prefix(&self, path: Option<&PropertyPath>) -> (Vec<String>, String) {
         let mut keys = Vec::new();
         let mut names = Vec::new();
         if let Some(sub) = &self.sub_device {
             keys.push(common::snake(sub));
-            names.push(common::humanize(sub));
         }
         if let Some(path) = path
             && self.location_shown(path)
             && let Some(location) = &path.location
         {
             keys.push(common::snake(location));
-            names.push(common::humanize(location));
+            names.push(self.labels.name(&common::humanize(location)));
         }
         let name = names
             .iter()
