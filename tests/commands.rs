@@ -166,6 +166,11 @@ fn commands(component: &Value) -> Vec<(String, String)> {
     let c = component;
     match c["p"].as_str().unwrap_or_default() {
         "select" => add(&c["cmd_t"], strings(&c["ops"])),
+        // Clock times (`HH:MM`, scheduled start / stop) and any other text.
+        "text" => add(
+            &c["cmd_t"],
+            vec!["07:30".into(), "23:05".into(), "00:00".into()],
+        ),
         "button" => add(&c["cmd_t"], vec![payload("pl_prs", "PRESS")]),
         "switch" | "fan" | "humidifier" => add(
             &c["cmd_t"],
@@ -395,7 +400,22 @@ fn every_writable_property_of_every_fixture_is_written_by_a_body_lg_accepts() {
         for language in Language::ALL {
             let model = DeviceModel::with_language(device.clone(), &profile, language)
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
-            let payload = model.discovery_payload(&ctx);
+            // A WashTower is several Home Assistant devices: every payload counts.
+            let components: Vec<(String, Value)> = model
+                .discovery_payloads(&ctx)
+                .into_iter()
+                .flat_map(|p| {
+                    p.payload["cmps"]
+                        .as_object()
+                        .cloned()
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter(|(_, c)| {
+                            c.get("p").is_some_and(|p| p != &json!(null))
+                                && c.as_object().is_some_and(|o| o.len() > 1)
+                        })
+                })
+                .collect();
             let mut states = vec![status.clone(), switched_off(&status)];
             let mut variants = BTreeSet::new();
             modes(&profile, &mut variants);
@@ -408,7 +428,7 @@ fn every_writable_property_of_every_fixture_is_written_by_a_body_lg_accepts() {
                 }
                 states.push(one);
             }
-            for (key, component) in payload["cmps"].as_object().expect("cmps") {
+            for (key, component) in &components {
                 for (topic, command) in commands(component) {
                     let Some((entity, feature)) = command_target(&topic, &device.device_id) else {
                         refused.push(format!("{name} {key}: command topic {topic} is not ours"));
