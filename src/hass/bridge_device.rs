@@ -6,6 +6,7 @@
 
 use crate::hass::DiscoveryContext;
 use crate::hass::topics::BRIDGE_ID;
+use crate::labels::{Labels, Language};
 use serde_json::{Value, json};
 
 /// The topic of the bridge's own state JSON (`{"lg_push": "ON", "devices": 12}`).
@@ -16,10 +17,12 @@ pub fn state_topic(ctx: &DiscoveryContext) -> String {
 /// The device-based discovery payload of the bridge device.
 pub fn discovery_payload(ctx: &DiscoveryContext) -> Value {
     let state = state_topic(ctx);
+    // Names in the `language` option's words; keys and ids never change with it.
+    let labels = Labels::embedded(Language::current());
     json!({
         "dev": {
             "ids": [BRIDGE_ID],
-            "name": "LG ThinQ bridge",
+            "name": labels.name("LG ThinQ bridge"),
             "mf": "thinq-addon",
             "mdl": "ThinQ Connect bridge",
             "sw": ctx.sw_version,
@@ -35,7 +38,7 @@ pub fn discovery_payload(ctx: &DiscoveryContext) -> Value {
             "lg_push": {
                 "p": "binary_sensor",
                 "uniq_id": format!("{BRIDGE_ID}_lg_push"),
-                "name": "LG push connection",
+                "name": labels.name("LG push connection"),
                 "dev_cla": "connectivity",
                 "ent_cat": "diagnostic",
                 "val_tpl": "{{ value_json.lg_push }}",
@@ -43,7 +46,7 @@ pub fn discovery_payload(ctx: &DiscoveryContext) -> Value {
             "devices": {
                 "p": "sensor",
                 "uniq_id": format!("{BRIDGE_ID}_devices"),
-                "name": "Appliances",
+                "name": labels.name("Appliances"),
                 "ic": "mdi:washing-machine",
                 "ent_cat": "diagnostic",
                 "stat_cla": "measurement",
@@ -52,7 +55,7 @@ pub fn discovery_payload(ctx: &DiscoveryContext) -> Value {
             "last_error": {
                 "p": "sensor",
                 "uniq_id": format!("{BRIDGE_ID}_last_error"),
-                "name": "Last error",
+                "name": labels.name("Last error"),
                 "ic": "mdi:alert-circle-outline",
                 "ent_cat": "diagnostic",
                 "val_tpl": "{{ value_json.last_error }}",
@@ -60,7 +63,7 @@ pub fn discovery_payload(ctx: &DiscoveryContext) -> Value {
             "problem": {
                 "p": "binary_sensor",
                 "uniq_id": format!("{BRIDGE_ID}_problem"),
-                "name": "Problem",
+                "name": labels.name("Problem"),
                 "dev_cla": "problem",
                 "val_tpl": "{{ value_json.problem }}",
                 "json_attr_t": state,
@@ -69,7 +72,7 @@ pub fn discovery_payload(ctx: &DiscoveryContext) -> Value {
             "problem_reason": {
                 "p": "sensor",
                 "uniq_id": format!("{BRIDGE_ID}_problem_reason"),
-                "name": "Problem reason",
+                "name": labels.name("Problem reason"),
                 "ic": "mdi:alert",
                 "ent_cat": "diagnostic",
                 "val_tpl": "{{ value_json.problem_reason }}",
@@ -77,7 +80,7 @@ pub fn discovery_payload(ctx: &DiscoveryContext) -> Value {
             "api_calls": {
                 "p": "sensor",
                 "uniq_id": format!("{BRIDGE_ID}_api_calls"),
-                "name": "LG API calls in the last hour",
+                "name": labels.name("LG API calls in the last hour"),
                 "ic": "mdi:api",
                 "ent_cat": "diagnostic",
                 "stat_cla": "measurement",
@@ -87,7 +90,7 @@ pub fn discovery_payload(ctx: &DiscoveryContext) -> Value {
             "api_waiting": {
                 "p": "sensor",
                 "uniq_id": format!("{BRIDGE_ID}_api_waiting"),
-                "name": "LG API calls waiting",
+                "name": labels.name("LG API calls waiting"),
                 "ic": "mdi:timer-sand",
                 "ent_cat": "diagnostic",
                 "stat_cla": "measurement",

@@ -9,6 +9,7 @@
 use super::DiscoveryContext;
 use super::entities::Entity;
 use super::topics::{BRIDGE_ID, Topics};
+use crate::labels::Labels;
 use crate::thinq::DeviceSummary;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
@@ -24,11 +25,13 @@ pub fn device_identifier(device_id: &str) -> String {
 }
 
 /// The `dev` block. The name is the alias from the ThinQ app (what users call the appliance),
-/// falling back to the device type when the alias is empty.
-pub fn device_block(device: &DeviceSummary) -> Value {
+/// falling back to the device type, in `labels`' language, when the alias is empty.
+pub fn device_block(device: &DeviceSummary, labels: &Labels) -> Value {
     let info = &device.device_info;
     let name = if info.alias.trim().is_empty() {
-        super::entities::common::humanize(info.device_type.trim_start_matches("DEVICE_"))
+        labels.name(&super::entities::common::humanize(
+            info.device_type.trim_start_matches("DEVICE_"),
+        ))
     } else {
         info.alias.clone()
     };
@@ -69,6 +72,7 @@ pub fn device_payload(
     device: &DeviceSummary,
     entities: &[Box<dyn Entity>],
     ctx: &DiscoveryContext,
+    labels: &Labels,
 ) -> Value {
     let device_id = device.device_id.as_str();
     let mut cmps = Map::new();
@@ -76,7 +80,7 @@ pub fn device_payload(
         cmps.insert(entity.key().to_owned(), entity.component(device_id, ctx));
     }
     json!({
-        "dev": device_block(device),
+        "dev": device_block(device, labels),
         "o": origin_block(ctx),
         "avty": availability(device_id, ctx),
         "avty_mode": "all",

@@ -42,6 +42,8 @@ pub struct DeviceModel {
     pub device: DeviceSummary,
     pub profile: Profile,
     pub entities: Vec<Box<dyn entities::Entity>>,
+    /// The language names and labels were built in (the device name fallback uses it too).
+    pub language: Language,
 }
 
 impl DeviceModel {
@@ -69,12 +71,18 @@ impl DeviceModel {
             device,
             profile,
             entities,
+            language,
         })
     }
 
     /// The device-based discovery payload (`<prefix>/device/<object_id>/config`, retained).
     pub fn discovery_payload(&self, ctx: &DiscoveryContext) -> Value {
-        discovery::device_payload(&self.device, &self.entities, ctx)
+        discovery::device_payload(
+            &self.device,
+            &self.entities,
+            ctx,
+            Labels::embedded(self.language),
+        )
     }
 
     /// Every value the entities publish for `state`, as `(entity key, feature, value)`.

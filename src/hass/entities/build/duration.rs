@@ -45,7 +45,10 @@ pub(super) fn build_durations<'a>(
         keys.push(spec.key.clone());
         let mut base = EntityBase::new(
             keys.join("_"),
-            Some(common::prefixed_name(&prefix, &spec.name)),
+            Some(common::prefixed_name(
+                &prefix,
+                &scope.labels.name(&spec.name),
+            )),
         );
         base.icon = spec.icon.clone();
         base.entity_category = spec.entity_category.clone();

@@ -64,6 +64,8 @@ pub(super) struct Plan {
     /// The name as the catalog or the generic rule gives it, before prefixes.
     pub(super) name: String,
     pub(super) prefix: String,
+    /// The resource as a name part, added when the name clashes ("Sleep timer …").
+    pub(super) qualifier: String,
     pub(super) meta: PropertyMeta,
     /// Set when the name clashes with another entity's: the resource gets added.
     pub(super) qualified: bool,
@@ -72,7 +74,7 @@ pub(super) struct Plan {
 impl Plan {
     pub(super) fn full_name(&self) -> String {
         let name = if self.qualified {
-            common::prefixed_name(&common::humanize(&self.property.path.resource), &self.name)
+            common::prefixed_name(&self.qualifier, &self.name)
         } else {
             self.name.clone()
         };
@@ -213,10 +215,13 @@ pub(super) fn plan_properties(scope: &Scope, consumed: &HashSet<PropertyPath>) -
         keys.push(common::snake(&path.resource));
         keys.push(common::snake(&path.attribute));
         let key = keys.join("_");
-        let name = meta
-            .name
-            .clone()
-            .unwrap_or_else(|| common::humanize(&path.attribute));
+        let name = scope.labels.name(
+            &meta
+                .name
+                .clone()
+                .unwrap_or_else(|| common::humanize(&path.attribute)),
+        );
+        let qualifier = scope.labels.name(&common::humanize(&path.resource));
         let temperature_unit = temperature_unit(scope, property);
         // A sensor and buttons from one attribute do not clash: button keys add the value.
         for kind in kinds(property, &meta, temperature_unit.as_deref(), scope.labels) {
@@ -226,6 +231,7 @@ pub(super) fn plan_properties(scope: &Scope, consumed: &HashSet<PropertyPath>) -
                 key: key.clone(),
                 name: name.clone(),
                 prefix: prefix.clone(),
+                qualifier: qualifier.clone(),
                 meta: meta.clone(),
                 qualified: false,
             });

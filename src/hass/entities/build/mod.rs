@@ -93,7 +93,7 @@ pub fn build_entities(
             .unwrap_or_default();
         let mut base = EntityBase::new(
             event::KEY,
-            Some(meta.name.unwrap_or_else(|| "Notification".to_owned())),
+            Some(labels.name(meta.name.as_deref().unwrap_or("Notification"))),
         );
         base.icon = meta.icon;
         let mut event_types: Vec<String> = Vec::new();
@@ -117,9 +117,12 @@ pub fn build_entities(
             let (key, name) = match &sub {
                 Some(s) => (
                     format!("{}_error", common::snake(s)),
-                    format!("{} error", common::humanize(s)),
+                    common::prefixed_name(
+                        &labels.name(&common::humanize(s)),
+                        &labels.name("Error"),
+                    ),
                 ),
-                None => ("error".to_owned(), "Error".to_owned()),
+                None => ("error".to_owned(), labels.name("Error")),
             };
             let mut base = EntityBase::new(key, Some(name));
             base.icon = Some("mdi:alert-circle-outline".to_owned());

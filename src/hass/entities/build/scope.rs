@@ -128,20 +128,21 @@ impl<'a> Scope<'a> {
         distinct.len() > 1
     }
 
-    /// Key parts and name prefix for entities of this scope at this path.
+    /// Key parts and name prefix for entities of this scope at this path; the name parts
+    /// (sub-device, location) in the add-on's language, the keys always from the profile.
     pub(super) fn prefix(&self, path: Option<&PropertyPath>) -> (Vec<String>, String) {
         let mut keys = Vec::new();
         let mut names = Vec::new();
         if let Some(sub) = &self.sub_device {
             keys.push(common::snake(sub));
-            names.push(common::humanize(sub));
+            names.push(self.labels.name(&common::humanize(sub)));
         }
         if let Some(path) = path
             && self.location_shown(path)
             && let Some(location) = &path.location
         {
             keys.push(common::snake(location));
-            names.push(common::humanize(location));
+            names.push(self.labels.name(&common::humanize(location)));
         }
         let name = names
             .iter()
