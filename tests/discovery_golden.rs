@@ -545,7 +545,7 @@ fn washtower_halves_are_addressed_by_sub_device() {
         json!({"dryer": {"operation": {"dryerOperationMode": "START"}}})
     );
     let state = values(&model, &status);
-    assert_eq!(state["washer_error/state"], "no_error");
+    assert_eq!(state["washer_error/state"], "No error");
 }
 
 #[test]
@@ -631,8 +631,8 @@ fn kimchi_compartments_show_numbers_and_names() {
     let state = values(&model, &status);
     assert_eq!(state["top_temperature_target_temperature/state"], 6);
     assert_eq!(
-        state["middle_temperature_target_temperature/state"],
-        "kimchi"
+        state["middle_temperature_target_temperature/state"], "Kimchi",
+        "a listed word shows as its label, not lower-cased raw"
     );
 }
 

@@ -62,23 +62,10 @@ pub(super) fn build_climate(
         .map(|p| {
             consumed.insert(p.path.clone());
             let (_, write) = common::enum_values(p);
-            let mut pairs: Vec<(String, String)> = Vec::new();
-            for value in write {
-                let preferred = spec
-                    .fan_mode_names
-                    .get(value)
-                    .cloned()
-                    .unwrap_or_else(|| scope.labels.label(value));
-                let ha = if pairs.iter().any(|(_, h)| *h == preferred) {
-                    format!("{} ({value})", scope.labels.label(value))
-                } else {
-                    preferred
-                };
-                if !pairs.iter().any(|(_, h)| *h == ha) {
-                    pairs.push((value.clone(), ha));
-                }
-            }
-            (p.clone(), pairs)
+            (
+                p.clone(),
+                fan_mode_pairs(write, &spec.fan_mode_names, scope.labels),
+            )
         });
     let swing_of = |name: Option<&str>, consumed: &mut HashSet<PropertyPath>| {
         let p = scope
@@ -104,4 +91,24 @@ pub(super) fn build_climate(
         swing_horizontal,
         humidity,
     })
+}
+
+/// The fan modes of a climate: Home Assistant's own names (`low`, `medium`, `high`, `auto`,
+/// which its frontend translates) when every speed has a distinct one, else the labels for all
+/// of them. A list mixing both ("auto", "Slow", "low", "Low-mid") reads as two vocabularies.
+fn fan_mode_pairs(
+    write: &[String],
+    standard: &std::collections::BTreeMap<String, String>,
+    labels: &crate::labels::Labels,
+) -> Vec<(String, String)> {
+    let named: Vec<(String, String)> = write
+        .iter()
+        .filter_map(|v| standard.get(v).map(|ha| (v.clone(), ha.clone())))
+        .collect();
+    let distinct: HashSet<&String> = named.iter().map(|(_, ha)| ha).collect();
+    if !write.is_empty() && named.len() == write.len() && distinct.len() == named.len() {
+        named
+    } else {
+        common::option_pairs(write, labels)
+    }
 }

@@ -351,7 +351,7 @@ pub(super) fn kinds(
     };
     let enum_sensor = |read: &[String]| {
         if meta.text || read.is_empty() {
-            Kind::plain_sensor(SensorValue::EnumText)
+            Kind::plain_sensor(SensorValue::EnumText(common::option_pairs(read, labels)))
         } else {
             Kind::plain_sensor(SensorValue::Enum(common::option_pairs(read, labels)))
         }
@@ -479,7 +479,14 @@ pub(super) fn kinds(
         }
         ValueSpec::Constant(value) => match value {
             Value::String(_) | Value::Number(_) | Value::Bool(_) => {
-                vec![Kind::plain_sensor(SensorValue::Constant(value.clone()))]
+                let pairs = match value {
+                    Value::String(s) => vec![(s.clone(), labels.label(s))],
+                    _ => Vec::new(),
+                };
+                vec![Kind::plain_sensor(SensorValue::Constant(
+                    value.clone(),
+                    pairs,
+                ))]
             }
             _ => Vec::new(),
         },

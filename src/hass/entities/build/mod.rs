@@ -130,6 +130,7 @@ pub fn build_entities(
                 base,
                 sub_device: sub,
                 codes: codes.clone(),
+                no_error: labels.label(ErrorSensor::NO_ERROR),
             }));
         }
     }
