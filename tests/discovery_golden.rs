@@ -183,7 +183,13 @@ fn every_state_topic_has_its_plain_value_and_no_template() {
         if published.len() != messages.len() {
             failures.push(format!("{name}: a state topic is published twice"));
         }
-        let read = state_topics(&payload);
+        let mut read = state_topics(&payload);
+        // Attributes objects (`<entity>/attributes`) are read by the entity they belong to.
+        for component in payload["cmps"].as_object().expect("cmps").values() {
+            if let Some(topic) = component["json_attr_t"].as_str() {
+                read.insert(topic.to_owned());
+            }
+        }
         for missing in read.difference(&published) {
             failures.push(format!("{name}: {missing} is read but never published"));
         }
@@ -648,4 +654,37 @@ fn the_entity_table_has_a_row_per_entity() {
     assert_eq!(climate.state, "cool, target 19°C, current 25°C, fan medium");
     let pm = rows.iter().find(|r| r.name == "PM2.5").expect("PM2.5 row");
     assert_eq!(pm.state, "24 µg/m³");
+}
+
+#[test]
+fn values_no_entity_shows_by_itself_are_attributes_of_the_one_they_qualify() {
+    let attributes = |folder: &str, key: &str| {
+        let (model, status) = fixture(folder);
+        let payload = model.discovery_payload(&ctx());
+        assert!(
+            component(&payload, key)["json_attr_t"]
+                .as_str()
+                .is_some_and(|t| t.ends_with(&format!("/{key}/attributes"))),
+            "{folder}: {key} names no attributes topic"
+        );
+        values(&model, &status)[format!("{key}/attributes")].clone()
+    };
+    // A plug's unit strings qualify the numbers they are the unit of.
+    let plug = attributes("lg-developer_plug", "electricity_power");
+    assert_eq!(plug["power_unit"], "W");
+    // The °F twin and the older `temperature` resource beside the compartment's setting.
+    let fridge = attributes(
+        "lg-developer_refrigerator",
+        "fridge_temperature_in_units_target_temperature_c",
+    );
+    assert_eq!(fridge["target_temperature_f"], 46);
+    assert_eq!(fridge["target_temperature"], 8);
+    // The example oven reports a LOWER cavity its profile lacks: shown, labelled, by place.
+    let oven = attributes("lg-developer_oven", "run_state_current_state");
+    assert_eq!(oven["run_state_current_state_lower"], "Preheating");
+    assert_eq!(oven["timer_remain_minute_lower"], 2);
+    // A job mode off the profile's list cannot be a climate mode; it is still readable.
+    let ac = attributes("lg-developer_air_conditioner", "climate");
+    assert_eq!(ac["air_con_job_mode_current_job_mode"], "Auto");
+    assert_eq!(ac["timer_absolute_start_timer"], "Unset");
 }

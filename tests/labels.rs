@@ -18,8 +18,10 @@ use fixtures::devices;
 fn profile_values(value: &Value, out: &mut BTreeSet<String>) {
     match value {
         Value::Object(map) => {
-            if map.get("type").and_then(Value::as_str) == Some("enum")
-                && let Some(lists) = map.get("value").and_then(Value::as_object)
+            if matches!(
+                map.get("type").and_then(Value::as_str),
+                Some("enum" | "list")
+            ) && let Some(lists) = map.get("value").and_then(Value::as_object)
             {
                 for list in ["r", "w"].iter().filter_map(|k| lists.get(*k)) {
                     out.extend(

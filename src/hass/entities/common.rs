@@ -408,14 +408,19 @@ impl PowerControl {
         })
     }
 
-    /// `Some(true)` when the state says on, `None` when it does not say (or is unreadable).
+    /// `Some(true)` when the state says on, `None` when it does not say (or is unreadable, or
+    /// holds a value the profile does not list).
     pub fn is_on(&self, state: &Value) -> Option<bool> {
         if !self.property.readable {
             return None;
         }
         let value = self.property.read(state)?;
         let text = value.as_str()?;
-        Some(text != self.off)
+        // Any other value the profile lists means on (a mode that runs); a value it does not
+        // list is not known to be either, and shows as unknown rather than as "on".
+        let (read, _) = enum_values(&self.property);
+        let listed = text == self.on || read.is_empty() || read.iter().any(|r| r == text);
+        (text == self.off || listed).then(|| text != self.off)
     }
 
     pub fn write(&self, on: bool) -> Write {

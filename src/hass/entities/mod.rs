@@ -5,6 +5,7 @@
 //! into attribute writes.
 //! [`build::build_entities`] decides which entities a profile gets.
 
+pub mod attributes;
 pub mod binary_sensor;
 pub mod build;
 pub mod button;

@@ -42,6 +42,22 @@ impl SensorEntity {
     fn value(&self, state: &Value) -> Value {
         let read = self.property.read(state);
         match &self.value {
+            // A profile `list` (a water purifier's water types) reports several values at
+            // once: their labels, joined.
+            SensorValue::Enum(pairs) | SensorValue::EnumText(pairs)
+                if matches!(read, Some(Value::Array(_))) =>
+            {
+                let items = read
+                    .as_ref()
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten();
+                let labels: Vec<String> = items
+                    .filter_map(Value::as_str)
+                    .map(|v| common::word_label(pairs, v))
+                    .collect();
+                json!(labels.join(", "))
+            }
             SensorValue::Enum(pairs) => read
                 .as_ref()
                 .and_then(|v| common::option_for_lg(pairs, v))

@@ -187,11 +187,13 @@ pub(super) fn plan_properties(scope: &Scope, consumed: &HashSet<PropertyPath>) -
         }
         let meta = scope.meta(property).cloned().unwrap_or_default();
         if meta.platform == Some(PlatformChoice::Hidden) {
+            scope.unshown(property);
             continue;
         }
         if let Some(newer) = &meta.superseded_by
             && !scope.resource(newer).is_empty()
         {
+            scope.unshown(property);
             continue;
         }
         if matches!(property.spec, ValueSpec::Constant(_))
@@ -206,9 +208,14 @@ pub(super) fn plan_properties(scope: &Scope, consumed: &HashSet<PropertyPath>) -
                 .flatten()
                 != path.location.as_ref()
         {
+            scope.unshown(property);
             continue;
         }
-        if is_temperature_unit_enum(property) || is_fahrenheit_twin(scope, property) {
+        if is_temperature_unit_enum(property) {
+            continue;
+        }
+        if is_fahrenheit_twin(scope, property) {
+            scope.unshown(property);
             continue;
         }
         let (mut keys, prefix) = scope.prefix(Some(path));
@@ -350,7 +357,8 @@ pub(super) fn kinds(
             .or_else(|| Some("measurement".to_owned())),
     };
     let enum_sensor = |read: &[String]| {
-        if meta.text || read.is_empty() {
+        // A list is shown as its values' labels joined: not one of the options.
+        if meta.text || read.is_empty() || property.list {
             Kind::plain_sensor(SensorValue::EnumText(common::option_pairs(read, labels)))
         } else {
             Kind::plain_sensor(SensorValue::Enum(common::option_pairs(read, labels)))

@@ -15,6 +15,7 @@
 
 mod climate;
 mod duration;
+mod extras;
 mod fan;
 mod generic;
 mod humidifier;
@@ -28,7 +29,7 @@ use crate::hass::entities::event::{self, EventEntity};
 use crate::hass::entities::sensor::ErrorSensor;
 use crate::labels::Labels;
 use crate::thinq::DeviceSummary;
-use crate::thinq::profile::{Profile, PropertyPath};
+use crate::thinq::profile::{Profile, Property, PropertyPath};
 use climate::build_climate;
 use duration::build_durations;
 use fan::build_fan;
@@ -50,28 +51,46 @@ pub fn build_entities(
     let mut entities: Vec<Box<dyn Entity>> = Vec::new();
     let mut plans: Vec<Plan> = Vec::new();
 
+    // Values shown as attributes: `(owner key, property)` for composites, and the values the
+    // generic rule skipped, placed once every plan is known.
+    let mut extras: Vec<(String, Property)> = Vec::new();
+    let mut skipped: Vec<Property> = Vec::new();
+    let mut taken: Vec<extras::Taken> = Vec::new();
+    let mut resources: Vec<extras::ScopeResources> = Vec::new();
+
     for scope in scopes(profile, catalog, root_catalog, labels) {
+        resources.push(extras::ScopeResources::new(
+            scope.sub_device.clone(),
+            &scope.properties,
+            labels,
+        ));
         let mut consumed: HashSet<PropertyPath> = HashSet::new();
         if let Some(cat) = scope.catalog {
+            let mut notes = Notes {
+                consumed: &mut consumed,
+                taken: &mut taken,
+                extras: &mut extras,
+                entities: &mut entities,
+            };
             if let Some(spec) = &cat.climate
-                && let Some(climate) = build_climate(&scope, spec, &mut consumed)
+                && let Some(climate) = build_climate(&scope, spec, notes.consumed)
             {
-                entities.push(Box::new(climate));
+                notes.add(&scope, Box::new(climate));
             }
             if let Some(spec) = &cat.fan
-                && let Some(fan) = build_fan(&scope, spec, &mut consumed)
+                && let Some(fan) = build_fan(&scope, spec, notes.consumed)
             {
-                entities.push(Box::new(fan));
+                notes.add(&scope, Box::new(fan));
             }
             if let Some(spec) = &cat.humidifier
-                && let Some(humidifier) = build_humidifier(&scope, spec, &mut consumed)
+                && let Some(humidifier) = build_humidifier(&scope, spec, notes.consumed)
             {
-                entities.push(Box::new(humidifier));
+                notes.add(&scope, Box::new(humidifier));
             }
             if let Some(spec) = &cat.water_heater
-                && let Some(heater) = build_water_heater(&scope, spec, &mut consumed)
+                && let Some(heater) = build_water_heater(&scope, spec, notes.consumed)
             {
-                entities.push(Box::new(heater));
+                notes.add(&scope, Box::new(heater));
             }
             for spec in &cat.durations {
                 for duration in build_durations(&scope, spec, &mut consumed) {
@@ -80,9 +99,15 @@ pub fn build_entities(
             }
         }
         plans.extend(plan_properties(&scope, &consumed));
+        skipped.extend(scope.take_unshown());
     }
-
     resolve_name_clashes(&mut plans, &entities);
+    for property in skipped {
+        if let Some(key) = extras::owner(&property, &plans, &taken) {
+            extras.push((key, property));
+        }
+    }
+    let unlisted = extras::unlisted_owners(&resources, &plans, &taken);
     for plan in plans {
         plan.build_into(&mut entities);
     }
@@ -135,9 +160,36 @@ pub fn build_entities(
         }
     }
 
-    dedupe_keys(entities)
+    dedupe_keys(extras::attach(entities, extras, unlisted))
 }
 
+/// Where a composite goes once built, with what it took: composites are built one after the
+/// other, so what is newly consumed since the last one is this one's (for values that
+/// qualify its own), and the values it took without showing become its attributes.
+struct Notes<'n> {
+    consumed: &'n mut HashSet<PropertyPath>,
+    taken: &'n mut Vec<extras::Taken>,
+    extras: &'n mut Vec<(String, Property)>,
+    entities: &'n mut Vec<Box<dyn Entity>>,
+}
+
+impl Notes<'_> {
+    fn add(&mut self, scope: &scope::Scope, entity: Box<dyn Entity>) {
+        let earlier: HashSet<&PropertyPath> = self.taken.iter().flat_map(|t| &t.paths).collect();
+        let paths: Vec<PropertyPath> = self
+            .consumed
+            .iter()
+            .filter(|p| !earlier.contains(p))
+            .cloned()
+            .collect();
+        let key = entity.key().to_owned();
+        for property in scope.take_unshown() {
+            self.extras.push((key.clone(), property));
+        }
+        self.taken.push(extras::Taken { key, paths });
+        self.entities.push(entity);
+    }
+}
 /// Keys must be unique per device (they are unique ids). A clash is not expected from real
 /// profiles; should one happen the first entity keeps the key and the clash is logged.
 fn dedupe_keys(entities: Vec<Box<dyn Entity>>) -> Vec<Box<dyn Entity>> {

@@ -6,6 +6,7 @@ use crate::hass::entities::climate::TemperatureSet;
 use crate::hass::entities::common::{self, EntityBase, PowerControl};
 use crate::labels::Labels;
 use crate::thinq::profile::{LocationKind, Profile, Property, PropertyPath, ValueSpec};
+use std::cell::RefCell;
 use std::collections::{BTreeSet, HashSet};
 
 /// The properties of one sub-device (or the whole device), with the catalog describing them.
@@ -17,6 +18,10 @@ pub(super) struct Scope<'a> {
     pub(super) properties: Vec<&'a Property>,
     /// The words enum values show as, in the add-on's language.
     pub(super) labels: &'a Labels,
+    /// Readable properties a builder took or skipped without showing them (a °F twin, an
+    /// older resource beside its successor, a unit string): the orchestrator shows them as
+    /// attributes of the entity they qualify (see [`crate::hass::entities::attributes`]).
+    pub(super) unshown: RefCell<Vec<Property>>,
 }
 
 pub(super) fn scopes<'a>(
@@ -55,6 +60,7 @@ pub(super) fn scopes<'a>(
                 common: catalog.common(),
                 properties,
                 labels,
+                unshown: RefCell::new(Vec::new()),
             })
         })
         .collect()
@@ -150,6 +156,18 @@ impl<'a> Scope<'a> {
         (keys, name)
     }
 
+    /// Notes a readable property no entity of this scope shows by itself.
+    pub(super) fn unshown(&self, property: &Property) {
+        if property.readable {
+            self.unshown.borrow_mut().push(property.clone());
+        }
+    }
+
+    /// The properties noted by [`Scope::unshown`] since the last call.
+    pub(super) fn take_unshown(&self) -> Vec<Property> {
+        std::mem::take(&mut *self.unshown.borrow_mut())
+    }
+
     pub(super) fn composite_base(&self, key: &str) -> EntityBase {
         let (mut keys, name) = self.prefix(None);
         keys.push(key.to_owned());
@@ -201,6 +219,7 @@ pub(super) fn take_temperature(
     consumed: &mut HashSet<PropertyPath>,
 ) -> Option<TemperatureSet> {
     let mut temperature = None;
+    let mut all: Vec<&Property> = Vec::new();
     for resource in resources {
         let props = scope.resource(resource);
         if props.is_empty() {
@@ -210,6 +229,23 @@ pub(super) fn take_temperature(
             temperature = TemperatureSet::from_properties(&props, current, target, mode_targets);
         }
         consumed.extend(props.iter().map(|p| p.path.clone()));
+        all.extend(props);
+    }
+    // What the set does not read (the other unit, the older resource, limits it has no field
+    // for) is shown as the composite's attributes.
+    if let Some(set) = &temperature {
+        let used: Vec<&PropertyPath> = set
+            .current
+            .iter()
+            .chain(&set.target)
+            .chain(set.writes.iter().map(|(_, p)| p))
+            .map(|p| &p.path)
+            .collect();
+        for p in all.into_iter().filter(|p| !used.contains(&&p.path)) {
+            if !(p.path.attribute == "unit" && matches!(p.spec, ValueSpec::Constant(_))) {
+                scope.unshown(p);
+            }
+        }
     }
     temperature
 }
