@@ -688,3 +688,24 @@ fn values_no_entity_shows_by_itself_are_attributes_of_the_one_they_qualify() {
     assert_eq!(ac["air_con_job_mode_current_job_mode"], "Auto");
     assert_eq!(ac["timer_absolute_start_timer"], "Unset");
 }
+
+#[test]
+fn diagnostics_noise_is_a_disabled_diagnostic_on_every_fixture_device() {
+    let noise = ["remote_control_enabled", "monitoring_enabled"];
+    let mut checked = 0;
+    for (name, device, profile, _) in all_devices() {
+        let payload = model(&device, &profile).discovery_payload(&ctx());
+        for (key, component) in payload["cmps"].as_object().expect("cmps") {
+            if !noise.iter().any(|n| key.ends_with(n)) {
+                continue;
+            }
+            checked += 1;
+            assert!(
+                component["ent_cat"].is_string(),
+                "{name}: {key} has no entity category"
+            );
+            assert_eq!(component["en"], false, "{name}: {key} enabled by default");
+        }
+    }
+    assert!(checked >= 15, "only {checked} noise entities found");
+}

@@ -85,10 +85,12 @@ impl Plan {
         let mut base = EntityBase::new(key, Some(name));
         base.icon = self.meta.icon.clone();
         base.entity_category = self.meta.entity_category.clone();
-        if matches!(self.property.spec, ValueSpec::Constant(_)) && base.entity_category.is_none() {
+        // A profile constant never changes: a diagnostic, disabled unless the catalog says.
+        let constant = matches!(self.property.spec, ValueSpec::Constant(_));
+        if constant && base.entity_category.is_none() {
             base.entity_category = Some("diagnostic".to_owned());
         }
-        base.enabled = self.meta.enabled.unwrap_or(true);
+        base.enabled = self.meta.enabled.unwrap_or(!constant);
         base
     }
 
