@@ -19,6 +19,7 @@ pub mod select;
 pub mod sensor;
 pub mod switch;
 pub mod water_heater;
+pub mod words;
 
 use crate::hass::DiscoveryContext;
 use crate::thinq::control::Write;
