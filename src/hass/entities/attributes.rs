@@ -10,7 +10,7 @@
 use crate::hass::DiscoveryContext;
 use crate::hass::entities::{Entity, common};
 use crate::thinq::control::Write;
-use crate::thinq::profile::{CommandError, Property, ValueSpec};
+use crate::thinq::profile::{CommandError, Property, PropertyPath, ValueSpec};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -48,7 +48,9 @@ pub struct Unlisted {
 const IDENTIFIERS: [&str; 3] = ["locationName", "unit", "switchName"];
 
 impl Unlisted {
-    fn collect(&self, state: &Value, object: &mut Map<String, Value>) {
+    /// Adds what `state` holds beyond the profile; `shown` are the properties the entity
+    /// shows as attributes already (not repeated when off their range).
+    fn collect(&self, state: &Value, shown: &[&PropertyPath], object: &mut Map<String, Value>) {
         let scope = match &self.sub_device {
             Some(sub) => state.get(sub.as_str()),
             None => Some(state),
@@ -78,6 +80,9 @@ impl Unlisted {
             _ => {}
         }
         for (property, pairs) in &self.enums {
+            if shown.contains(&&property.path) {
+                continue;
+            }
             let Some(value) = property.read(state) else {
                 continue;
             };
@@ -172,7 +177,8 @@ impl WithAttributes {
             object.insert(name.clone(), value);
         }
         if let Some(unlisted) = &self.unlisted {
-            unlisted.collect(state, &mut object);
+            let shown: Vec<&PropertyPath> = self.attributes.iter().map(|(_, p)| &p.path).collect();
+            unlisted.collect(state, &shown, &mut object);
         }
         Value::Object(object)
     }
