@@ -6,16 +6,19 @@
 //! `unit`, the unit of its sibling values, shown as their unit) are not values and are not
 //! counted. The share is printed per device with the leaves not shown.
 //!
+//! A value shown as an attribute counts: Home Assistant lists an entity's JSON attributes
+//! (its `json_attr_t` topic) beside its state. Values go there when they only qualify another
+//! (the °F twin of a °C setting, the older `temperature` beside `temperatureInUnits`, a plug's
+//! unit strings), when a composite takes them without a field for them (a climate's limits),
+//! when the state reports them but the profile does not list them (LG's example oven's second
+//! cavity, an air conditioner's timer flags), or when their value is off the profile's list or
+//! range (Home Assistant refuses such a value as a mode or number).
+//!
 //! Issue 10 asks for 98 % on every device. Measured when this test was written: 85.2 % of all
-//! leaves, lowest device 28.6 % (wine cellar). The floors below are those figures, a ratchet:
-//! raise them as entities are added, never lower them. Part of what is "hidden" is counted
-//! strictly on purpose: a value superseded by a richer twin (`temperature` beside
-//! `temperatureInUnits`, °F beside °C), units shown as the sensor's unit (a plug's
-//! `powerUnit`), and a power enum whose unknown value the climate entity reads as "on".
-//! The climate forms of issue 10 moved four leaves into those categories (85.2 → 85.0 %): the
-//! system boiler's old `temperature` resource is folded into its climate like an air
-//! conditioner's, its job mode is not shown while it is off (Home Assistant shows `off`), and
-//! an indoor unit's power is read through its climate; the floor follows, once, by 0.001.
+//! leaves, lowest device 28.6 % (wine cellar); with attributes: 100 % of all 600 leaves, every
+//! device 100 %. The floors below are a ratchet: never lower them. The per-device floor is the
+//! issue's 98 % (one leaf of a small device is several per cent); the overall floor is what is
+//! reached, less one leaf in two hundred for a profile change in flight.
 
 use serde_json::Value;
 
@@ -25,10 +28,10 @@ mod fixtures;
 use thinq_addon::hass::DeviceModel;
 use thinq_addon::hass::topics::Topics;
 
-/// The share of all fixture devices' state leaves that must be shown (the goal is 0.98).
-const FLOOR_ALL: f64 = 0.850;
-/// The share each single device must show (the goal is 0.98).
-const FLOOR_DEVICE: f64 = 0.28;
+/// The share of all fixture devices' state leaves that must be shown (reached: 1.0).
+const FLOOR_ALL: f64 = 0.995;
+/// The share each single device must show (issue 10's goal; reached: 1.0 on every device).
+const FLOOR_DEVICE: f64 = 0.98;
 
 /// Keys that name or qualify values rather than being values.
 const IDENTIFIERS: [&str; 3] = ["locationName", "switchName", "unit"];

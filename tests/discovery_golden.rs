@@ -187,7 +187,13 @@ fn every_state_topic_has_its_plain_value_and_no_template() {
         if published.len() != messages.len() {
             failures.push(format!("{name}: a state topic is published twice"));
         }
-        let read = state_topics(&payload);
+        let mut read = state_topics(&payload);
+        // Attributes objects (`<entity>/attributes`) are read by the entity they belong to.
+        for component in payload["cmps"].as_object().expect("cmps").values() {
+            if let Some(topic) = component["json_attr_t"].as_str() {
+                read.insert(topic.to_owned());
+            }
+        }
         for missing in read.difference(&published) {
             failures.push(format!("{name}: {missing} is read but never published"));
         }
@@ -563,7 +569,7 @@ fn washtower_halves_are_addressed_by_sub_device() {
         json!({"dryer": {"operation": {"dryerOperationMode": "START"}}})
     );
     let state = values(&model, &status);
-    assert_eq!(state["washer_error/state"], "no_error");
+    assert_eq!(state["washer_error/state"], "No error");
 }
 
 #[test]
@@ -658,8 +664,8 @@ fn kimchi_compartments_show_numbers_and_names() {
     let state = values(&model, &status);
     assert_eq!(state["top_temperature_target_temperature/state"], 6);
     assert_eq!(
-        state["middle_temperature_target_temperature/state"],
-        "kimchi"
+        state["middle_temperature_target_temperature/state"], "Kimchi",
+        "a listed word shows as its label, not lower-cased raw"
     );
 }
 
@@ -675,4 +681,58 @@ fn the_entity_table_has_a_row_per_entity() {
     assert_eq!(climate.state, "cool, target 19°C, current 25°C, fan medium");
     let pm = rows.iter().find(|r| r.name == "PM2.5").expect("PM2.5 row");
     assert_eq!(pm.state, "24 µg/m³");
+}
+
+#[test]
+fn values_no_entity_shows_by_itself_are_attributes_of_the_one_they_qualify() {
+    let attributes = |folder: &str, key: &str| {
+        let (model, status) = fixture(folder);
+        let payload = model.discovery_payload(&ctx());
+        assert!(
+            component(&payload, key)["json_attr_t"]
+                .as_str()
+                .is_some_and(|t| t.ends_with(&format!("/{key}/attributes"))),
+            "{folder}: {key} names no attributes topic"
+        );
+        values(&model, &status)[format!("{key}/attributes")].clone()
+    };
+    // A plug's unit strings qualify the numbers they are the unit of.
+    let plug = attributes("lg-developer_plug", "electricity_power");
+    assert_eq!(plug["power_unit"], "W");
+    // The °F twin and the older `temperature` resource beside the compartment's setting.
+    let fridge = attributes(
+        "lg-developer_refrigerator",
+        "fridge_temperature_in_units_target_temperature_c",
+    );
+    assert_eq!(fridge["target_temperature_f"], 46);
+    assert_eq!(fridge["target_temperature"], 8);
+    // The example oven reports a LOWER cavity its profile lacks: shown, labelled, by place.
+    let oven = attributes("lg-developer_oven", "run_state_current_state");
+    assert_eq!(oven["run_state_current_state_lower"], "Preheating");
+    assert_eq!(oven["timer_remain_minute_lower"], 2);
+    // A job mode off the profile's list cannot be a climate mode; it is still readable.
+    let ac = attributes("lg-developer_air_conditioner", "climate");
+    assert_eq!(ac["air_con_job_mode_current_job_mode"], "Auto");
+    assert_eq!(ac["timer_absolute_start_timer"], "Unset");
+}
+
+#[test]
+fn diagnostics_noise_is_a_disabled_diagnostic_on_every_fixture_device() {
+    let noise = ["remote_control_enabled", "monitoring_enabled"];
+    let mut checked = 0;
+    for (name, device, profile, _) in all_devices() {
+        let payload = model(&device, &profile).discovery_payload(&ctx());
+        for (key, component) in payload["cmps"].as_object().expect("cmps") {
+            if !noise.iter().any(|n| key.ends_with(n)) {
+                continue;
+            }
+            checked += 1;
+            assert!(
+                component["ent_cat"].is_string(),
+                "{name}: {key} has no entity category"
+            );
+            assert_eq!(component["en"], false, "{name}: {key} enabled by default");
+        }
+    }
+    assert!(checked >= 15, "only {checked} noise entities found");
 }

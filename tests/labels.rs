@@ -18,8 +18,10 @@ use fixtures::devices;
 fn profile_values(value: &Value, out: &mut BTreeSet<String>) {
     match value {
         Value::Object(map) => {
-            if map.get("type").and_then(Value::as_str) == Some("enum")
-                && let Some(lists) = map.get("value").and_then(Value::as_object)
+            if matches!(
+                map.get("type").and_then(Value::as_str),
+                Some("enum" | "list")
+            ) && let Some(lists) = map.get("value").and_then(Value::as_object)
             {
                 for list in ["r", "w"].iter().filter_map(|k| lists.get(*k)) {
                     out.extend(
@@ -396,4 +398,58 @@ fn korean_states_show_korean_words() {
         )
         .expect("start");
     assert_eq!(start["operation"]["washerOperationMode"], "START");
+}
+
+/// Words in a name that are still English: a Latin word with a lower-case letter. Upper-case
+/// tokens (PM2.5, PM10, UV, CO2, LED) and `Wi-Fi` are units or model-like names, the same in
+/// Korean.
+fn english_words(name: &str) -> Vec<&str> {
+    name.split(|c: char| c.is_whitespace() || "()/,".contains(c))
+        .filter(|w| *w != "Wi-Fi")
+        .filter(|w| w.chars().any(|c| c.is_ascii_lowercase()))
+        .collect()
+}
+
+#[test]
+fn every_entity_name_of_every_fixture_device_reads_in_korean() {
+    let ctx = DiscoveryContext {
+        topics: Topics::new("homeassistant", "thinq"),
+        sw_version: "test".to_owned(),
+    };
+    let mut missing: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let mut names = 0;
+    for (name, device, profile, _) in devices() {
+        let build = |language| {
+            DeviceModel::with_language(device.clone(), &profile, language)
+                .unwrap_or_else(|e| panic!("{name}: {e}"))
+                .discovery_payload(&ctx)
+        };
+        let (en, ko) = (build(Language::En), build(Language::Ko));
+        for (key, component) in ko["cmps"].as_object().expect("cmps") {
+            let Some(korean) = component["name"].as_str() else {
+                continue;
+            };
+            names += 1;
+            if !english_words(korean).is_empty() {
+                let english = en["cmps"][key]["name"].as_str().unwrap_or_default();
+                missing.insert(
+                    english.to_owned(),
+                    (korean.to_owned(), format!("{name}/{key}")),
+                );
+            }
+        }
+    }
+    println!("{names} entity names read");
+    assert!(names > 500, "only {names} names read");
+    let report: Vec<String> = missing
+        .iter()
+        .map(|(en, (ko, at))| format!("  {en:?} -> {ko:?}  ({at})"))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{} names with English words left (add their parts under `names:` in \
+         thinq_addon/labels/ko.yaml):\n{}",
+        missing.len(),
+        report.join("\n")
+    );
 }

@@ -6,6 +6,7 @@
 
 use crate::hass::DiscoveryContext;
 use crate::hass::topics::BRIDGE_ID;
+use crate::labels::{Labels, Language};
 use serde_json::{Value, json};
 
 /// The topic of the bridge's own state JSON (`{"lg_push": "ON", "devices": 12}`), kept for
@@ -29,10 +30,12 @@ pub fn attributes_topic(ctx: &DiscoveryContext, key: &str) -> String {
 pub fn discovery_payload(ctx: &DiscoveryContext) -> Value {
     let value = |key: &str| value_topic(ctx, key);
     let attributes = |key: &str| attributes_topic(ctx, key);
+    // Names in the `language` option's words; keys and ids never change with it.
+    let labels = Labels::embedded(Language::current());
     json!({
         "dev": {
             "ids": [BRIDGE_ID],
-            "name": "LG ThinQ bridge",
+            "name": labels.name("LG ThinQ bridge"),
             "mf": "thinq-addon",
             "mdl": "ThinQ Connect bridge",
             "sw": ctx.sw_version,
@@ -47,7 +50,7 @@ pub fn discovery_payload(ctx: &DiscoveryContext) -> Value {
             "lg_push": {
                 "p": "binary_sensor",
                 "uniq_id": format!("{BRIDGE_ID}_lg_push"),
-                "name": "LG push connection",
+                "name": labels.name("LG push connection"),
                 "dev_cla": "connectivity",
                 "ent_cat": "diagnostic",
                 "stat_t": value("lg_push"),
@@ -55,7 +58,7 @@ pub fn discovery_payload(ctx: &DiscoveryContext) -> Value {
             "devices": {
                 "p": "sensor",
                 "uniq_id": format!("{BRIDGE_ID}_devices"),
-                "name": "Appliances",
+                "name": labels.name("Appliances"),
                 "ic": "mdi:washing-machine",
                 "ent_cat": "diagnostic",
                 "stat_cla": "measurement",
@@ -64,7 +67,7 @@ pub fn discovery_payload(ctx: &DiscoveryContext) -> Value {
             "last_error": {
                 "p": "sensor",
                 "uniq_id": format!("{BRIDGE_ID}_last_error"),
-                "name": "Last error",
+                "name": labels.name("Last error"),
                 "ic": "mdi:alert-circle-outline",
                 "ent_cat": "diagnostic",
                 "stat_t": value("last_error"),
@@ -72,7 +75,7 @@ pub fn discovery_payload(ctx: &DiscoveryContext) -> Value {
             "problem": {
                 "p": "binary_sensor",
                 "uniq_id": format!("{BRIDGE_ID}_problem"),
-                "name": "Problem",
+                "name": labels.name("Problem"),
                 "dev_cla": "problem",
                 "stat_t": value("problem"),
                 "json_attr_t": attributes("problem"),
@@ -80,7 +83,7 @@ pub fn discovery_payload(ctx: &DiscoveryContext) -> Value {
             "problem_reason": {
                 "p": "sensor",
                 "uniq_id": format!("{BRIDGE_ID}_problem_reason"),
-                "name": "Problem reason",
+                "name": labels.name("Problem reason"),
                 "ic": "mdi:alert",
                 "ent_cat": "diagnostic",
                 "stat_t": value("problem_reason"),
@@ -88,7 +91,7 @@ pub fn discovery_payload(ctx: &DiscoveryContext) -> Value {
             "api_calls": {
                 "p": "sensor",
                 "uniq_id": format!("{BRIDGE_ID}_api_calls"),
-                "name": "LG API calls in the last hour",
+                "name": labels.name("LG API calls in the last hour"),
                 "ic": "mdi:api",
                 "ent_cat": "diagnostic",
                 "stat_cla": "measurement",
@@ -98,7 +101,7 @@ pub fn discovery_payload(ctx: &DiscoveryContext) -> Value {
             "api_waiting": {
                 "p": "sensor",
                 "uniq_id": format!("{BRIDGE_ID}_api_waiting"),
-                "name": "LG API calls waiting",
+                "name": labels.name("LG API calls waiting"),
                 "ic": "mdi:timer-sand",
                 "ent_cat": "diagnostic",
                 "stat_cla": "measurement",

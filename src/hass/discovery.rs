@@ -14,6 +14,7 @@
 use super::DiscoveryContext;
 use super::entities::Entity;
 use super::topics::{BRIDGE_ID, Topics};
+use crate::labels::Labels;
 use crate::thinq::DeviceSummary;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
@@ -36,11 +37,11 @@ pub fn sub_device_id(device_id: &str, sub_device: &str) -> String {
 }
 
 /// The `dev` block. The name is the alias from the ThinQ app (what users call the appliance),
-/// falling back to the device type when the alias is empty.
-pub fn device_block(device: &DeviceSummary) -> Value {
+/// falling back to the device type, in `labels`' language, when the alias is empty.
+pub fn device_block(device: &DeviceSummary, labels: &Labels) -> Value {
     let mut dev = Map::new();
     dev.insert("ids".into(), json!([device_identifier(&device.device_id)]));
-    dev.insert("name".into(), json!(device_name(device)));
+    dev.insert("name".into(), json!(device_name(device, labels)));
     dev.insert("mf".into(), json!(MANUFACTURER));
     if !device.device_info.model_name.is_empty() {
         dev.insert("mdl".into(), json!(device.device_info.model_name));
@@ -49,11 +50,14 @@ pub fn device_block(device: &DeviceSummary) -> Value {
     Value::Object(dev)
 }
 
-/// What the appliance is called: its alias, else its device type made readable.
-fn device_name(device: &DeviceSummary) -> String {
+/// What the appliance is called: its alias, else its device type made readable (in `labels`'
+/// language).
+fn device_name(device: &DeviceSummary, labels: &Labels) -> String {
     let info = &device.device_info;
     if info.alias.trim().is_empty() {
-        super::entities::common::humanize(info.device_type.trim_start_matches("DEVICE_"))
+        labels.name(&super::entities::common::humanize(
+            info.device_type.trim_start_matches("DEVICE_"),
+        ))
     } else {
         info.alias.clone()
     }
@@ -67,6 +71,7 @@ fn sub_device_block(
     sub_device: &str,
     unit_name: &str,
     parent: &str,
+    labels: &Labels,
 ) -> Value {
     let mut dev = Map::new();
     dev.insert(
@@ -78,7 +83,7 @@ fn sub_device_block(
     );
     dev.insert(
         "name".into(),
-        json!(format!("{} {unit_name}", device_name(device))),
+        json!(format!("{} {unit_name}", device_name(device, labels))),
     );
     dev.insert("mf".into(), json!(MANUFACTURER));
     if !device.device_info.model_name.is_empty() {
@@ -114,9 +119,10 @@ pub fn device_payload(
     device: &DeviceSummary,
     entities: &[Box<dyn Entity>],
     ctx: &DiscoveryContext,
+    labels: &Labels,
 ) -> Value {
     let all: Vec<&dyn Entity> = entities.iter().map(|e| e.as_ref()).collect();
-    payload(device_block(device), &device.device_id, &all, &[], ctx)
+    payload(device_block(device, labels), &device.device_id, &all, &[], ctx)
 }
 
 /// One Home Assistant device's discovery message: the device id its topic is made from
@@ -162,6 +168,7 @@ pub fn device_payloads(
     entities: &[Box<dyn Entity>],
     sub_devices: &[SubDevice],
     ctx: &DiscoveryContext,
+    labels: &Labels,
 ) -> Vec<DevicePayload> {
     let device_id = device.device_id.as_str();
     let own: Vec<&dyn Entity> = entities
@@ -183,7 +190,7 @@ pub fn device_payloads(
     };
     let mut out = vec![DevicePayload {
         id: device_id.to_owned(),
-        payload: payload(device_block(device), device_id, &own, &moved, ctx),
+        payload: payload(device_block(device, labels), device_id, &own, &moved, ctx),
     }];
     for sub in sub_devices {
         let members: Vec<&dyn Entity> = moved
@@ -197,7 +204,7 @@ pub fn device_payloads(
         out.push(DevicePayload {
             id: sub_device_id(device_id, &sub.name),
             payload: payload(
-                sub_device_block(device, &sub.name, &sub.label, &parent),
+                sub_device_block(device, &sub.name, &sub.label, &parent, labels),
                 device_id,
                 &members,
                 &[],

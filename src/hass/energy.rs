@@ -30,9 +30,10 @@ use serde_json::{Map, json};
 
 use super::DiscoveryContext;
 use super::discovery::{device_block, origin_block};
-use super::entities::common::{humanize, unique_id};
+use super::entities::common::{humanize, prefixed_name, unique_id};
 use super::topics::{BRIDGE_ID, Topics};
 use crate::energy::{EnergyUpdate, EnergyValues, SCOPE_MISSING_TEXT};
+use crate::labels::{Labels, Language};
 use crate::thinq::DeviceSummary;
 
 /// The property every single-part appliance has.
@@ -105,12 +106,16 @@ pub fn device_discovery(
     properties: &[String],
 ) -> (String, String) {
     let device_id = device.device_id.as_str();
+    let labels = Labels::embedded(Language::current());
     let mut cmps = Map::new();
     for property in properties {
         let (key_prefix, name_prefix) = property_part(property);
         for (key, name) in FIGURES {
             let key = format!("{key_prefix}{key}");
-            let name = capitalize(&format!("{name_prefix}{name}"));
+            let name = prefixed_name(
+                &labels.name(name_prefix.trim_end()),
+                &labels.name(&capitalize(name)),
+            );
             cmps.insert(
                 key.clone(),
                 json!({
@@ -127,7 +132,7 @@ pub fn device_discovery(
         }
     }
     let payload = json!({
-        "dev": device_block(device),
+        "dev": device_block(device, labels),
         "o": origin_block(ctx),
         // Energy comes from LG's cloud, not from the appliance: only the bridge matters.
         "avty_t": ctx.topics.bridge_availability(),
@@ -160,22 +165,23 @@ pub fn state_messages(ctx: &DiscoveryContext, values: &EnergyValues) -> Vec<(Str
 /// The bridge device's energy entities: "Refresh energy" and "Energy access" (retained).
 /// Same `dev.ids` as the bridge's own payload, so they join that device.
 pub fn bridge_discovery(ctx: &DiscoveryContext) -> (String, String) {
+    let labels = Labels::embedded(Language::current());
     let payload = json!({
-        "dev": {"ids": [BRIDGE_ID], "name": "LG ThinQ bridge"},
+        "dev": {"ids": [BRIDGE_ID], "name": labels.name("LG ThinQ bridge")},
         "o": origin_block(ctx),
         "avty_t": ctx.topics.bridge_availability(),
         "cmps": {
             REFRESH_KEY: {
                 "p": "button",
                 "uniq_id": format!("{BRIDGE_ID}_{REFRESH_KEY}"),
-                "name": "Refresh energy",
+                "name": labels.name("Refresh energy"),
                 "ic": "mdi:lightning-bolt-circle",
                 "cmd_t": refresh_command_topic(ctx),
             },
             ACCESS_KEY: {
                 "p": "sensor",
                 "uniq_id": format!("{BRIDGE_ID}_{ACCESS_KEY}"),
-                "name": "Energy access",
+                "name": labels.name("Energy access"),
                 "ic": "mdi:lightning-bolt",
                 "ent_cat": "diagnostic",
                 "stat_t": format!("{}/bridge/{ACCESS_KEY}/state", ctx.topics.base),

@@ -45,6 +45,8 @@ pub struct DeviceModel {
     /// The units that are devices of their own in Home Assistant (a WashTower's washer and
     /// dryer), in profile order; empty for a one-unit appliance.
     pub sub_devices: Vec<discovery::SubDevice>,
+    /// The language names and labels were built in (the device name fallback uses it too).
+    pub language: Language,
 }
 
 impl DeviceModel {
@@ -82,6 +84,7 @@ impl DeviceModel {
             profile,
             entities,
             sub_devices,
+            language,
         })
     }
 
@@ -99,7 +102,13 @@ impl DeviceModel {
     /// Every discovery payload: the appliance, then one per sub-device (see
     /// [`discovery::device_payloads`]). Publish them in this order.
     pub fn discovery_payloads(&self, ctx: &DiscoveryContext) -> Vec<discovery::DevicePayload> {
-        discovery::device_payloads(&self.device, &self.entities, &self.sub_devices, ctx)
+        discovery::device_payloads(
+            &self.device,
+            &self.entities,
+            &self.sub_devices,
+            ctx,
+            Labels::embedded(self.language),
+        )
     }
 
     /// The discovery topics [`DeviceModel::discovery_payloads`] are published on.

@@ -208,6 +208,8 @@ pub struct Property {
     pub writable: bool,
     /// The attribute's own `unit`, else its resource's; `None` when neither says.
     pub unit: Option<String>,
+    /// Profile type `list`: the state holds several of the enum's values at once.
+    pub list: bool,
 }
 
 impl Property {
@@ -589,6 +591,7 @@ impl Builder {
                 readable,
                 writable,
                 unit,
+                list: descriptor.get("type").and_then(Value::as_str) == Some("list"),
             };
             // Keys must stay unique: when an `extensionProperty` repeats a `property`
             // attribute, the first one (the device's own) wins.
@@ -910,6 +913,7 @@ mod tests {
             readable: true,
             writable,
             unit: None,
+            list: false,
         }
     }
 

@@ -78,8 +78,12 @@ impl ClimateEntity {
     }
 
     fn mode_value(&self, state: &Value) -> Value {
-        if self.power.is_on(state) == Some(false) {
-            return json!("off");
+        match self.power.is_on(state) {
+            Some(false) => return json!("off"),
+            // A readable power that says neither on nor off (missing, or a value the profile
+            // does not list): whether the unit runs is unknown, so is its mode.
+            None if self.power.property.readable => return Value::Null,
+            _ => {}
         }
         let Some(job) = self.job_mode(state) else {
             return Value::Null;

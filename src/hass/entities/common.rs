@@ -14,6 +14,8 @@ use crate::thinq::control::Write;
 use crate::thinq::profile::{CommandError, Property, ValueSpec};
 use serde_json::{Map, Value, json};
 
+pub use super::words::{numbered_in_order, word_label};
+
 /// Identity and presentation shared by every entity.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EntityBase {
@@ -176,7 +178,7 @@ pub fn ha_option(lg: &str) -> String {
 /// to exactly one value.
 pub fn option_pairs(values: &[String], labels: &Labels) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
-    for v in values {
+    for v in &numbered_in_order(values) {
         if out.iter().any(|(lg, _)| lg.eq_ignore_ascii_case(v)) {
             continue;
         }
@@ -357,14 +359,19 @@ impl PowerControl {
         })
     }
 
-    /// `Some(true)` when the state says on, `None` when it does not say (or is unreadable).
+    /// `Some(true)` when the state says on, `None` when it does not say (or is unreadable, or
+    /// holds a value the profile does not list).
     pub fn is_on(&self, state: &Value) -> Option<bool> {
         if !self.property.readable {
             return None;
         }
         let value = self.property.read(state)?;
         let text = value.as_str()?;
-        Some(text != self.off)
+        // Any other value the profile lists means on (a mode that runs); a value it does not
+        // list is not known to be either, and shows as unknown rather than as "on".
+        let (read, _) = enum_values(&self.property);
+        let listed = text == self.on || read.is_empty() || read.iter().any(|r| r == text);
+        (text == self.off || listed).then(|| text != self.off)
     }
 
     pub fn write(&self, on: bool) -> Write {

@@ -5,6 +5,7 @@
 //! into attribute writes.
 //! [`build::build_entities`] decides which entities a profile gets.
 
+pub mod attributes;
 pub mod binary_sensor;
 pub mod build;
 pub mod button;
@@ -24,6 +25,7 @@ pub mod switch;
 pub mod timer;
 pub mod vacuum;
 pub mod water_heater;
+pub mod words;
 
 use crate::hass::DiscoveryContext;
 use crate::thinq::control::Write;

@@ -18,11 +18,12 @@ pub enum SensorValue {
     /// Text as LG reports it.
     Text,
     /// An enum whose reported values stray from its list (kimchi refrigerator compartments
-    /// report a number where the profile lists names): shown as text, strings lower-cased
-    /// like every other enum state.
-    EnumText,
-    /// A profile constant; the state's value wins when it has one.
-    Constant(Value),
+    /// report a number where the profile lists names): shown as text, a listed value as its
+    /// label (`(LG value, label)` pairs), any other word in a readable form, never raw.
+    EnumText(Vec<(String, String)>),
+    /// A profile constant; the state's value wins when it has one. A word-like value (`NORMAL`,
+    /// `DOUBLE`) shows as its label, given here as `(LG value, label)`.
+    Constant(Value, Vec<(String, String)>),
 }
 
 /// One property shown as a sensor.
@@ -41,6 +42,22 @@ impl SensorEntity {
     fn value(&self, state: &Value) -> Value {
         let read = self.property.read(state);
         match &self.value {
+            // A profile `list` (a water purifier's water types) reports several values at
+            // once: their labels, joined.
+            SensorValue::Enum(pairs) | SensorValue::EnumText(pairs)
+                if matches!(read, Some(Value::Array(_))) =>
+            {
+                let items = read
+                    .as_ref()
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten();
+                let labels: Vec<String> = items
+                    .filter_map(Value::as_str)
+                    .map(|v| common::word_label(pairs, v))
+                    .collect();
+                json!(labels.join(", "))
+            }
             SensorValue::Enum(pairs) => read
                 .as_ref()
                 .and_then(|v| common::option_for_lg(pairs, v))
@@ -49,8 +66,8 @@ impl SensorEntity {
                 .as_ref()
                 .and_then(common::as_number)
                 .map_or(Value::Null, common::json_number),
-            SensorValue::EnumText => match read {
-                Some(Value::String(s)) => json!(common::ha_option(&s)),
+            SensorValue::EnumText(pairs) => match read {
+                Some(Value::String(s)) => json!(common::word_label(pairs, &s)),
                 Some(v @ (Value::Number(_) | Value::Bool(_))) => v,
                 _ => Value::Null,
             },
@@ -59,9 +76,13 @@ impl SensorEntity {
                 Some(v @ (Value::Number(_) | Value::Bool(_))) => v,
                 _ => Value::Null,
             },
-            SensorValue::Constant(constant) => match read {
-                Some(v @ (Value::String(_) | Value::Number(_) | Value::Bool(_))) => v,
-                _ => constant.clone(),
+            SensorValue::Constant(constant, pairs) => match read {
+                Some(Value::String(s)) => json!(common::word_label(pairs, &s)),
+                Some(v @ (Value::Number(_) | Value::Bool(_))) => v,
+                _ => match constant {
+                    Value::String(s) => json!(common::word_label(pairs, s)),
+                    other => other.clone(),
+                },
             },
         }
     }
@@ -177,18 +198,22 @@ impl Entity for DurationSensor {
     }
 }
 
-/// The code in the state's `error` member (profile `error` list), or `no_error` without one.
+/// The code in the state's `error` member (profile `error` list), or "No error" (the label of
+/// `NO_ERROR` in the add-on's language) without one.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ErrorSensor {
     pub base: EntityBase,
     /// Pattern D sub-device whose state holds the error, else the top level.
     pub sub_device: Option<String>,
-    /// `(LG code, HA option)`; the options also hold [`ErrorSensor::NO_ERROR`].
+    /// `(LG code, HA option)`; the options also hold `no_error`.
     pub codes: Vec<(String, String)>,
+    /// What the sensor reads without an error: the label of [`ErrorSensor::NO_ERROR`].
+    pub no_error: String,
 }
 
 impl ErrorSensor {
-    pub const NO_ERROR: &'static str = "no_error";
+    /// The value LG (and this sensor) uses for "no error".
+    pub const NO_ERROR: &'static str = "NO_ERROR";
 
     fn value(&self, state: &Value) -> Value {
         let scope = match &self.sub_device {
@@ -196,8 +221,10 @@ impl ErrorSensor {
             None => Some(state),
         };
         match scope.and_then(|s| s.get("error")) {
-            None | Some(Value::Null) => json!(Self::NO_ERROR),
-            Some(Value::String(s)) if s.is_empty() || s == "NO_ERROR" => json!(Self::NO_ERROR),
+            None | Some(Value::Null) => json!(self.no_error),
+            Some(Value::String(s)) if s.is_empty() || s.eq_ignore_ascii_case(Self::NO_ERROR) => {
+                json!(self.no_error)
+            }
             Some(code) => {
                 common::option_for_lg(&self.codes, code).map_or(Value::Null, |ha| json!(ha))
             }
@@ -218,12 +245,12 @@ impl Entity for ErrorSensor {
         let mut c = self.base.component(self.platform(), device_id);
         self.base.add_value_state(&mut c, device_id, ctx);
         c.insert("dev_cla".into(), json!("enum"));
-        let mut options = vec![Self::NO_ERROR.to_owned()];
+        let mut options = vec![self.no_error.clone()];
         options.extend(
             self.codes
                 .iter()
                 .map(|(_, ha)| ha.clone())
-                .filter(|o| o != Self::NO_ERROR),
+                .filter(|o| *o != self.no_error),
         );
         c.insert("ops".into(), json!(options));
         Value::Object(c)

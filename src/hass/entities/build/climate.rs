@@ -8,7 +8,7 @@ use crate::hass::entities::climate::{
     ClimateEntity, TargetWrite, TemperatureRange, TemperatureSet,
 };
 use crate::hass::entities::common::{self, PowerControl};
-use crate::thinq::profile::{PropertyPath, ValueSpec};
+use crate::thinq::profile::{Property, PropertyPath, ValueSpec};
 use std::collections::HashSet;
 
 /// Home Assistant's hvac mode for a target range.
@@ -96,23 +96,10 @@ pub(super) fn build_climate(
         .map(|p| {
             consumed.insert(p.path.clone());
             let (_, write) = common::enum_values(p);
-            let mut pairs: Vec<(String, String)> = Vec::new();
-            for value in write {
-                let preferred = spec
-                    .fan_mode_names
-                    .get(value)
-                    .cloned()
-                    .unwrap_or_else(|| scope.labels.label(value));
-                let ha = if pairs.iter().any(|(_, h)| *h == preferred) {
-                    format!("{} ({value})", scope.labels.label(value))
-                } else {
-                    preferred
-                };
-                if !pairs.iter().any(|(_, h)| *h == ha) {
-                    pairs.push((value.clone(), ha));
-                }
-            }
-            (p.clone(), pairs)
+            (
+                p.clone(),
+                fan_mode_pairs(write, &spec.fan_mode_names, scope.labels),
+            )
         });
     // Reported-only wind strengths the catalog names as a fan mode already offered.
     let fan_aliases: Vec<(String, String)> = fan
@@ -208,6 +195,7 @@ pub(super) fn take_temperature(
         })
     };
     let mut temperature: Option<TemperatureSet> = None;
+    let mut taken: Vec<&Property> = Vec::new();
     for resource in resources {
         let props = scope.resource(resource);
         if props.is_empty() {
@@ -216,16 +204,20 @@ pub(super) fn take_temperature(
         if temperature.is_none() {
             temperature = TemperatureSet::from_properties(&props, current, target, targets);
         }
-        consumed.extend(
-            props
-                .iter()
-                .map(|p| &p.path)
-                .filter(|path| !named(path))
-                .cloned(),
-        );
+        let unnamed: Vec<&Property> = props.into_iter().filter(|p| !named(&p.path)).collect();
+        consumed.extend(unnamed.iter().map(|p| p.path.clone()));
+        taken.extend(unnamed);
     }
     if let Some(t) = &mut temperature {
         add_plain_target_from_twin(scope, resources, target, t);
+        // What the set does not read (the other unit, the older resource, limits it has no
+        // field for) is shown as the composite's attributes.
+        let used: Vec<&PropertyPath> = t.properties().into_iter().map(|p| &p.path).collect();
+        for p in taken.into_iter().filter(|p| !used.contains(&&p.path)) {
+            if !(p.path.attribute == "unit" && matches!(p.spec, ValueSpec::Constant(_))) {
+                scope.unshown(p);
+            }
+        }
     }
     // What the entity uses is never shown twice, named or not.
     if let Some(t) = &temperature {
@@ -265,5 +257,25 @@ fn add_plain_target_from_twin(
             variant: None,
             property: p.clone(),
         });
+    }
+}
+
+/// The fan modes of a climate: Home Assistant's own names (`low`, `medium`, `high`, `auto`,
+/// which its frontend translates) when every speed has a distinct one, else the labels for all
+/// of them. A list mixing both ("auto", "Slow", "low", "Low-mid") reads as two vocabularies.
+fn fan_mode_pairs(
+    write: &[String],
+    standard: &std::collections::BTreeMap<String, String>,
+    labels: &crate::labels::Labels,
+) -> Vec<(String, String)> {
+    let named: Vec<(String, String)> = write
+        .iter()
+        .filter_map(|v| standard.get(v).map(|ha| (v.clone(), ha.clone())))
+        .collect();
+    let distinct: HashSet<&String> = named.iter().map(|(_, ha)| ha).collect();
+    if !write.is_empty() && named.len() == write.len() && distinct.len() == named.len() {
+        named
+    } else {
+        common::option_pairs(write, labels)
     }
 }

@@ -64,6 +64,8 @@ pub(super) struct Plan {
     /// The name as the catalog or the generic rule gives it, before prefixes.
     pub(super) name: String,
     pub(super) prefix: String,
+    /// The resource as a name part, added when the name clashes ("Sleep timer …").
+    pub(super) qualifier: String,
     pub(super) meta: PropertyMeta,
     /// Set when the name clashes with another entity's: the resource gets added.
     pub(super) qualified: bool,
@@ -72,7 +74,7 @@ pub(super) struct Plan {
 impl Plan {
     pub(super) fn full_name(&self) -> String {
         let name = if self.qualified {
-            common::prefixed_name(&common::humanize(&self.property.path.resource), &self.name)
+            common::prefixed_name(&self.qualifier, &self.name)
         } else {
             self.name.clone()
         };
@@ -83,10 +85,12 @@ impl Plan {
         let mut base = EntityBase::new(key, Some(name));
         base.icon = self.meta.icon.clone();
         base.entity_category = self.meta.entity_category.clone();
-        if matches!(self.property.spec, ValueSpec::Constant(_)) && base.entity_category.is_none() {
+        // A profile constant never changes: a diagnostic, disabled unless the catalog says.
+        let constant = matches!(self.property.spec, ValueSpec::Constant(_));
+        if constant && base.entity_category.is_none() {
             base.entity_category = Some("diagnostic".to_owned());
         }
-        base.enabled = self.meta.enabled.unwrap_or(true);
+        base.enabled = self.meta.enabled.unwrap_or(!constant);
         base
     }
 
@@ -186,11 +190,13 @@ pub(super) fn plan_properties(scope: &Scope, consumed: &HashSet<PropertyPath>) -
         }
         let meta = scope.meta(property).cloned().unwrap_or_default();
         if meta.platform == Some(PlatformChoice::Hidden) {
+            scope.unshown(property);
             continue;
         }
         if let Some(newer) = &meta.superseded_by
             && !scope.resource(newer).is_empty()
         {
+            scope.unshown(property);
             continue;
         }
         if matches!(property.spec, ValueSpec::Constant(_))
@@ -205,19 +211,27 @@ pub(super) fn plan_properties(scope: &Scope, consumed: &HashSet<PropertyPath>) -
                 .flatten()
                 != path.location.as_ref()
         {
+            scope.unshown(property);
             continue;
         }
-        if is_temperature_unit_enum(property) || is_fahrenheit_twin(scope, property) {
+        if is_temperature_unit_enum(property) {
+            continue;
+        }
+        if is_fahrenheit_twin(scope, property) {
+            scope.unshown(property);
             continue;
         }
         let (mut keys, prefix) = scope.prefix(Some(path));
         keys.push(common::snake(&path.resource));
         keys.push(common::snake(&path.attribute));
         let key = keys.join("_");
-        let name = meta
-            .name
-            .clone()
-            .unwrap_or_else(|| common::humanize(&path.attribute));
+        let name = scope.labels.name(
+            &meta
+                .name
+                .clone()
+                .unwrap_or_else(|| common::humanize(&path.attribute)),
+        );
+        let qualifier = scope.labels.name(&common::humanize(&path.resource));
         let temperature_unit = temperature_unit(scope, property);
         // A sensor and buttons from one attribute do not clash: button keys add the value.
         for kind in kinds(property, &meta, temperature_unit.as_deref(), scope.labels) {
@@ -227,6 +241,7 @@ pub(super) fn plan_properties(scope: &Scope, consumed: &HashSet<PropertyPath>) -
                 key: key.clone(),
                 name: name.clone(),
                 prefix: prefix.clone(),
+                qualifier: qualifier.clone(),
                 meta: meta.clone(),
                 qualified: false,
             });
@@ -345,8 +360,9 @@ pub(super) fn kinds(
             .or_else(|| Some("measurement".to_owned())),
     };
     let enum_sensor = |read: &[String]| {
-        if meta.text || read.is_empty() {
-            Kind::plain_sensor(SensorValue::EnumText)
+        // A list is shown as its values' labels joined: not one of the options.
+        if meta.text || read.is_empty() || property.list {
+            Kind::plain_sensor(SensorValue::EnumText(common::option_pairs(read, labels)))
         } else {
             Kind::plain_sensor(SensorValue::Enum(common::option_pairs(read, labels)))
         }
@@ -474,7 +490,14 @@ pub(super) fn kinds(
         }
         ValueSpec::Constant(value) => match value {
             Value::String(_) | Value::Number(_) | Value::Bool(_) => {
-                vec![Kind::plain_sensor(SensorValue::Constant(value.clone()))]
+                let pairs = match value {
+                    Value::String(s) => vec![(s.clone(), labels.label(s))],
+                    _ => Vec::new(),
+                };
+                vec![Kind::plain_sensor(SensorValue::Constant(
+                    value.clone(),
+                    pairs,
+                ))]
             }
             _ => Vec::new(),
         },

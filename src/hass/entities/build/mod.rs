@@ -17,6 +17,7 @@
 mod climate;
 mod cover;
 mod duration;
+mod extras;
 mod fan;
 mod forms;
 mod generic;
@@ -36,7 +37,7 @@ use crate::hass::entities::event::{self, EventEntity};
 use crate::hass::entities::sensor::ErrorSensor;
 use crate::labels::Labels;
 use crate::thinq::DeviceSummary;
-use crate::thinq::profile::{Profile, PropertyPath};
+use crate::thinq::profile::{Profile, Property, PropertyPath};
 use climate::build_climate;
 use duration::build_durations;
 use fan::build_fan;
@@ -57,31 +58,49 @@ pub fn build_entities(
     let root_catalog = catalog.for_type(device_type);
     let mut entities: Vec<Box<dyn Entity>> = Vec::new();
 
+    // Values shown as attributes: `(owner key, property)` for composites, and the values the
+    // generic rule skipped, placed once every plan is known.
+    let mut extras: Vec<(String, Property)> = Vec::new();
+    let mut skipped: Vec<Property> = Vec::new();
+    let mut taken: Vec<extras::Taken> = Vec::new();
+    let mut resources: Vec<extras::ScopeResources> = Vec::new();
+
+    let mut plans: Vec<Plan> = Vec::new();
     for scope in scopes(profile, catalog, root_catalog, labels) {
+        resources.push(extras::ScopeResources::new(
+            scope.sub_device.clone(),
+            &scope.properties,
+            labels,
+        ));
         // Names need to differ within one Home Assistant device; a sub-device is one.
-        let mut plans: Vec<Plan> = Vec::new();
         let composites_before = entities.len();
         let mut consumed: HashSet<PropertyPath> = HashSet::new();
         if let Some(cat) = scope.catalog {
+            let mut notes = Notes {
+                consumed: &mut consumed,
+                taken: &mut taken,
+                extras: &mut extras,
+                entities: &mut entities,
+            };
             if let Some(spec) = &cat.climate
-                && let Some(climate) = build_climate(&scope, spec, &mut consumed)
+                && let Some(climate) = build_climate(&scope, spec, notes.consumed)
             {
-                entities.push(Box::new(climate));
+                notes.add(&scope, Box::new(climate));
             }
             if let Some(spec) = &cat.fan
-                && let Some(fan) = build_fan(&scope, spec, &mut consumed)
+                && let Some(fan) = build_fan(&scope, spec, notes.consumed)
             {
-                entities.push(Box::new(fan));
+                notes.add(&scope, Box::new(fan));
             }
             if let Some(spec) = &cat.humidifier
-                && let Some(humidifier) = build_humidifier(&scope, spec, &mut consumed)
+                && let Some(humidifier) = build_humidifier(&scope, spec, notes.consumed)
             {
-                entities.push(Box::new(humidifier));
+                notes.add(&scope, Box::new(humidifier));
             }
             if let Some(spec) = &cat.water_heater
-                && let Some(heater) = build_water_heater(&scope, spec, &mut consumed)
+                && let Some(heater) = build_water_heater(&scope, spec, notes.consumed)
             {
-                entities.push(Box::new(heater));
+                notes.add(&scope, Box::new(heater));
             }
             if let Some(spec) = &cat.vacuum
                 && let Some(vacuum) = vacuum::build_vacuum(&scope, spec, &mut consumed)
@@ -94,11 +113,19 @@ pub fn build_entities(
                 entities.extend(build_durations(&scope, spec, &mut consumed));
             }
         }
-        plans.extend(plan_properties(&scope, &consumed));
-        resolve_name_clashes(&mut plans, &entities[composites_before..]);
-        for plan in plans {
-            plan.build_into(&mut entities);
+        let mut scope_plans = plan_properties(&scope, &consumed);
+        resolve_name_clashes(&mut scope_plans, &entities[composites_before..]);
+        plans.extend(scope_plans);
+        skipped.extend(scope.take_unshown());
+    }
+    for property in skipped {
+        if let Some(key) = extras::owner(&property, &plans, &taken) {
+            extras.push((key, property));
         }
+    }
+    let unlisted = extras::unlisted_owners(&resources, &plans, &taken);
+    for plan in plans {
+        plan.build_into(&mut entities);
     }
 
     if let Some(cat) = root_catalog {
@@ -111,7 +138,7 @@ pub fn build_entities(
             .unwrap_or_default();
         let mut base = EntityBase::new(
             event::KEY,
-            Some(meta.name.unwrap_or_else(|| "Notification".to_owned())),
+            Some(labels.name(meta.name.as_deref().unwrap_or("Notification"))),
         );
         base.icon = meta.icon;
         let mut event_types: Vec<String> = Vec::new();
@@ -143,13 +170,41 @@ pub fn build_entities(
                 base,
                 sub_device: sub,
                 codes: codes.clone(),
+                no_error: labels.label(ErrorSensor::NO_ERROR),
             }));
         }
     }
 
-    dedupe_keys(entities)
+    dedupe_keys(extras::attach(entities, extras, unlisted))
 }
 
+/// Where a composite goes once built, with what it took: composites are built one after the
+/// other, so what is newly consumed since the last one is this one's (for values that
+/// qualify its own), and the values it took without showing become its attributes.
+struct Notes<'n> {
+    consumed: &'n mut HashSet<PropertyPath>,
+    taken: &'n mut Vec<extras::Taken>,
+    extras: &'n mut Vec<(String, Property)>,
+    entities: &'n mut Vec<Box<dyn Entity>>,
+}
+
+impl Notes<'_> {
+    fn add(&mut self, scope: &scope::Scope, entity: Box<dyn Entity>) {
+        let earlier: HashSet<&PropertyPath> = self.taken.iter().flat_map(|t| &t.paths).collect();
+        let paths: Vec<PropertyPath> = self
+            .consumed
+            .iter()
+            .filter(|p| !earlier.contains(p))
+            .cloned()
+            .collect();
+        let key = entity.key().to_owned();
+        for property in scope.take_unshown() {
+            self.extras.push((key.clone(), property));
+        }
+        self.taken.push(extras::Taken { key, paths });
+        self.entities.push(entity);
+    }
+}
 /// Keys must be unique per device (they are unique ids). A clash is not expected from real
 /// profiles; should one happen the first entity keeps the key and the clash is logged.
 fn dedupe_keys(entities: Vec<Box<dyn Entity>>) -> Vec<Box<dyn Entity>> {

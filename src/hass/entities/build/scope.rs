@@ -5,6 +5,7 @@ use crate::catalog::{Catalog, DeviceCatalog, PropertyMeta};
 use crate::hass::entities::common::{self, EntityBase, PowerControl};
 use crate::labels::Labels;
 use crate::thinq::profile::{LocationKind, Profile, Property, PropertyPath, ValueSpec};
+use std::cell::RefCell;
 use std::collections::{BTreeSet, HashSet};
 
 /// The properties of one sub-device (or the whole device), with the catalog describing them.
@@ -16,6 +17,10 @@ pub(super) struct Scope<'a> {
     pub(super) properties: Vec<&'a Property>,
     /// The words enum values show as, in the add-on's language.
     pub(super) labels: &'a Labels,
+    /// Readable properties a builder took or skipped without showing them (a °F twin, an
+    /// older resource beside its successor, a unit string): the orchestrator shows them as
+    /// attributes of the entity they qualify (see [`crate::hass::entities::attributes`]).
+    pub(super) unshown: RefCell<Vec<Property>>,
 }
 
 pub(super) fn scopes<'a>(
@@ -54,6 +59,7 @@ pub(super) fn scopes<'a>(
                 common: catalog.common(),
                 properties,
                 labels,
+                unshown: RefCell::new(Vec::new()),
             })
         })
         .collect()
@@ -149,6 +155,18 @@ impl<'a> Scope<'a> {
             .iter()
             .fold(String::new(), |acc, n| common::prefixed_name(&acc, n));
         (keys, name)
+    }
+
+    /// Notes a readable property no entity of this scope shows by itself.
+    pub(super) fn unshown(&self, property: &Property) {
+        if property.readable {
+            self.unshown.borrow_mut().push(property.clone());
+        }
+    }
+
+    /// The properties noted by [`Scope::unshown`] since the last call.
+    pub(super) fn take_unshown(&self) -> Vec<Property> {
+        std::mem::take(&mut *self.unshown.borrow_mut())
     }
 
     pub(super) fn composite_base(&self, key: &str) -> EntityBase {
