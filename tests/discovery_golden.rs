@@ -1,4 +1,5 @@
-//! Discovery payloads of the real fixture devices: compared with reviewed golden files, and
+//! Discovery payloads of every fixture device (Home Assistant's 11 and LG's 59 examples):
+//! compared with reviewed golden files, and
 //! checked against Home Assistant's schema rules (`reference/ha-addon.md` §2) for every
 //! fixture profile, including LG's 59 developer-site examples.
 //!
@@ -101,14 +102,10 @@ fn all_devices() -> Vec<(String, DeviceSummary, Value, Value)> {
     out
 }
 
-/// The devices with golden files: the HA folders plus LG's refrigerator example.
+/// The devices with golden files: every fixture device, both sets (Home Assistant's 11 and
+/// LG's 59 developer-site examples).
 fn golden_devices() -> Vec<(String, DeviceSummary, Value, Value)> {
     all_devices()
-        .into_iter()
-        .filter(|(name, ..)| {
-            HA_FIXTURES.contains(&name.as_str()) || name == "lg-developer_refrigerator"
-        })
-        .collect()
 }
 
 fn model(device: &DeviceSummary, profile: &Value) -> DeviceModel {
@@ -121,18 +118,38 @@ fn discovery_payloads_match_the_golden_files() {
     let update = std::env::var("UPDATE_GOLDEN").is_ok_and(|v| v == "1");
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
     let mut mismatches = Vec::new();
+    let mut written = BTreeSet::new();
     for (name, device, profile, _) in golden_devices() {
-        let payload = model(&device, &profile).discovery_payload(&ctx());
-        let path = dir.join(format!("{name}.json"));
-        let pretty = serde_json::to_string_pretty(&payload).expect("serialises") + "\n";
-        if update {
-            std::fs::create_dir_all(&dir).expect("golden dir");
-            std::fs::write(&path, &pretty).expect("write golden");
-            continue;
+        // The appliance's payload in `<name>.json`; a unit that is a device of its own (a
+        // WashTower's washer and dryer) in `<name>.<unit>.json`.
+        for part in model(&device, &profile).discovery_payloads(&ctx()) {
+            let file = match part.id.strip_prefix(&format!("{}_", device.device_id)) {
+                Some(unit) => format!("{name}.{unit}.json"),
+                None => format!("{name}.json"),
+            };
+            let path = dir.join(&file);
+            let pretty = serde_json::to_string_pretty(&part.payload).expect("serialises") + "\n";
+            written.insert(file.clone());
+            if update {
+                std::fs::create_dir_all(&dir).expect("golden dir");
+                std::fs::write(&path, &pretty).expect("write golden");
+                continue;
+            }
+            let expected = std::fs::read_to_string(&path).unwrap_or_default();
+            if expected != pretty {
+                mismatches.push(file);
+            }
         }
-        let expected = std::fs::read_to_string(&path).unwrap_or_default();
-        if expected != pretty {
-            mismatches.push(name);
+    }
+    // A golden file no device produces any more is a payload nobody reviews.
+    for entry in std::fs::read_dir(&dir).expect("golden dir").flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        if !written.contains(&file) {
+            if update {
+                std::fs::remove_file(entry.path()).expect("remove stale golden");
+            } else {
+                mismatches.push(format!("{file} (no device makes it)"));
+            }
         }
     }
     assert!(
@@ -721,17 +738,22 @@ fn diagnostics_noise_is_a_disabled_diagnostic_on_every_fixture_device() {
     let noise = ["remote_control_enabled", "monitoring_enabled"];
     let mut checked = 0;
     for (name, device, profile, _) in all_devices() {
-        let payload = model(&device, &profile).discovery_payload(&ctx());
-        for (key, component) in payload["cmps"].as_object().expect("cmps") {
-            if !noise.iter().any(|n| key.ends_with(n)) {
-                continue;
+        // Every Home Assistant device of the appliance (a WashTower's units), removal markers
+        // left out: they stand for entities that moved to a unit's device.
+        for payload in model(&device, &profile).discovery_payloads(&ctx()) {
+            for (key, component) in payload.payload["cmps"].as_object().expect("cmps") {
+                if !noise.iter().any(|n| key.ends_with(n))
+                    || thinq_addon::hass::discovery::is_removal_marker(component)
+                {
+                    continue;
+                }
+                checked += 1;
+                assert!(
+                    component["ent_cat"].is_string(),
+                    "{name}: {key} has no entity category"
+                );
+                assert_eq!(component["en"], false, "{name}: {key} enabled by default");
             }
-            checked += 1;
-            assert!(
-                component["ent_cat"].is_string(),
-                "{name}: {key} has no entity category"
-            );
-            assert_eq!(component["en"], false, "{name}: {key} enabled by default");
         }
     }
     assert!(checked >= 15, "only {checked} noise entities found");

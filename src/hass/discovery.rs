@@ -122,7 +122,13 @@ pub fn device_payload(
     labels: &Labels,
 ) -> Value {
     let all: Vec<&dyn Entity> = entities.iter().map(|e| e.as_ref()).collect();
-    payload(device_block(device, labels), &device.device_id, &all, &[], ctx)
+    payload(
+        device_block(device, labels),
+        &device.device_id,
+        &all,
+        &[],
+        ctx,
+    )
 }
 
 /// One Home Assistant device's discovery message: the device id its topic is made from

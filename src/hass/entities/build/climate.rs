@@ -153,18 +153,30 @@ fn take_range(
 ) -> Option<(TemperatureRange, String)> {
     let range_spec = spec.target_range.as_ref()?;
     let mut range = None;
+    let mut taken: Vec<&Property> = Vec::new();
     for resource in &range_spec.resources {
         let props = scope.resource(resource);
         if range.is_none() {
             range = TemperatureRange::from_properties(&props, &range_spec.low, &range_spec.high);
         }
         if range.is_some() {
-            consumed.extend(
-                props
-                    .iter()
-                    .filter(|p| [&range_spec.low, &range_spec.high].contains(&&p.path.attribute))
-                    .map(|p| p.path.clone()),
-            );
+            let bounds: Vec<&Property> = props
+                .into_iter()
+                .filter(|p| [&range_spec.low, &range_spec.high].contains(&&p.path.attribute))
+                .collect();
+            consumed.extend(bounds.iter().map(|p| p.path.clone()));
+            taken.extend(bounds);
+        }
+    }
+    // The bounds the range does not read (the other unit, the older resource) are shown as
+    // the climate's attributes.
+    if let Some(r) = &range {
+        let used: Vec<&PropertyPath> = r.properties().iter().map(|p| &p.path).collect();
+        for p in taken
+            .into_iter()
+            .filter(|p| p.readable && !used.contains(&&p.path))
+        {
+            scope.unshown(p);
         }
     }
     range.map(|mut r| {
@@ -212,7 +224,15 @@ pub(super) fn take_temperature(
         add_plain_target_from_twin(scope, resources, target, t);
         // What the set does not read (the other unit, the older resource, limits it has no
         // field for) is shown as the composite's attributes.
-        let used: Vec<&PropertyPath> = t.properties().into_iter().map(|p| &p.path).collect();
+        // A write-only target has no value to show; a readable one written but not read (the
+        // older resource's twin) still has its value shown as an attribute.
+        let used: Vec<&PropertyPath> = t
+            .current
+            .iter()
+            .chain(&t.target)
+            .chain(t.writes.iter().map(|w| &w.property).filter(|p| !p.readable))
+            .map(|p| &p.path)
+            .collect();
         for p in taken.into_iter().filter(|p| !used.contains(&&p.path)) {
             if !(p.path.attribute == "unit" && matches!(p.spec, ValueSpec::Constant(_))) {
                 scope.unshown(p);
