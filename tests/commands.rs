@@ -436,21 +436,21 @@ fn every_writable_property_of_every_fixture_is_written_by_a_body_lg_accepts() {
                     };
                     for state in &states {
                         tried += 1;
-                        match model.command(entity, feature, &command, state) {
-                            Ok(body) => match thinq_addon::sim::check_control(&profile, &body) {
-                                Ok(()) => {
-                                    accepted += 1;
-                                    written(&body, &mut reached);
-                                }
-                                Err(e) => refused.push(format!(
-                                    "{name} [{}] {key}/{feature} {command:?}: {body} refused: {e:?}",
-                                    language.code()
-                                )),
-                            },
-                            // A command that the current state rules out (a range the mode
-                            // forbids) is refused by us with a reason; it counts when another
-                            // state allows it. Only bodies LG refuses are failures.
-                            Err(_) => {}
+                        // A command that the current state rules out (a range the mode
+                        // forbids) is refused by us with a reason; it counts when another
+                        // state allows it. Only bodies LG refuses are failures.
+                        let Ok(body) = model.command(entity, feature, &command, state) else {
+                            continue;
+                        };
+                        match thinq_addon::sim::check_control(&profile, &body) {
+                            Ok(()) => {
+                                accepted += 1;
+                                written(&body, &mut reached);
+                            }
+                            Err(e) => refused.push(format!(
+                                "{name} [{}] {key}/{feature} {command:?}: {body} refused: {e:?}",
+                                language.code()
+                            )),
                         }
                     }
                 }
