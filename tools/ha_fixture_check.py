@@ -151,7 +151,7 @@ def main():
     config = workdir / "ha"
     config.mkdir()
     ha_log = open(workdir / "hass.log", "w")
-    hass = start_home_assistant(args.hass, config, http_port, ha_log)
+    hass = start_home_assistant(args.hass, config, http_port, ha_log, probe=False)
     bridge = None
     try:
         base = f"http://127.0.0.1:{http_port}"
