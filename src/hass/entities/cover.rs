@@ -34,10 +34,25 @@ impl CoverEntity {
         let Some(Value::String(lg)) = self.property.read(state) else {
             return Value::Null;
         };
-        self.states
+        let ha = self
+            .states
             .iter()
             .find(|(v, _)| v.eq_ignore_ascii_case(&lg))
-            .map_or(Value::Null, |(_, ha)| json!(ha))
+            .map(|(_, ha)| ha.as_str());
+        // Home Assistant turns `stopped` into "open" unless it saw the cover closing, whatever
+        // the position says (a blind stopped at 0 read "open"). With a position at hand, a
+        // stopped cover is closed at the closed end and open anywhere else.
+        match (ha, &self.position, self.position_value(state).as_f64()) {
+            (Some("stopped"), Some(p), Some(position)) => {
+                json!(if position <= p.range.min {
+                    "closed"
+                } else {
+                    "open"
+                })
+            }
+            (Some(ha), ..) => json!(ha),
+            (None, ..) => Value::Null,
+        }
     }
 
     fn position_value(&self, state: &Value) -> Value {
