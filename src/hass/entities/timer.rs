@@ -20,6 +20,12 @@ use std::sync::Mutex;
 /// The command feature of a timer (`<base>/<device>/<key>/value/set`), as for any number.
 pub const FEATURE: &str = "value";
 
+/// The state topic of a time of day (`<base>/<device>/<key>/time`), not `…/state`: versions
+/// before one entity per time of day published the hour alone on `…/state` of the same key,
+/// and a Home Assistant that still has that number (or sensor) until it reads the new
+/// discovery would take `07:30` for a broken number. A new topic never meets the old kind.
+pub const CLOCK_TOPIC: &str = "time";
+
 /// Limits of one attribute: the profile's write range, else its read range, else the
 /// catalog's (`fallback`).
 fn limits(property: &Property, fallback: (f64, f64, f64)) -> (f64, f64, f64) {
@@ -315,18 +321,23 @@ pub struct ClockTimeText {
 /// `H:MM` or `HH:MM`, 00:00 to 23:59, or nothing (not set).
 pub const CLOCK_PATTERN: &str = "^(([01]?[0-9]|2[0-3]):[0-5][0-9])?$";
 
+/// `HH:MM` of an hour and a minute attribute, or `None` when LG reports no valid hour.
+fn clock_time(hour: &Property, minute: &Property, state: &Value) -> Option<String> {
+    let read = |p: &Property| p.read(state).and_then(|v| common::as_number(&v));
+    match (read(hour), read(minute)) {
+        (Some(h), m) if (0.0..24.0).contains(&h) => {
+            let m = m.unwrap_or(0.0).clamp(0.0, 59.0);
+            Some(format!("{:02}:{:02}", h as u32, m as u32))
+        }
+        _ => None,
+    }
+}
+
 impl ClockTimeText {
     /// `HH:MM`, or empty when LG reports no time: Home Assistant checks a text's state against
     /// the pattern and would log an error for anything else (`None` included).
     fn value(&self, state: &Value) -> Value {
-        let read = |p: &Property| p.read(state).and_then(|v| common::as_number(&v));
-        match (read(&self.hour), read(&self.minute)) {
-            (Some(h), m) if (0.0..24.0).contains(&h) => {
-                let m = m.unwrap_or(0.0).clamp(0.0, 59.0);
-                json!(format!("{:02}:{:02}", h as u32, m as u32))
-            }
-            _ => json!(""),
-        }
+        json!(clock_time(&self.hour, &self.minute, state).unwrap_or_default())
     }
 }
 
@@ -341,9 +352,17 @@ impl Entity for ClockTimeText {
 
     fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
         let mut c = self.base.component(self.platform(), device_id);
-        let readable = self.hour.readable || self.minute.readable;
-        self.base
-            .add_control(&mut c, FEATURE, readable, device_id, ctx);
+        common::add_command(&mut c, "cmd_t", &self.base.key, FEATURE, device_id, ctx);
+        if self.hour.readable || self.minute.readable {
+            common::add_state(
+                &mut c,
+                "stat_t",
+                &self.base.key,
+                CLOCK_TOPIC,
+                device_id,
+                ctx,
+            );
+        }
         c.insert("min".into(), json!(0));
         c.insert("max".into(), json!(5));
         c.insert("pattern".into(), json!(CLOCK_PATTERN));
@@ -352,7 +371,7 @@ impl Entity for ClockTimeText {
 
     fn state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
         if self.hour.readable || self.minute.readable {
-            out.push((STATE, self.value(state)));
+            out.push((CLOCK_TOPIC, self.value(state)));
         }
     }
 
@@ -380,6 +399,53 @@ impl Entity for ClockTimeText {
             common::write_to(&self.hour, json!(h)),
             common::write_to(&self.minute, json!(m)),
         ])
+    }
+
+    fn describe(&self, state: &Value) -> (String, String) {
+        (self.base.display_name(), common::render(&self.value(state)))
+    }
+}
+
+/// A time of day LG only reports (a robot cleaner's scheduled start): one `sensor` reading
+/// `HH:MM`, instead of an hour sensor and a minute sensor a user has to put together.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClockTimeSensor {
+    pub base: EntityBase,
+    pub hour: Property,
+    pub minute: Property,
+}
+
+impl ClockTimeSensor {
+    /// `HH:MM`, or no value (Home Assistant shows "unknown") when no time is set.
+    fn value(&self, state: &Value) -> Value {
+        clock_time(&self.hour, &self.minute, state).map_or(Value::Null, Value::String)
+    }
+}
+
+impl Entity for ClockTimeSensor {
+    fn key(&self) -> &str {
+        &self.base.key
+    }
+
+    fn platform(&self) -> &'static str {
+        "sensor"
+    }
+
+    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
+        let mut c = self.base.component(self.platform(), device_id);
+        common::add_state(
+            &mut c,
+            "stat_t",
+            &self.base.key,
+            CLOCK_TOPIC,
+            device_id,
+            ctx,
+        );
+        Value::Object(c)
+    }
+
+    fn state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
+        out.push((CLOCK_TOPIC, self.value(state)));
     }
 
     fn describe(&self, state: &Value) -> (String, String) {

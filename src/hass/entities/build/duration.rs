@@ -6,14 +6,16 @@
 //!   its own, so the entity users had keeps its unique id.
 //! * A countdown whose catalog entry asks for it also gets a "finishes at" timestamp.
 //! * A time of day (`time_of_day`, "start at 07:30") with both members writable: one `text`
-//!   taking `HH:MM` ([`ClockTimeText`]), again on the writable hour's key.
+//!   taking `HH:MM` ([`ClockTimeText`]), again on the writable hour's key; with both only
+//!   readable, one `sensor` reading `HH:MM` ([`ClockTimeSensor`]) on the hour's key (the hour
+//!   sensor it replaces keeps its unique id).
 
 use super::scope::*;
 use crate::catalog::{DurationSpec, FinishesAtSpec};
 use crate::hass::entities::Entity;
 use crate::hass::entities::common::{self, EntityBase};
 use crate::hass::entities::sensor::DurationSensor;
-use crate::hass::entities::timer::{ClockTimeText, FinishesAtSensor, TimerNumber};
+use crate::hass::entities::timer::{ClockTimeSensor, ClockTimeText, FinishesAtSensor, TimerNumber};
 use crate::thinq::profile::{Property, PropertyPath};
 use std::collections::HashSet;
 
@@ -63,6 +65,28 @@ pub(super) fn build_durations<'a>(
             base.icon = spec.icon.clone();
             base.entity_category = spec.entity_category.clone();
             out.push(Box::new(ClockTimeText {
+                base,
+                hour: h.clone(),
+                minute: m.clone(),
+            }));
+            continue;
+        }
+        if spec.time_of_day
+            && let (Some(h), Some(m)) = (hour, minute)
+            && h.readable
+            && m.readable
+            && !h.writable
+            && !m.writable
+        {
+            consumed.insert(h.path.clone());
+            consumed.insert(m.path.clone());
+            let mut key = keys.clone();
+            key.push(common::snake(&h.path.resource));
+            key.push(common::snake(&h.path.attribute));
+            let mut base = EntityBase::new(key.join("_"), Some(name));
+            base.icon = spec.icon.clone();
+            base.entity_category = spec.entity_category.clone();
+            out.push(Box::new(ClockTimeSensor {
                 base,
                 hour: h.clone(),
                 minute: m.clone(),
