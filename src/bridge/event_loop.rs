@@ -16,7 +16,7 @@ use super::push_link::PushLink;
 use super::registry::{Registry, StateRead};
 use super::timings::Timings;
 use crate::hass::session::{HassEvent, HassPublisher};
-use crate::hass::{DiscoveryContext, bridge_device};
+use crate::hass::{DiscoveryContext, bridge_device, stale_templates};
 use crate::thinq::error::{ApiError, ErrorCode};
 use crate::thinq::message::PushMessage;
 use crate::thinq::push::PushEvent;
@@ -64,6 +64,9 @@ pub struct Loop {
     energy_start_at: Option<Instant>,
     /// Control outcomes, taken by [`Loop::run`].
     outcomes: Option<mpsc::Receiver<ControlOutcome>>,
+    /// Discovery goes with pass-through templates until Home Assistant restarts
+    /// ([`stale_templates`]).
+    template_carryover: bool,
 }
 
 /// Waits until `at`, or forever when there is no deadline.
@@ -93,6 +96,8 @@ impl Loop {
         shutdown: CancellationToken,
     ) -> Loop {
         let (outcome_tx, outcome_rx) = mpsc::channel(64);
+        let template_carryover = stale_templates::carryover_needed(&data_dir);
+        publisher.set_template_carryover(template_carryover);
         let energy = EnergyLink::new(
             &data_dir,
             utc_offset,
@@ -129,6 +134,7 @@ impl Loop {
             energy_started: false,
             energy_start_at: None,
             outcomes: Some(outcome_rx),
+            template_carryover,
         }
     }
 }
@@ -296,7 +302,7 @@ impl Loop {
         let ctx = self.registry.context();
         let payload = bridge_device::discovery_payload(ctx);
         self.publisher
-            .retained(&ctx.topics.bridge_discovery(), payload.to_string());
+            .discovery(&ctx.topics.bridge_discovery(), &payload);
         self.publish_bridge_state();
         self.energy.publish_all();
     }
@@ -325,6 +331,26 @@ impl Loop {
         }
     }
 
+    /// Home Assistant restarted. If every device's discovery was on the broker by then, it
+    /// built its entities from our plain payloads: no old template is left to replace. (A
+    /// restart earlier in our start may have met an older version's retained payloads, so the
+    /// copies go on until the next one.)
+    fn end_template_carryover(&mut self) {
+        if !self.template_carryover || self.registry.len() == 0 || self.registry.pending() > 0 {
+            return;
+        }
+        self.template_carryover = false;
+        self.publisher.set_template_carryover(false);
+        match stale_templates::mark_cleared(&self.data_dir) {
+            Ok(()) => info!(
+                "Home Assistant restarted on the current discovery payloads; no template copies from now on"
+            ),
+            Err(err) => {
+                warn!(%err, "cannot record that Home Assistant's old templates are gone; the copies continue next start")
+            }
+        }
+    }
+
     fn set_problem(&mut self, problem: Option<String>) {
         if self.problem != problem {
             self.problem = problem;
@@ -342,6 +368,7 @@ impl Loop {
                 self.write_health();
             }
             HassEvent::HomeAssistantOnline => {
+                self.end_template_carryover();
                 self.publish_bridge();
                 self.publisher.republish_all();
             }

@@ -349,11 +349,12 @@ impl Registry {
                 .span
                 .in_scope(|| info!("the state read found a change no push had reported"));
         }
-        let entry = &self.devices[device_id];
-        if !was_available {
-            self.publish_availability(entry);
-        }
+        // Values first, then `online`: an entity whose discovery just changed (an upgrade) must
+        // not be shown with a value of the old kind still retained on its topic.
         self.publish_values(device_id);
+        if !was_available {
+            self.publish_availability(&self.devices[device_id]);
+        }
         if missed {
             StateRead::Missed
         } else {
@@ -393,7 +394,7 @@ impl Registry {
             .map(|p| self.ctx.topics.device_discovery(&p.id))
             .collect();
         for (topic, part) in topics.iter().zip(&payloads) {
-            self.publisher.retained(topic, part.payload.to_string());
+            self.publisher.discovery(topic, &part.payload);
         }
         let stale: Vec<String> = self
             .known
@@ -462,6 +463,7 @@ impl Registry {
         entry
             .span
             .in_scope(|| tracing::debug!(%report, "state report"));
+        self.publish_values(device_id);
         let entry = &self.devices[device_id];
         if came_back && entry.has_state {
             entry
@@ -469,7 +471,6 @@ impl Registry {
                 .in_scope(|| info!("the appliance is reachable again"));
             self.publish_availability(entry);
         }
-        self.publish_values(device_id);
     }
 
     /// A `DEVICE_PUSH` notification: an event on the device's event entity.

@@ -8,6 +8,7 @@ pub mod energy;
 pub mod entities;
 pub mod outbox;
 pub mod session;
+pub mod stale_templates;
 pub mod topics;
 
 use crate::labels::{Labels, Language};

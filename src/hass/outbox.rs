@@ -56,9 +56,13 @@ impl Outbox {
             return false;
         }
         self.wanted.insert(topic.to_owned(), payload);
-        if self.dirty_set.insert(topic.to_owned()) {
-            self.dirty.push_back(topic.to_owned());
+        if !self.dirty_set.insert(topic.to_owned()) {
+            // Waiting already: it now goes after whatever changed since, so the order on the
+            // wire is the order of the last changes (a device's `online` after the values it
+            // announces, even when an `offline` of it was still waiting).
+            self.dirty.retain(|t| t != topic);
         }
+        self.dirty.push_back(topic.to_owned());
         true
     }
 
@@ -92,7 +96,8 @@ impl Outbox {
     }
 
     /// The next message to hand to the broker, taken out of the outbox: non-retained ones
-    /// first (they are few and time-bound), then retained topics in the order they changed.
+    /// first (they are few and time-bound), then retained topics in the order they last
+    /// changed.
     pub fn take_next(&mut self) -> Option<Outgoing> {
         if let Some(message) = self.transient.pop_front() {
             return Some(message);
@@ -172,6 +177,21 @@ mod tests {
             vec![
                 ("thinq/ac/temp/state".into(), "9999".into()),
                 ("thinq/ac/mode/state".into(), "cool".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn a_waiting_topic_that_changes_again_goes_after_those_that_changed_since() {
+        let mut outbox = Outbox::default();
+        outbox.put_retained("thinq/ac/availability", b"offline".to_vec());
+        outbox.put_retained("thinq/ac/temp/state", b"21".to_vec());
+        outbox.put_retained("thinq/ac/availability", b"online".to_vec());
+        assert_eq!(
+            drain(&mut outbox),
+            vec![
+                ("thinq/ac/temp/state".into(), "21".into()),
+                ("thinq/ac/availability".into(), "online".into())
             ]
         );
     }

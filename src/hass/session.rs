@@ -67,6 +67,9 @@ struct Shared {
     outbox: Mutex<Outbox>,
     /// The session is connected: handing messages to rumqttc makes sense.
     connected: AtomicBool,
+    /// Home Assistant may still hold an older version's templates: discovery payloads are
+    /// followed by a pass-through copy ([`super::stale_templates`]).
+    template_carryover: AtomicBool,
 }
 
 impl Shared {
@@ -118,6 +121,25 @@ impl HassPublisher {
         if changed {
             self.shared.flush();
         }
+    }
+
+    /// Publishes a discovery payload (retained). While Home Assistant may still hold an older
+    /// version's templates, a non-retained copy with pass-through templates goes with it
+    /// ([`super::stale_templates`]); it is sent first, and the plain payload after it keeps
+    /// the template it set, as Home Assistant keeps templates a discovery update drops.
+    pub fn discovery(&self, topic: &str, payload: &serde_json::Value) {
+        if self.shared.template_carryover.load(Ordering::Acquire) {
+            let patched = super::stale_templates::with_pass_through(payload);
+            if patched != *payload {
+                self.transient(topic, patched.to_string());
+            }
+        }
+        self.retained(topic, payload.to_string());
+    }
+
+    /// Turns the pass-through copies of [`Self::discovery`] on or off.
+    pub fn set_template_carryover(&self, on: bool) {
+        self.shared.template_carryover.store(on, Ordering::Release);
     }
 
     /// Publishes a non-retained message at QoS 1 (events, errors).
@@ -186,6 +208,7 @@ pub fn connect(
             topics,
             outbox: Mutex::new(Outbox::default()),
             connected: AtomicBool::new(false),
+            template_carryover: AtomicBool::new(false),
         }),
     };
     let runner = publisher.clone();

@@ -428,6 +428,29 @@ impl Watcher {
         out
     }
 
+    /// Every message until one on `topic` satisfies `check` (bounded by [`WAIT`]), in the
+    /// order they arrived, that one last.
+    pub async fn collect_until(
+        &mut self,
+        topic: &str,
+        check: impl Fn(&[u8]) -> bool,
+    ) -> Vec<(String, Vec<u8>)> {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let mut out = Vec::new();
+        loop {
+            let Ok(Some((t, payload, _))) = tokio::time::timeout_at(deadline, self.rx.recv()).await
+            else {
+                panic!("no matching message on {topic} within {WAIT:?}");
+            };
+            self.last.insert(t.clone(), payload.clone());
+            let done = t == topic && check(&payload);
+            out.push((t, payload));
+            if done {
+                return out;
+            }
+        }
+    }
+
     pub async fn publish(&self, topic: &str, payload: &str) {
         self.client
             .publish(topic, QoS::AtLeastOnce, false, payload)
