@@ -83,6 +83,11 @@ impl Loop {
                 // The session resends every retained topic itself; the bridge's own state
                 // may be newer.
                 self.publish_bridge();
+                if self.template_carryover {
+                    // Copies queued during an outage may have been dropped (non-retained
+                    // messages are bounded); Home Assistant may still need them.
+                    self.registry.republish_discovery();
+                }
                 self.write_health();
             }
             HassEvent::HomeAssistantOnline => {

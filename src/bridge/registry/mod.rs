@@ -5,12 +5,14 @@
 //! and the answers come back through the loop into the `on_*` methods; what Home Assistant
 //! must see goes to the [`HassPublisher`], which never waits either.
 
+mod commands;
+
 use super::budget::Budget;
 use super::calls::{Call, Priority};
 use super::known::{KnownDevices, unix_now};
 use super::pacing::{ControlOutcome, ControlQueue};
 use crate::hass::session::HassPublisher;
-use crate::hass::topics::{CommandTopic, Topics};
+use crate::hass::topics::Topics;
 use crate::hass::{DeviceModel, DiscoveryContext};
 use crate::thinq::DeviceSummary;
 use crate::thinq::error::ApiError;
@@ -110,6 +112,17 @@ impl Registry {
 
     pub fn len(&self) -> usize {
         self.devices.len()
+    }
+
+    /// Publishes every device's discovery again; the plain payloads the broker already has
+    /// are not resent, so this only sends the pass-through copies while they are on
+    /// ([`crate::hass::stale_templates`]): after a reconnect, the copies of the outage are
+    /// gone.
+    pub fn republish_discovery(&mut self) {
+        let ids: Vec<String> = self.devices.keys().cloned().collect();
+        for id in ids {
+            self.publish_discovery(&id);
+        }
     }
 
     pub fn pending(&self) -> usize {
@@ -491,96 +504,6 @@ impl Registry {
         for (topic, payload) in messages {
             self.publisher.transient(&topic, payload);
         }
-    }
-
-    /// A command from Home Assistant: validate against the profile, build the body, queue it.
-    pub fn on_command(&mut self, topic: &CommandTopic, payload: &str) {
-        let Some(device_id) = self.by_object_id.get(&topic.device).cloned() else {
-            warn!(device = %topic.device, "command for an unknown device ignored");
-            return;
-        };
-        let Some(entry) = self.devices.get(&device_id) else {
-            return;
-        };
-        let command = format!("{}/{} = {payload}", topic.entity, topic.feature);
-        let built = entry
-            .model
-            .command(&topic.entity, &topic.feature, payload, &entry.state);
-        let span = entry.span.clone();
-        let result = match built {
-            Ok(body) => {
-                span.in_scope(|| info!(%command, %body, "sending command"));
-                entry
-                    .controls
-                    .push(command.clone(), body)
-                    .map_err(|e| e.to_string())
-            }
-            Err(err) => Err(err.to_string()),
-        };
-        if let Err(reason) = result {
-            span.in_scope(|| warn!(%command, %reason, "command refused"));
-            self.publish_error(&device_id, &command, &reason, None);
-        }
-    }
-
-    /// A command payload too large to be one: refused unread.
-    pub fn on_oversized_command(&mut self, topic: &CommandTopic, bytes: usize) {
-        let Some(device_id) = self.by_object_id.get(&topic.device).cloned() else {
-            return;
-        };
-        let command = format!("{}/{}", topic.entity, topic.feature);
-        let reason = format!(
-            "the command payload has {bytes} bytes; at most {} are accepted",
-            crate::hass::session::MAX_COMMAND_BYTES
-        );
-        warn!(device = %device_id, %command, %reason, "command refused");
-        self.publish_error(&device_id, &command, &reason, None);
-    }
-
-    /// What became of a control: failures are logged and published on the error topic.
-    pub fn on_control_outcome(&mut self, outcome: ControlOutcome) {
-        let Err(err) = &outcome.result else {
-            if let Some(entry) = self.devices.get(&outcome.device_id) {
-                entry
-                    .span
-                    .in_scope(|| info!(command = %outcome.command, "LG accepted the command"));
-            }
-            return;
-        };
-        let span = self
-            .devices
-            .get(&outcome.device_id)
-            .map(|e| e.span.clone())
-            .unwrap_or_else(Span::none);
-        span.in_scope(|| warn!(command = %outcome.command, %err, "LG refused the command"));
-        if err.is_device_offline() {
-            if let Some(entry) = self.devices.get_mut(&outcome.device_id) {
-                entry.online = false;
-            }
-            if let Some(entry) = self.devices.get(&outcome.device_id) {
-                self.publish_availability(entry);
-            }
-        }
-        let code = err.code().map(|c| c.to_string());
-        self.publish_error(&outcome.device_id, &outcome.command, &err.to_string(), code);
-    }
-
-    fn publish_error(
-        &mut self,
-        device_id: &str,
-        command: &str,
-        reason: &str,
-        code: Option<String>,
-    ) {
-        let alias = self
-            .devices
-            .get(device_id)
-            .map(|e| e.model.device.device_info.alias.clone())
-            .unwrap_or_default();
-        self.note_error(format!("{alias}: {reason}"));
-        let payload = json!({ "command": command, "error": reason, "code": code });
-        self.publisher
-            .transient(&self.topics().error(device_id), payload.to_string());
     }
 
     /// The device left the account: its discovery is cleared (Home Assistant removes the
