@@ -53,58 +53,28 @@ pub(super) fn build_durations<'a>(
         let writable = [hour, minute].into_iter().flatten().find(|p| p.writable);
         if spec.time_of_day
             && let (Some(h), Some(m)) = (hour, minute)
-            && h.writable
-            && m.writable
         {
-            consumed.insert(h.path.clone());
-            consumed.insert(m.path.clone());
-            let mut key = keys.clone();
-            key.push(common::snake(&h.path.resource));
-            key.push(common::snake(&h.path.attribute));
-            let mut base = EntityBase::new(key.join("_"), Some(name));
-            base.icon = spec.icon.clone();
-            base.entity_category = spec.entity_category.clone();
-            out.push(Box::new(ClockTimeText {
-                base,
-                hour: h.clone(),
-                minute: m.clone(),
-            }));
-            continue;
-        }
-        if spec.time_of_day
-            && let (Some(h), Some(m)) = (hour, minute)
-            && h.readable
-            && m.readable
-            && !h.writable
-            && !m.writable
-        {
-            consumed.insert(h.path.clone());
-            consumed.insert(m.path.clone());
-            let mut key = keys.clone();
-            key.push(common::snake(&h.path.resource));
-            key.push(common::snake(&h.path.attribute));
-            let mut base = EntityBase::new(key.join("_"), Some(name));
-            base.icon = spec.icon.clone();
-            base.entity_category = spec.entity_category.clone();
-            out.push(Box::new(ClockTimeSensor {
-                base,
-                hour: h.clone(),
-                minute: m.clone(),
-            }));
-            continue;
+            let writable = h.writable && m.writable;
+            let read_only = h.readable && m.readable && !h.writable && !m.writable;
+            if writable || read_only {
+                consumed.insert(h.path.clone());
+                consumed.insert(m.path.clone());
+                let base = entity_base(spec, property_key(&keys, &h.path), name);
+                let (hour, minute) = (h.clone(), m.clone());
+                if writable {
+                    out.push(Box::new(ClockTimeText { base, hour, minute }));
+                } else {
+                    out.push(Box::new(ClockTimeSensor { base, hour, minute }));
+                }
+                continue;
+            }
         }
         if let Some(writable) = writable {
             for p in [hour, minute, second].into_iter().flatten() {
                 consumed.insert(p.path.clone());
             }
-            let mut key = keys.clone();
-            key.push(common::snake(&writable.path.resource));
-            key.push(common::snake(&writable.path.attribute));
-            let mut base = EntityBase::new(key.join("_"), Some(name));
-            base.icon = spec.icon.clone();
-            base.entity_category = spec.entity_category.clone();
             out.push(Box::new(TimerNumber {
-                base,
+                base: entity_base(spec, property_key(&keys, &writable.path), name),
                 hour: hour.cloned(),
                 minute: minute.cloned(),
                 hour_limits: catalog_limits(scope, hour, (0.0, 24.0, 1.0)),
@@ -122,11 +92,8 @@ pub(super) fn build_durations<'a>(
         }
         let mut key = keys.clone();
         key.push(spec.key.clone());
-        let mut base = EntityBase::new(key.join("_"), Some(name));
-        base.icon = spec.icon.clone();
-        base.entity_category = spec.entity_category.clone();
         out.push(Box::new(DurationSensor {
-            base,
+            base: entity_base(spec, key.join("_"), name),
             hour: hour.cloned(),
             minute: minute.cloned(),
             second: second.cloned(),
@@ -143,6 +110,23 @@ pub(super) fn build_durations<'a>(
         }
     }
     out
+}
+
+/// The key of the entity LG's `path` had on its own (`<keys>_<resource>_<attribute>`): a timer
+/// that replaces a writable hour takes it, so the entity users had keeps its unique id.
+fn property_key(keys: &[String], path: &PropertyPath) -> String {
+    let mut key = keys.to_vec();
+    key.push(common::snake(&path.resource));
+    key.push(common::snake(&path.attribute));
+    key.join("_")
+}
+
+/// An entity of this catalog entry: its key and name, the entry's icon and category.
+fn entity_base(spec: &DurationSpec, key: String, name: String) -> EntityBase {
+    let mut base = EntityBase::new(key, Some(name));
+    base.icon = spec.icon.clone();
+    base.entity_category = spec.entity_category.clone();
+    base
 }
 
 /// The limits the catalog gives a timer member whose profile has no range (the air
