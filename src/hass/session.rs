@@ -128,7 +128,7 @@ impl HassPublisher {
     /// ([`super::stale_templates`]); it is sent first, and the plain payload after it keeps
     /// the template it set, as Home Assistant keeps templates a discovery update drops.
     pub fn discovery(&self, topic: &str, payload: &serde_json::Value) {
-        if self.shared.template_carryover.load(Ordering::Acquire) {
+        if self.template_carryover() {
             let patched = super::stale_templates::with_pass_through(payload);
             if patched != *payload {
                 self.transient(topic, patched.to_string());
@@ -140,6 +140,11 @@ impl HassPublisher {
     /// Turns the pass-through copies of [`Self::discovery`] on or off.
     pub fn set_template_carryover(&self, on: bool) {
         self.shared.template_carryover.store(on, Ordering::Release);
+    }
+
+    /// Whether [`Self::discovery`] sends the pass-through copies.
+    pub fn template_carryover(&self) -> bool {
+        self.shared.template_carryover.load(Ordering::Acquire)
     }
 
     /// Publishes a non-retained message at QoS 1 (events, errors).

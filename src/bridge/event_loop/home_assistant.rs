@@ -53,11 +53,13 @@ impl Loop {
     /// built its entities from our plain payloads: no old template is left to replace. (A
     /// restart earlier in our start may have met an older version's retained payloads, so the
     /// copies go on until the next one.)
-    pub(super) fn end_template_carryover(&mut self) {
-        if !self.template_carryover || self.registry.len() == 0 || self.registry.pending() > 0 {
+    pub(super) fn end_template_carryover(&self) {
+        if !self.publisher.template_carryover()
+            || self.registry.len() == 0
+            || self.registry.pending() > 0
+        {
             return;
         }
-        self.template_carryover = false;
         self.publisher.set_template_carryover(false);
         match stale_templates::mark_cleared(&self.data_dir) {
             Ok(()) => info!(
@@ -83,7 +85,7 @@ impl Loop {
                 // The session resends every retained topic itself; the bridge's own state
                 // may be newer.
                 self.publish_bridge();
-                if self.template_carryover {
+                if self.publisher.template_carryover() {
                     // Copies queued during an outage may have been dropped (non-retained
                     // messages are bounded); Home Assistant may still need them.
                     self.registry.republish_discovery();

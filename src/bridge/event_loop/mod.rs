@@ -65,9 +65,6 @@ pub struct Loop {
     energy_start_at: Option<Instant>,
     /// Control outcomes, taken by [`Loop::run`].
     outcomes: Option<mpsc::Receiver<ControlOutcome>>,
-    /// Discovery goes with pass-through templates until Home Assistant restarts
-    /// ([`stale_templates`]).
-    template_carryover: bool,
 }
 
 /// Waits until `at`, or forever when there is no deadline.
@@ -97,8 +94,7 @@ impl Loop {
         shutdown: CancellationToken,
     ) -> Loop {
         let (outcome_tx, outcome_rx) = mpsc::channel(64);
-        let template_carryover = stale_templates::carryover_needed(&data_dir);
-        publisher.set_template_carryover(template_carryover);
+        publisher.set_template_carryover(stale_templates::carryover_needed(&data_dir));
         let energy = EnergyLink::new(
             &data_dir,
             utc_offset,
@@ -135,7 +131,6 @@ impl Loop {
             energy_started: false,
             energy_start_at: None,
             outcomes: Some(outcome_rx),
-            template_carryover,
         }
     }
 }
