@@ -11,7 +11,7 @@ mod support;
 
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-use support::bridge::{BRIDGE_STATE, WAIT, World, fixture_devices};
+use support::bridge::{BRIDGE_STATE, World, fixture_devices, wait_until};
 use thinq_addon::hass::topics::Topics;
 use thinq_addon::sim::{Fault, SimDevice};
 
@@ -53,17 +53,6 @@ async fn recovered(world: &World, fault: &str, calls_from: usize, fault_ended: I
         fault_ended.elapsed().as_secs_f64(),
         world.sim.calls_since(calls_from).len()
     );
-}
-
-async fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + WAIT;
-    while !check() {
-        assert!(
-            Instant::now() < deadline,
-            "{what} did not happen within {WAIT:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -12,9 +12,8 @@
 mod support;
 
 use serde_json::Value;
-use std::path::Path;
 use std::time::Duration;
-use support::bridge::{Watcher, World, fixture_devices, wait_until_lg_idle};
+use support::bridge::{World, fixture_devices, wait_until, wait_until_lg_idle};
 use thinq_addon::hass::stale_templates::{LAYOUT, MARKER_FILE, PASS_THROUGH};
 use thinq_addon::hass::topics::Topics;
 
@@ -39,24 +38,6 @@ fn templated(payload: &[u8]) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
-}
-
-/// What a client that connects now finds retained under `homeassistant/`.
-async fn retained_discovery(port: u16) -> std::collections::HashMap<String, Vec<u8>> {
-    let mut fresh = Watcher::connect(port, &["homeassistant/#"]).await;
-    fresh.drain(Duration::from_millis(700)).await;
-    fresh.last
-}
-
-async fn wait_for_marker(dir: &Path) {
-    let deadline = std::time::Instant::now() + support::bridge::WAIT;
-    while !dir.join(MARKER_FILE).exists() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no {MARKER_FILE} after Home Assistant's birth"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -88,7 +69,7 @@ async fn old_templates_are_replaced_until_home_assistant_restarts_and_never_reta
     wait_until_lg_idle(&world.sim).await;
 
     // The broker never keeps a template: Home Assistant's next start builds plain entities.
-    let retained = retained_discovery(world.ha_broker.port()).await;
+    let retained = world.retained_under("homeassistant/#").await;
     let device_payloads: Vec<_> = retained
         .iter()
         .filter(|(t, p)| t.ends_with("/config") && !p.is_empty())
@@ -107,7 +88,12 @@ async fn old_templates_are_replaced_until_home_assistant_restarts_and_never_reta
     // Home Assistant restarts: it built its entities from the plain payloads, so the copies
     // stop, now and in the next run.
     ha.publish("homeassistant/status", "online").await;
-    wait_for_marker(&world.data_dir).await;
+    let marker = world.data_dir.join(MARKER_FILE);
+    wait_until(
+        "the discovery-layout marker after Home Assistant's birth",
+        || marker.exists(),
+    )
+    .await;
     assert_eq!(
         std::fs::read_to_string(world.data_dir.join(MARKER_FILE))
             .unwrap()

@@ -23,6 +23,18 @@ pub const HA_PASS: &str = "ha-broker-secret-7f3a";
 /// A bound for anything that should happen; a test fails only when it is exceeded.
 pub const WAIT: Duration = Duration::from_secs(60);
 
+/// Waits until `check` holds, looking every 100 ms; fails after [`WAIT`] naming `what`.
+pub async fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + WAIT;
+    while !check() {
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not happen within {WAIT:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Everything one scenario needs, torn down on drop.
 pub struct World {
     _dir: tempfile::TempDir,
@@ -117,7 +129,13 @@ impl World {
     /// The retained messages Home Assistant's broker holds now under `thinq/`, as a client
     /// that connects fresh sees them.
     pub async fn retained(&self) -> HashMap<String, Vec<u8>> {
-        let mut watcher = Watcher::connect(self.ha_broker.port(), &["thinq/#"]).await;
+        self.retained_under("thinq/#").await
+    }
+
+    /// The retained messages Home Assistant's broker holds now under `filter`, as a client
+    /// that connects fresh sees them.
+    pub async fn retained_under(&self, filter: &str) -> HashMap<String, Vec<u8>> {
+        let mut watcher = Watcher::connect(self.ha_broker.port(), &[filter]).await;
         let mut quiet_since = Instant::now();
         while quiet_since.elapsed() < Duration::from_millis(500) {
             if let Ok(Some((topic, payload, _))) =
