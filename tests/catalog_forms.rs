@@ -2,31 +2,16 @@
 //! shares), on LG's developer-site examples: a plug's units are the sensors' units, not text
 //! sensors of their own; a dish washer's door is a door.
 
+#[path = "support/fixtures.rs"]
+mod fixtures;
+
 use serde_json::Value;
-use std::path::Path;
 use thinq_addon::hass::DeviceModel;
-use thinq_addon::thinq::{DeviceInfo, DeviceSummary};
 
 fn lg_example(folder: &str) -> (DeviceModel, Value) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/lg-developer")
-        .join(folder);
-    let read = |name: &str| -> Value {
-        serde_json::from_str(&std::fs::read_to_string(dir.join(name)).expect("fixture"))
-            .expect("JSON")
-    };
-    let device = DeviceSummary {
-        device_id: format!("LGDEV-{}", folder.to_ascii_uppercase()),
-        device_info: DeviceInfo {
-            device_type: format!("DEVICE_{}", folder.to_ascii_uppercase()),
-            model_name: "EXAMPLE".to_owned(),
-            alias: folder.to_owned(),
-            reportable: true,
-            group_id: None,
-        },
-    };
-    let model = DeviceModel::new(device, &read("profile.json")).expect("profile parses");
-    (model, read("status.json"))
+    let (device, profile, status) = fixtures::lg_example(folder);
+    let model = DeviceModel::new(device, &profile).expect("profile parses");
+    (model, status)
 }
 
 #[test]

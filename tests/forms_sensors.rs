@@ -3,16 +3,16 @@
 //! pushes (once per push, never from a republish), a robot cleaner is a `vacuum` whose
 //! commands make bodies the simulated LG cloud accepts.
 
+#[path = "support/fixtures.rs"]
+mod fixtures;
 mod support;
 
 use serde_json::{Value, json};
-use std::path::Path;
 use std::time::Duration;
 use support::bridge::{BRIDGE_STATE, World};
 use thinq_addon::hass::topics::Topics;
 use thinq_addon::hass::{DeviceModel, DiscoveryContext};
 use thinq_addon::sim::SimDevice;
-use thinq_addon::thinq::{DeviceInfo, DeviceSummary};
 
 struct Example {
     model: DeviceModel,
@@ -22,24 +22,7 @@ struct Example {
 }
 
 fn lg_example(folder: &str) -> Example {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/lg-developer")
-        .join(folder);
-    let read = |name: &str| -> Value {
-        serde_json::from_str(&std::fs::read_to_string(dir.join(name)).expect("fixture"))
-            .expect("JSON")
-    };
-    let device = DeviceSummary {
-        device_id: format!("LGDEV-{}", folder.to_ascii_uppercase()),
-        device_info: DeviceInfo {
-            device_type: format!("DEVICE_{}", folder.to_ascii_uppercase()),
-            model_name: "EXAMPLE".to_owned(),
-            alias: folder.to_owned(),
-            reportable: true,
-            group_id: None,
-        },
-    };
-    let profile = read("profile.json");
+    let (device, profile, status) = fixtures::lg_example(folder);
     let model = DeviceModel::new(device, &profile).expect("profile parses");
     let payload = model.discovery_payload(&ctx());
     let errors = thinq_addon::hass::discovery::check_device_payload(&payload);
@@ -47,7 +30,7 @@ fn lg_example(folder: &str) -> Example {
     let cmps = payload["cmps"].as_object().expect("cmps").clone();
     Example {
         model,
-        status: read("status.json"),
+        status,
         profile,
         cmps,
     }

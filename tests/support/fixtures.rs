@@ -42,27 +42,34 @@ pub fn devices() -> Vec<(String, DeviceSummary, Value, Value)> {
     }
     for dir in folders(&fixtures().join("lg-developer")) {
         let folder = dir.file_name().unwrap().to_string_lossy().into_owned();
-        let device_type = match folder.as_str() {
-            "main_washcombo" => "DEVICE_WASHCOMBO_MAIN".to_owned(),
-            "mini_washcombo" => "DEVICE_WASHCOMBO_MINI".to_owned(),
-            other => format!("DEVICE_{}", other.to_ascii_uppercase()),
-        };
-        let device = DeviceSummary {
-            device_id: format!("LGDEV-{}", folder.replace('_', "-").to_ascii_uppercase()),
-            device_info: DeviceInfo {
-                device_type,
-                model_name: "EXAMPLE".to_owned(),
-                alias: folder.clone(),
-                reportable: true,
-                group_id: None,
-            },
-        };
-        out.push((
-            format!("lg-developer_{folder}"),
-            device,
-            read_json(&dir.join("profile.json")),
-            read_json(&dir.join("status.json")),
-        ));
+        let (device, profile, status) = lg_example(&folder);
+        out.push((format!("lg-developer_{folder}"), device, profile, status));
     }
     out
+}
+
+/// One of LG's developer-site examples (`tests/fixtures/lg-developer/<folder>`): a made-up
+/// device entry (id `LGDEV-<FOLDER>`, its device type), its profile and its status.
+pub fn lg_example(folder: &str) -> (DeviceSummary, Value, Value) {
+    let dir = fixtures().join("lg-developer").join(folder);
+    let device_type = match folder {
+        "main_washcombo" => "DEVICE_WASHCOMBO_MAIN".to_owned(),
+        "mini_washcombo" => "DEVICE_WASHCOMBO_MINI".to_owned(),
+        other => format!("DEVICE_{}", other.to_ascii_uppercase()),
+    };
+    let device = DeviceSummary {
+        device_id: format!("LGDEV-{}", folder.replace('_', "-").to_ascii_uppercase()),
+        device_info: DeviceInfo {
+            device_type,
+            model_name: "EXAMPLE".to_owned(),
+            alias: folder.to_owned(),
+            reportable: true,
+            group_id: None,
+        },
+    };
+    (
+        device,
+        read_json(&dir.join("profile.json")),
+        read_json(&dir.join("status.json")),
+    )
 }
