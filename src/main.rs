@@ -22,7 +22,7 @@ use tracing::{error, info};
 #[cfg(feature = "demo")]
 const USAGE: &str = "usage:
   thinq-addon run [--options PATH] [--data-dir DIR]
-  thinq-addon demo [--duration SECONDS] [--mqtt HOST:PORT] [--all-fixtures] [--language en|ko]
+  thinq-addon demo [--duration SECONDS] [--mqtt HOST:PORT] [--all-fixtures] [--language en|ko] [--quota CALLS_PER_HOUR]
   thinq-addon health [--data-dir DIR]
   thinq-addon --version";
 /// The add-on build (no `demo` feature) has no demo command, so its usage names none.
@@ -81,6 +81,8 @@ struct Flags {
     all_fixtures: bool,
     /// Demo only: `en` or `ko`.
     language: Option<String>,
+    /// Demo only: the simulated account's hourly call quota.
+    quota: Option<usize>,
 }
 
 impl Flags {
@@ -106,6 +108,12 @@ impl Flags {
                 "--mqtt" => flags.mqtt = Some(value()?),
                 "--all-fixtures" => flags.all_fixtures = true,
                 "--language" => flags.language = Some(value()?),
+                "--quota" => {
+                    let text = value()?;
+                    flags.quota = Some(text.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                        format!("--quota {text:?} is not a number of calls per hour")
+                    })?)
+                }
                 other => return Err(format!("unknown flag {other:?}")),
             }
         }
@@ -189,6 +197,7 @@ fn demo(flags: Flags) -> ExitCode {
     let args = match demo::DemoArgs::from_flags(flags.duration, flags.mqtt.as_deref()) {
         Ok(mut args) => {
             args.all_fixtures = flags.all_fixtures;
+            args.quota = flags.quota;
             match flags.language.as_deref().map(|l| (l, Language::parse(l))) {
                 None => {}
                 Some((_, Some(language))) => Language::set_current(language),

@@ -28,7 +28,7 @@ use crate::hass::topics::Topics;
 use crate::options::Options;
 use crate::secret::Secret;
 use crate::sim::devices::AIR_CONDITIONER_ID;
-use crate::sim::{PushBroker, SimConfig, SimDevice, Simulator, TestCa};
+use crate::sim::{PushBroker, Quota, SimConfig, SimDevice, Simulator, TestCa};
 use crate::supervisor::Supervisor;
 use anyhow::Context as _;
 use broker::{BrokerConfig, BrokerError, BrokerTls, EmbeddedBroker};
@@ -98,6 +98,9 @@ pub struct DemoArgs {
     /// Every fixture device (LG's 59 examples and Home Assistant's 11), not just the demo's
     /// 16: for checking that every known device type loads in a real Home Assistant.
     pub all_fixtures: bool,
+    /// The simulated account's hourly call quota (`--quota N`): calls beyond it answer 1314,
+    /// as LG answers an account over its limit. `None`: no quota.
+    pub quota: Option<usize>,
 }
 
 impl DemoArgs {
@@ -109,6 +112,7 @@ impl DemoArgs {
             mqtt: mqtt.map(MqttAddress::parse).transpose()?,
             clock: Clock::local(),
             all_fixtures: false,
+            quota: None,
         })
     }
 }
@@ -163,6 +167,16 @@ pub async fn run(args: DemoArgs, shutdown: CancellationToken) -> anyhow::Result<
     .context("starting the simulated ThinQ cloud")?;
     // The bridge reads energy for today's real dates.
     sim.use_wall_energy_clock(time::UtcOffset::UTC);
+    let (timings, time_scale) = crate::bridge::timings::Timings::from_env();
+    if let Some(calls) = args.quota {
+        // An hour as long as the bridge's (shorter under `THINQ_TIME_SCALE`).
+        sim.set_quota(Some(
+            Quota::per_hour(calls).scaled(time_scale.unwrap_or(1.0)),
+        ));
+        println!(
+            "The simulated account allows {calls} LG calls an hour (--quota); beyond that LG answers 1314."
+        );
+    }
 
     print_addresses(&ha_host, ha_port, embedded, &sim.api_url(), push_addr);
 
@@ -208,9 +222,8 @@ pub async fn run(args: DemoArgs, shutdown: CancellationToken) -> anyhow::Result<
         },
         api_base_url: Some(sim.api_url()),
         push_root_ca_pem: Some(ca.ca_pem().into_bytes()),
-        // Production intervals, unless `THINQ_TIME_SCALE` shortens them as for the add-on
-        // (70 devices with `--all-fixtures` need more calls than an hour's budget).
-        timings: crate::bridge::timings::Timings::from_env().0,
+        // Production intervals, unless `THINQ_TIME_SCALE` shortens them as for the add-on.
+        timings,
         utc_offset: time::UtcOffset::UTC,
     };
     let mut bridge_task = tokio::spawn(bridge::run(config, bridge_stop.clone()));

@@ -18,6 +18,7 @@ use super::devices::SimDevice;
 use super::envelope::{self, ApiError, code};
 use super::events::EventSubscriptions;
 use super::faults::Faults;
+use super::quota::QuotaLedger;
 use super::state;
 
 /// LG's service code for ThinQ Connect MQTT clients (`POST /client`, `/client/certificate`).
@@ -68,6 +69,10 @@ pub struct Cloud {
     pub requests: Vec<RecordedRequest>,
     pub controls: Vec<(String, Value)>,
     pub faults: Faults,
+    /// The account's hourly call quota (none unless a test or the demo sets one).
+    pub quota: QuotaLedger,
+    /// How long every answer takes (none by default; LG's take 100–300 ms).
+    pub latency: Duration,
     /// Send pushes in the `{messageId,timestamp,event|push}` wrapper instead of flat.
     pub wrapped_pushes: bool,
     /// Index into [`subscription_topics`] of the topic pushes are published on.
@@ -93,6 +98,8 @@ impl Cloud {
             requests: Vec::new(),
             controls: Vec::new(),
             faults: Faults::default(),
+            quota: QuotaLedger::default(),
+            latency: Duration::ZERO,
             wrapped_pushes: false,
             push_topic_index: 0,
             certificate_validity: ca::DEFAULT_VALIDITY,

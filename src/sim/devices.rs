@@ -164,6 +164,37 @@ impl SimDevice {
         devices
     }
 
+    /// LG's 59 developer-site examples, one appliance of each type LG documents: a large
+    /// home, as the call-planning tests and the bench start it.
+    pub fn lg_examples() -> Vec<SimDevice> {
+        SimDevice::every_fixture()
+            .into_iter()
+            .skip(HA_FIXTURES.len())
+            .collect()
+    }
+
+    /// `count` appliances cloned from [`SimDevice::every_fixture`] in turn, each with its own
+    /// id and alias (`… #2` for the second copy): homes larger than the fixtures.
+    pub fn clones(count: usize) -> Vec<SimDevice> {
+        let fixtures = SimDevice::every_fixture();
+        (0..count)
+            .map(|i| {
+                let mut device = fixtures[i % fixtures.len()].clone();
+                let copy = i / fixtures.len();
+                if copy > 0 {
+                    device.summary.device_id = format!("{}-C{copy}", device.summary.device_id);
+                    device.summary.device_info.alias =
+                        format!("{} #{}", device.summary.device_info.alias, copy + 1);
+                    // A WashTower's units share a group: each copy is a tower of its own.
+                    if let Some(group) = &mut device.summary.device_info.group_id {
+                        *group = format!("{group}-C{copy}");
+                    }
+                }
+                device
+            })
+            .collect()
+    }
+
     /// Every fixture device, with unique ids (see [`HOOD_ID`]).
     pub fn fixture_set() -> Vec<SimDevice> {
         let mut devices = Vec::with_capacity(HA_FIXTURES.len() + LG_EXAMPLES.len());
@@ -235,6 +266,14 @@ mod tests {
         for id in [AIR_CONDITIONER_ID, WASHER_ID, REFRIGERATOR_ID] {
             assert!(ids.contains(id), "{id}");
         }
+    }
+
+    #[test]
+    fn clones_have_their_own_ids() {
+        let clones = SimDevice::clones(150);
+        let ids: std::collections::HashSet<&str> = clones.iter().map(SimDevice::id).collect();
+        assert_eq!(ids.len(), 150);
+        assert_eq!(SimDevice::lg_examples().len(), 59);
     }
 
     #[test]

@@ -152,13 +152,20 @@ async fn answer(
             cloud.token_rejections += 1;
         }
         let client_id = checked?;
-        match cloud.faults.take_call_failure() {
-            Some(failure) => Err(failure.into()),
-            None => Ok(client_id),
+        if let Some(failure) = cloud.faults.take_call_failure() {
+            return Err(failure.into());
         }
+        let clock = cloud.events.clock();
+        cloud.quota.admit(clock)?;
+        Ok(client_id)
     })?;
-    if let Some(delay) = shared.with_cloud(|cloud| cloud.faults.take_delay(path)) {
+    let (delay, latency) =
+        shared.with_cloud(|cloud| (cloud.faults.take_delay(path), cloud.latency));
+    if let Some(delay) = delay {
         tokio::time::sleep(delay).await;
+    }
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
     }
     Ok(route(shared, method, &segments, query, &client_id, body).await?)
 }

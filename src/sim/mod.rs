@@ -16,6 +16,7 @@
 //! * [`certificate`] — the certificate answer and its topics;
 //! * [`events`] — event subscriptions with LG's 1–24 h lifetime, and the simulator's clock;
 //! * [`energy`] — appliance energy profile and usage, on a clock tests move;
+//! * [`quota`] — the account's hourly call quota (1314 beyond it), when one is set;
 //! * [`ca`], [`devices`], [`envelope`], [`faults`], [`life`].
 
 pub mod ca;
@@ -30,6 +31,7 @@ pub mod faults;
 mod http;
 mod life;
 mod push;
+pub mod quota;
 mod state;
 
 use std::net::SocketAddr;
@@ -51,6 +53,7 @@ pub use energy::DEFAULT_ENERGY_CLOCK;
 pub use faults::Fault;
 pub use http::API_KEY;
 pub use push::SentPush;
+pub use quota::Quota;
 
 use cloud::{Cloud, Outgoing};
 use push::Publisher;
@@ -458,6 +461,29 @@ impl SimHandle {
     /// instead of the flat form the SDK consumers read (default: flat).
     pub fn set_wrapped_pushes(&self, wrapped: bool) {
         self.shared.with_cloud(|c| c.wrapped_pushes = wrapped);
+    }
+
+    /// Sets (or, with `None`, lifts) the account's hourly call quota: calls beyond it answer
+    /// 401 1314, commands included, as LG answers an account over its limit (see [`quota`]).
+    pub fn set_quota(&self, quota: Option<Quota>) {
+        self.shared.with_cloud(|c| c.quota.set(quota));
+    }
+
+    /// Every answer takes `latency` from now on, as LG's take 100–300 ms over the internet
+    /// (default: none). A bridge that is as fast as loopback hides its call order behind it.
+    pub fn set_latency(&self, latency: Duration) {
+        self.shared.with_cloud(|c| c.latency = latency);
+    }
+
+    /// Calls refused for the quota so far.
+    pub fn quota_refusals(&self) -> usize {
+        self.shared.with_cloud(|c| c.quota.refusals())
+    }
+
+    /// The most quota refusals within any one quota window so far.
+    pub fn most_quota_refusals_in_a_window(&self) -> usize {
+        self.shared
+            .with_cloud(|c| c.quota.most_refusals_in_a_window())
     }
 
     /// Injects a fault (see [`Fault`]).
