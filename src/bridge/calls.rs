@@ -21,12 +21,39 @@ pub const EVENT_SUBSCRIPTION_HOURS: u32 = 24;
 /// own lane in the budget and never waits behind these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Priority {
-    /// A device whose state may be wrong in Home Assistant (reconnect, missed change), or
-    /// one not yet shown (profile read at start).
-    Stale,
-    /// Keeping the push channel alive: subscriptions, certificates.
+    /// What makes an appliance ready — its profile, its state, and the event subscription
+    /// that keeps it live — or right again (a state that may be stale after a reconnect or a
+    /// missed change). The number is a rank: 0 for the account's own calls a start needs
+    /// (device list, route, certificate), then each appliance's place in LG's list, so that
+    /// the first appliance is ready before the second's profile is read, and so on: a large
+    /// home fills in one appliance at a time instead of all profiles first.
+    Ready(u32),
+    /// Keeping the push channel complete: notification (pushCode) subscriptions, the
+    /// device-list subscription, renewals, LG's subscription lists.
     Upkeep,
-    /// Checks that find nothing wrong most of the time.
+    /// Checks that find nothing wrong most of the time; energy.
+    Periodic,
+}
+
+impl Priority {
+    /// The account's own calls that a start needs: before any appliance's.
+    pub const ACCOUNT: Priority = Priority::Ready(0);
+
+    /// The class of call, for "what waits" on the bridge device.
+    pub fn class(&self) -> CallClass {
+        match self {
+            Priority::Ready(_) => CallClass::Ready,
+            Priority::Upkeep => CallClass::Upkeep,
+            Priority::Periodic => CallClass::Periodic,
+        }
+    }
+}
+
+/// [`Priority`] without the rank.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallClass {
+    Ready,
+    Upkeep,
     Periodic,
 }
 

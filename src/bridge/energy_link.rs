@@ -85,14 +85,35 @@ impl EnergyLink {
         self.plan(budget);
     }
 
-    /// An energy read answered: fold it in, publish what changed, keep the totals.
+    /// An energy read answered: fold it in, publish what changed, keep the totals. Returns
+    /// what LG said about devices' energy support (their properties; none for a device
+    /// without energy data), for the known-devices file.
     pub fn on_answer(
         &mut self,
         answer: EnergyAnswer,
         device: impl Fn(&str) -> Option<DeviceSummary>,
-    ) {
+    ) -> Vec<(String, Vec<String>)> {
         let updates = self.tracker.on_answer(self.now(), answer);
-        for update in &updates {
+        self.apply(&updates, device, true)
+    }
+
+    /// LG's energy answer for a device from an earlier start: the same as its answer now,
+    /// without the call.
+    pub fn seed(&mut self, device_id: &str, properties: Vec<String>, summary: DeviceSummary) {
+        let updates = self
+            .tracker
+            .on_profile(self.now(), device_id, Ok(properties));
+        self.apply(&updates, |_| Some(summary.clone()), false);
+    }
+
+    fn apply(
+        &mut self,
+        updates: &[EnergyUpdate],
+        device: impl Fn(&str) -> Option<DeviceSummary>,
+        from_lg: bool,
+    ) -> Vec<(String, Vec<String>)> {
+        let mut learned = Vec::new();
+        for update in updates {
             let summary = match update {
                 EnergyUpdate::Supported { device_id, .. } => device(device_id),
                 _ => None,
@@ -100,12 +121,19 @@ impl EnergyLink {
             match update {
                 EnergyUpdate::ScopeMissing => error!("{SCOPE_MISSING_TEXT}"),
                 EnergyUpdate::Unsupported { device_id } => {
-                    info!(device = %device_id, "LG has no energy data for this appliance; not asked again until the next start");
+                    learned.push((device_id.clone(), Vec::new()));
+                    if from_lg {
+                        info!(device = %device_id, "LG has no energy data for this appliance; it is not asked again for a week");
+                    }
                     if !self.shown.remove(device_id) {
                         continue;
                     }
                 }
-                EnergyUpdate::Supported { device_id, .. } if summary.is_some() => {
+                EnergyUpdate::Supported {
+                    device_id,
+                    properties,
+                } if summary.is_some() => {
+                    learned.push((device_id.clone(), properties.clone()));
                     self.shown.insert(device_id.clone());
                 }
                 _ => {}
@@ -119,6 +147,7 @@ impl EnergyLink {
         if let Err(err) = self.tracker.save() {
             warn!(%err, "cannot keep the energy totals in the data directory");
         }
+        learned
     }
 
     /// The appliance left the account: its energy entities go with it, and their retained

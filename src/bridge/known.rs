@@ -4,8 +4,12 @@
 //!   while the add-on was stopped is removed from Home Assistant at the next start (nobody
 //!   sends a `DEVICE_UNREGISTERED` for it), and a restart needs no profile reads — profiles
 //!   are re-read daily instead, which keeps a restart at about one call per device.
+//! * LG's energy answer per device (its energy properties, or none: `result: {}`, 406,
+//!   1221…): it does not change from one start to the next, so a restart does not ask it
+//!   again while it is younger than [`ENERGY_TRUSTED`]. With the profiles, this keeps a
+//!   restart with stored credentials at one call per device and four for the account.
 //! * LG's route (the push broker's address): it does not change from one start to the next;
-//!   it is re-read daily.
+//!   it is re-read daily, and when the push broker cannot be reached for a few minutes.
 
 use crate::thinq::DeviceSummary;
 use crate::thinq::api::Route;
@@ -18,6 +22,18 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 const DEVICES_FILE: &str = "known-devices.json";
 const ROUTE_FILE: &str = "thinq-route.json";
+/// How long LG's energy answer for a device is trusted: after that a start asks again (a
+/// firmware update may bring energy data).
+pub const ENERGY_TRUSTED: u64 = 7 * 24 * 3600;
+
+/// LG's energy answer for a device.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KnownEnergy {
+    /// The energy properties (`energyUsage`, …); empty when the device has no energy data.
+    pub properties: Vec<String>,
+    /// Unix seconds of the answer.
+    pub read: u64,
+}
 
 /// One device as last seen.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -35,6 +51,9 @@ pub struct KnownDevice {
     /// file of an older version, which published only the appliance's.
     #[serde(default)]
     pub discovery_topics: Vec<String>,
+    /// LG's energy answer, once there was one (absent in files of older versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub energy: Option<KnownEnergy>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -86,11 +105,17 @@ impl KnownDevices {
     }
 
     pub fn put(&mut self, summary: DeviceSummary, profile: Value) {
-        let (value_topics, discovery_topics) = self
+        let (value_topics, discovery_topics, energy) = self
             .file
             .devices
             .get(&summary.device_id)
-            .map(|k| (k.value_topics.clone(), k.discovery_topics.clone()))
+            .map(|k| {
+                (
+                    k.value_topics.clone(),
+                    k.discovery_topics.clone(),
+                    k.energy.clone(),
+                )
+            })
             .unwrap_or_default();
         self.file.devices.insert(
             summary.device_id.clone(),
@@ -100,9 +125,34 @@ impl KnownDevices {
                 profile_read: unix_now(),
                 value_topics,
                 discovery_topics,
+                energy,
             },
         );
         self.save();
+    }
+
+    /// LG's energy answer for a device, while it is trusted ([`ENERGY_TRUSTED`]).
+    pub fn energy(&self, device_id: &str) -> Option<Vec<String>> {
+        let energy = self.file.devices.get(device_id)?.energy.as_ref()?;
+        (unix_now().saturating_sub(energy.read) < ENERGY_TRUSTED).then(|| energy.properties.clone())
+    }
+
+    /// Remembers LG's energy answer for a device (saved only when it changes or has aged).
+    pub fn set_energy(&mut self, device_id: &str, properties: Vec<String>) {
+        let Some(known) = self.file.devices.get_mut(device_id) else {
+            return;
+        };
+        let now = unix_now();
+        let same = known.energy.as_ref().is_some_and(|e| {
+            e.properties == properties && now.saturating_sub(e.read) < ENERGY_TRUSTED / 2
+        });
+        if !same {
+            known.energy = Some(KnownEnergy {
+                properties,
+                read: now,
+            });
+            self.save();
+        }
     }
 
     /// Remembers the discovery topics published for a device (saved only when they change).

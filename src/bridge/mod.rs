@@ -112,7 +112,13 @@ pub async fn run(cfg: BridgeConfig, shutdown: CancellationToken) -> Result<(), F
         shutdown.clone(),
     );
 
-    let (budget, gate_rx) = Budget::start(api, store.clone(), cfg.timings, shutdown.clone());
+    let (budget, gate_rx) = Budget::start(
+        api,
+        store.clone(),
+        &cfg.data_dir,
+        cfg.timings,
+        shutdown.clone(),
+    );
     let push = push_link::PushLink::new(
         &cfg.data_dir,
         store,

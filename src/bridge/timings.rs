@@ -51,6 +51,10 @@ pub struct Timings {
     pub certificate_renew_before: Duration,
     /// The push session's reconnect pacing.
     pub push: Backoff,
+    /// The push broker could not be reached for this long: LG's route is read again (LG may
+    /// have moved the broker since the route was stored), then after twice as long, and so
+    /// on up to [`Self::daily`].
+    pub route_recheck: Duration,
     /// The health file's rewrite interval (see `health`).
     pub health: Duration,
     /// The bridge device's diagnostics are refreshed this often at most.
@@ -85,6 +89,7 @@ impl Timings {
             certificates_per_day: 6,
             certificate_renew_before: Duration::from_secs(24 * HOUR),
             push: Backoff::default(),
+            route_recheck: Duration::from_secs(5 * MIN),
             health: super::health::WRITE_INTERVAL,
             bridge_state: Duration::from_secs(30),
             energy: Duration::from_secs(5 * MIN),
@@ -120,6 +125,7 @@ impl Timings {
                 stable_after: s(p.push.stable_after),
                 kicked_within: s(p.push.kicked_within),
             },
+            route_recheck: s(p.route_recheck),
             health: s(p.health),
             bridge_state: s(p.bridge_state),
             energy: s(p.energy),

@@ -17,8 +17,9 @@
 //!   moment to have the last hour), and one every [`TIGHT_HOURS`] hours while the budget is
 //!   tight. A device with several properties (WashTower) reads one property per hour, in
 //!   turn. "Refresh energy" makes every device due again, at most once per [`REFRESH_GAP`].
-//! * A device whose energy profile is empty, 406, 1220, 1221 or 1307 costs one call per
-//!   start and is never asked again in that run.
+//! * A device whose energy profile is empty, 406, 1220, 1221 or 1307 is never asked again
+//!   in that run; the bridge remembers every profile answer for a week (`known-devices.json`)
+//!   and hands it to the next start ([`EnergyTracker::on_profile`]), which costs no call.
 //! * 1309/1305 on an energy call means the token may not read energy: every energy call stops
 //!   for the run and the user is told once ([`EnergyUpdate::ScopeMissing`]).
 //! * Other failures (timeouts, rate limits, 5xx) are retried at the next due hour: the read

@@ -64,6 +64,16 @@ pub fn discovery_payload(ctx: &DiscoveryContext) -> Value {
                 "stat_cla": "measurement",
                 "stat_t": value("devices"),
             },
+            "devices_ready": {
+                "p": "sensor",
+                "uniq_id": format!("{BRIDGE_ID}_devices_ready"),
+                "name": labels.name("Appliances ready"),
+                "ic": "mdi:check-all",
+                "ent_cat": "diagnostic",
+                "stat_cla": "measurement",
+                "stat_t": value("devices_ready"),
+                "json_attr_t": attributes("devices_ready"),
+            },
             "last_error": {
                 "p": "sensor",
                 "uniq_id": format!("{BRIDGE_ID}_last_error"),
@@ -109,6 +119,24 @@ pub fn discovery_payload(ctx: &DiscoveryContext) -> Value {
                 "stat_t": value("api_waiting"),
                 "json_attr_t": attributes("api_waiting"),
             },
+            "api_limit": {
+                "p": "sensor",
+                "uniq_id": format!("{BRIDGE_ID}_api_limit"),
+                "name": labels.name("LG API call limit per hour"),
+                "ic": "mdi:speedometer",
+                "ent_cat": "diagnostic",
+                "stat_cla": "measurement",
+                "unit_of_meas": "calls",
+                "stat_t": value("api_limit"),
+            },
+            "api_waits_for": {
+                "p": "sensor",
+                "uniq_id": format!("{BRIDGE_ID}_api_waits_for"),
+                "name": labels.name("LG API calls wait for"),
+                "ic": "mdi:timer-sand-paused",
+                "ent_cat": "diagnostic",
+                "stat_t": value("api_waits_for"),
+            },
         },
     })
 }
@@ -120,9 +148,17 @@ pub struct BridgeStatus {
     pub devices: usize,
     /// Listed by LG but not shown yet (profile read pending or failing).
     pub devices_waiting: usize,
+    /// Shown with their values and kept live by LG's pushes.
+    pub devices_ready: usize,
     pub last_error: String,
     pub calls_last_hour: usize,
+    /// The hourly limit the bridge keeps to, learned from LG's answers.
+    pub hourly_limit: usize,
     pub calls_waiting: usize,
+    /// Waiting calls by class: making appliances ready, upkeep, periodic.
+    pub calls_waiting_by_class: [usize; 3],
+    /// What the waiting calls wait for, in words.
+    pub calls_wait_for: String,
     /// Seconds until LG's rate-limit pause ends.
     pub rate_limited_for: Option<u64>,
     /// Why the bridge cannot work as it should (token rejected, another client with our id).
@@ -142,11 +178,14 @@ pub fn state_payload(status: &BridgeStatus) -> Value {
         "lg_push": if status.lg_push { "ON" } else { "OFF" },
         "devices": status.devices,
         "devices_waiting": status.devices_waiting,
+        "devices_ready": status.devices_ready,
         "last_error": last_error,
         "problem": if status.problem.is_some() { "ON" } else { "OFF" },
         "problem_reason": status.problem.as_deref().unwrap_or("none"),
         "api_calls": status.calls_last_hour,
         "api_waiting": status.calls_waiting,
+        "api_limit": status.hourly_limit,
+        "api_waits_for": if status.calls_wait_for.is_empty() { "nothing" } else { status.calls_wait_for.as_str() },
         "rate_limited_for_s": status.rate_limited_for.unwrap_or(0),
         "messages_waiting": status.messages_waiting,
     })
@@ -168,6 +207,9 @@ pub fn value_messages(ctx: &DiscoveryContext, status: &BridgeStatus) -> Vec<(Str
         "problem_reason",
         "api_calls",
         "api_waiting",
+        "devices_ready",
+        "api_limit",
+        "api_waits_for",
     ]
     .into_iter()
     .map(|key| (value_topic(ctx, key), plain(&state[key])))
@@ -182,8 +224,15 @@ pub fn value_messages(ctx: &DiscoveryContext, status: &BridgeStatus) -> Vec<(Str
             "rate_limited_for_s": state["rate_limited_for_s"],
             "devices_waiting": state["devices_waiting"],
             "messages_waiting": state["messages_waiting"],
+            "for_appliances_to_be_ready": status.calls_waiting_by_class[0],
+            "for_upkeep": status.calls_waiting_by_class[1],
+            "periodic": status.calls_waiting_by_class[2],
         })
         .to_string(),
+    ));
+    out.push((
+        attributes_topic(ctx, "devices_ready"),
+        json!({"appliances": status.devices + status.devices_waiting}).to_string(),
     ));
     out
 }

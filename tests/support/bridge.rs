@@ -177,7 +177,10 @@ impl World {
                     let got = held
                         .get(&topic)
                         .map(|p| String::from_utf8_lossy(p).into_owned());
-                    if got.as_deref() != Some(payload.as_str()) {
+                    // An empty retained payload deletes the topic's retained message: what
+                    // Home Assistant reads as "no value" is then nothing held at all.
+                    let expected = (!payload.is_empty()).then_some(payload.as_str());
+                    if got.as_deref() != expected {
                         differences.push(format!("{topic}: held {got:?}, simulator {payload}"));
                     }
                 }
@@ -405,6 +408,33 @@ impl Watcher {
             self.last.insert(t.clone(), payload.clone());
             if t == topic && check(&payload) {
                 return payload;
+            }
+        }
+    }
+
+    /// Waits up to `within` for a JSON message on `topic` that satisfies `check`; `None`
+    /// when none came (for bounds other than [`WAIT`], such as "within the first hour").
+    pub async fn wait_json_within(
+        &mut self,
+        topic: &str,
+        within: Duration,
+        check: impl Fn(&Value) -> bool,
+    ) -> Option<Value> {
+        let matches = |p: &[u8]| serde_json::from_slice::<Value>(p).ok().filter(|v| check(v));
+        if let Some(value) = self.last.get(topic).and_then(|p| matches(p)) {
+            return Some(value);
+        }
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let Ok(Some((t, payload, _))) = tokio::time::timeout_at(deadline, self.rx.recv()).await
+            else {
+                return None;
+            };
+            self.last.insert(t.clone(), payload.clone());
+            if t == topic
+                && let Some(value) = matches(&payload)
+            {
+                return Some(value);
             }
         }
     }

@@ -6,19 +6,19 @@
 //! the network anywhere in it: what needs LG is submitted to the budget, what Home Assistant
 //! must see is handed to the non-blocking publisher.
 
+mod answers;
 mod home_assistant;
 
 use super::budget::{Budget, GateEvent};
-use super::calls::{Answer, Call, CallError, Priority};
+use super::calls::{Call, Priority};
 use super::energy_link::EnergyLink;
 use super::known::KnownDevices;
 use super::pacing::ControlOutcome;
 use super::push_link::PushLink;
-use super::registry::{Registry, StateRead};
+use super::registry::Registry;
 use super::timings::Timings;
 use crate::hass::session::{HassEvent, HassPublisher};
 use crate::hass::{DiscoveryContext, stale_templates};
-use crate::thinq::error::{ApiError, ErrorCode};
 use crate::thinq::message::PushMessage;
 use crate::thinq::push::PushEvent;
 use std::collections::HashSet;
@@ -65,6 +65,15 @@ pub struct Loop {
     energy_start_at: Option<Instant>,
     /// Control outcomes, taken by [`Loop::run`].
     outcomes: Option<mpsc::Receiver<ControlOutcome>>,
+    /// While the push broker cannot be reached: when to read LG's route again, and the wait
+    /// after that one.
+    route_check_at: Option<Instant>,
+    route_check_wait: std::time::Duration,
+    /// The log has said that the start will take long (once per run).
+    slow_start_told: bool,
+    /// When the loop started and how many calls the budget had counted then: the log says
+    /// what it took until every appliance was ready.
+    started: (Instant, usize),
 }
 
 /// Waits until `at`, or forever when there is no deadline.
@@ -131,6 +140,10 @@ impl Loop {
             energy_started: false,
             energy_start_at: None,
             outcomes: Some(outcome_rx),
+            route_check_at: None,
+            route_check_wait: timings.route_recheck,
+            slow_start_told: false,
+            started: (Instant::now(), 0),
         }
     }
 }
@@ -164,24 +177,27 @@ impl Loop {
                 _ = until(self.resync_at) => self.resync(),
                 _ = until(self.certificate_at) => self.ask_for_certificate(),
                 _ = until(self.energy_start_at) => self.start_energy(),
+                _ = until(self.route_check_at) => self.check_route(),
                 _ = health_tick.tick() => {
                     self.write_health();
                     let budget = self.budget.status();
                     info!(
                         calls_last_hour = budget.calls_last_hour,
+                        hourly_limit = budget.hourly_limit,
                         waiting = budget.waiting,
                         paused_for_s = budget.paused_for,
-                        "ThinQ call budget"
+                        "ThinQ call budget: waiting for {}",
+                        budget.waits_for()
                     );
                 }
                 _ = bridge_tick.tick() => self.publish_bridge_state(),
                 _ = renewal.tick() => self.renew_event_subscriptions(),
                 _ = channel_check.tick() => self.check_channel(),
                 _ = daily.tick() => self.daily(),
-                _ = safety.tick() => self.registry.read_all_states(Priority::Periodic),
+                _ = safety.tick() => self.registry.read_all_states(true),
                 _ = retry.tick() => self.registry.retry_incomplete(),
                 _ = energy_tick.tick() => {
-                    self.energy_started = true;
+                    self.start_energy();
                     self.energy.plan(&self.budget);
                     self.energy.publish_all();
                 }
@@ -197,19 +213,50 @@ impl Loop {
     }
 
     /// The first calls: the device list; the route and a certificate when none is stored.
-    /// States are read once the push session is up (or after a while without it), so that
-    /// nothing changes unseen between the read and the first push.
+    /// Then, appliance by appliance in LG's order ([`Priority::Ready`]): its profile (none
+    /// when the last run's is kept), its event subscription, its state — read once the push
+    /// session is up (or after a while without it), so that nothing changes unseen between
+    /// the read and the first push. Notification subscriptions, subscription lists and
+    /// energy come after every appliance is ready.
     fn start(&mut self) {
-        self.budget.submit(Priority::Stale, Call::Devices);
+        self.started = (Instant::now(), self.budget.status().calls_last_hour);
+        self.budget.submit(Priority::ACCOUNT, Call::Devices);
         if self.push.needs_route() {
-            self.budget.submit(Priority::Upkeep, Call::Route);
+            self.budget.submit(Priority::ACCOUNT, Call::Route);
         }
         if self.push.needs_identity() {
-            self.budget.submit(Priority::Upkeep, Call::Identity);
+            self.budget.submit(Priority::ACCOUNT, Call::Identity);
         }
         self.push.ensure_running();
         self.certificate_at = self.push.renew_at();
-        self.resync_at = Some(Instant::now() + self.timings.push.stable_after / 2);
+        // Without the push session the states are read anyway, after a while: half a minute
+        // after the session could start. While the route or the first certificate is still to
+        // come, that wait begins when they are there (reading states just before the session
+        // comes up would only read them twice); five minutes at most.
+        let fallback = if self.push.is_running() {
+            self.timings.push.stable_after / 2
+        } else {
+            self.timings.push.stable_after * 5
+        };
+        self.resync_at = Some(Instant::now() + fallback);
+        self.route_check_at = Some(Instant::now() + self.route_check_wait);
+    }
+
+    /// The push broker has not been reachable for a while: LG may have moved it since the
+    /// route was stored (or read), so the route is read again; a new address reconnects at
+    /// once ([`PushLink::set_route`]). Then again after twice the wait, up to a day.
+    fn check_route(&mut self) {
+        self.route_check_at = None;
+        if self.push_connected {
+            return;
+        }
+        info!(
+            waited = ?self.route_check_wait,
+            "LG's push broker could not be reached; reading LG's route again in case it moved"
+        );
+        self.budget.submit(Priority::Upkeep, Call::Route);
+        self.route_check_wait = (self.route_check_wait * 2).min(self.timings.daily);
+        self.route_check_at = Some(Instant::now() + self.route_check_wait);
     }
 
     /// Everything Home Assistant shows may be stale: read all states, reconcile the
@@ -223,19 +270,26 @@ impl Loop {
                 self.set_problem(None);
             }
         }
-        if self.synced_once {
-            info!("re-reading every appliance after the push channel was away");
-            self.budget.submit(Priority::Periodic, Call::Devices);
-        } else {
+        let first = !self.synced_once;
+        if first {
             self.budget
                 .submit(Priority::Upkeep, Call::PushDevicesSubscribe);
-        }
-        if !self.synced_once {
             self.energy_start_at = Some(Instant::now() + self.timings.push.stable_after);
+        } else {
+            info!("re-reading every appliance after the push channel was away");
+            self.budget.submit(Priority::Periodic, Call::Devices);
         }
         self.synced_once = true;
-        self.registry.read_all_states(Priority::Stale);
-        self.reconcile_subscriptions(Priority::Upkeep);
+        self.registry.read_all_states(false);
+        // LG's list of event subscriptions makes the appliances of the last run live: at the
+        // first sync it is part of getting them ready.
+        let events = if first {
+            Priority::ACCOUNT
+        } else {
+            Priority::Upkeep
+        };
+        self.budget.submit(events, Call::EventList);
+        self.budget.submit(Priority::Upkeep, Call::PushList);
     }
 
     fn reconcile_subscriptions(&self, priority: Priority) {
@@ -245,15 +299,15 @@ impl Loop {
 
     fn renew_event_subscriptions(&mut self) {
         for id in self.registry.ids() {
-            self.subscribe(Call::EventSubscribe(id));
+            self.subscribe(Priority::Upkeep, Call::EventSubscribe(id));
         }
         self.budget.submit(Priority::Upkeep, Call::EventList);
     }
 
     /// Asks for a push or event subscription, remembering it until LG answers.
-    fn subscribe(&mut self, call: Call) {
+    fn subscribe(&mut self, priority: Priority, call: Call) {
         self.subscribing.insert(call.clone());
-        self.budget.submit(Priority::Upkeep, call);
+        self.budget.submit(priority, call);
     }
 
     /// The silent-channel check: LG's subscription lists against ours, then the state of the
@@ -272,13 +326,27 @@ impl Loop {
         self.registry.read_all_profiles();
     }
 
-    /// Energy reads begin: once every device is live (they never delay a start), or a
-    /// minute after the first state reads should a device stay unreadable.
+    /// Energy reads begin: once every device is ready (they never delay a start), or a
+    /// minute after the first state reads should a device stay unreadable. LG's energy
+    /// answers of earlier starts are used as they are: no call for them.
     fn start_energy(&mut self) {
         self.energy_start_at = None;
-        if !self.energy_started {
-            self.energy_started = true;
-            self.energy.plan(&self.budget);
+        if self.energy_started {
+            return;
+        }
+        self.energy_started = true;
+        self.seed_known_energy();
+        self.energy.plan(&self.budget);
+    }
+
+    /// Gives the energy tracker what LG answered about each shown appliance before.
+    fn seed_known_energy(&mut self) {
+        for id in self.registry.ids() {
+            if let (Some(properties), Some(summary)) =
+                (self.registry.known_energy(&id), self.registry.summary(&id))
+            {
+                self.energy.seed(&id, properties, summary);
+            }
         }
     }
 
@@ -293,6 +361,8 @@ impl Loop {
             PushEvent::Connected => {
                 info!("connected to LG's push broker");
                 self.push_connected = true;
+                self.route_check_at = None;
+                self.route_check_wait = self.timings.route_recheck;
                 // The first time, read at once (the start is waiting for it); after a
                 // reconnect, once the session has shown it stays up a moment.
                 let settle = if self.synced_once {
@@ -307,6 +377,7 @@ impl Loop {
             PushEvent::Disconnected { reason } => {
                 if self.push_connected {
                     warn!(%reason, "lost LG's push broker; reconnecting");
+                    self.route_check_at = Some(Instant::now() + self.route_check_wait);
                 }
                 self.push_connected = false;
                 if self.synced_once {
@@ -351,7 +422,7 @@ impl Loop {
             } => self.registry.on_notification(&device_id, &push_code),
             PushMessage::Registered { device_id, .. } => {
                 info!(device = %device_id, "LG says an appliance was added; reading the device list");
-                self.budget.submit(Priority::Stale, Call::Devices);
+                self.budget.submit(Priority::ACCOUNT, Call::Devices);
             }
             PushMessage::Unregistered { device_id } => {
                 self.registry.remove(&device_id);
@@ -384,172 +455,9 @@ impl Loop {
             }
             GateEvent::Done { call, result } => self.on_answer(call, result),
         }
+        self.budget
+            .reserve_for_ready(self.registry.calls_to_ready());
         // The call counters reach the bridge device with its periodic refresh, not with
         // every answer: a start-up would otherwise send Home Assistant a message per call.
     }
-
-    fn on_answer(&mut self, call: Call, result: Result<Answer, CallError>) {
-        let result = match result {
-            Ok(answer) => answer,
-            Err(err) => return self.on_failure(call, err),
-        };
-        match (call, result) {
-            (Call::Devices, Answer::Devices(list)) => {
-                if self
-                    .problem
-                    .as_deref()
-                    .is_some_and(|p| p.contains("country"))
-                {
-                    self.set_problem(None);
-                }
-                for gone in self.registry.on_devices(list, self.synced_once) {
-                    self.energy.removed(&gone);
-                }
-                self.energy.set_devices(&self.registry.listed_ids());
-                if self.energy_started {
-                    self.energy.plan(&self.budget);
-                }
-            }
-            (Call::Profile(id), Answer::Json(profile)) => {
-                if self.registry.on_profile(&id, profile, self.synced_once) {
-                    self.subscribe(Call::PushSubscribe(id.clone()));
-                    self.subscribe(Call::EventSubscribe(id));
-                }
-            }
-            (Call::State(id), Answer::Json(state)) => {
-                let checked = self.checking.remove(&id);
-                let was_live = self.registry.all_live();
-                if self.registry.on_state(&id, state) == StateRead::Missed && checked {
-                    warn!(device = %id, "a quiet device had changed without a push; subscribing it again");
-                    self.subscribe(Call::EventSubscribe(id.clone()));
-                    self.subscribe(Call::PushSubscribe(id));
-                }
-                if !was_live && self.registry.all_live() && !self.energy_started {
-                    info!("every appliance is live; energy reads begin");
-                    self.start_energy();
-                }
-            }
-            (Call::EventList, Answer::Ids(ids)) => self.reconcile(ids, true),
-            (Call::PushList, Answer::Ids(ids)) => self.reconcile(ids, false),
-            (Call::Route, Answer::Route(route)) => {
-                self.push.set_route(route);
-                self.push.ensure_running();
-            }
-            (Call::Identity, Answer::Identity(identity)) => {
-                self.push.set_identity(identity);
-                self.certificate_at = self.push.renew_at();
-                self.push.ensure_running();
-            }
-            (Call::Energy(_), Answer::Energy(answer)) => {
-                let registry = &self.registry;
-                self.energy.on_answer(answer, |id| registry.summary(id));
-                // A profile answer makes the device's first usage read due at once: plan
-                // again (the tracker counts what it planned, so nothing is asked twice).
-                if self.energy_started {
-                    self.energy.plan(&self.budget);
-                }
-            }
-            (call @ (Call::PushSubscribe(_) | Call::EventSubscribe(_)), _) => {
-                self.subscribing.remove(&call);
-            }
-            (Call::PushDevicesSubscribe, _) => {}
-            (call, answer) => warn!(call = %call.describe(), ?answer, "unexpected answer"),
-        }
-    }
-
-    /// Devices missing from LG's subscription list are subscribed again; their state may
-    /// have changed unseen meanwhile, so it is read too. Many missing at once means the push
-    /// channel itself is broken: the session is rebuilt.
-    fn reconcile(&mut self, subscribed: Vec<String>, events: bool) {
-        let subscribed: HashSet<String> = subscribed.into_iter().collect();
-        let missing: Vec<String> = self
-            .registry
-            .ids()
-            .into_iter()
-            .filter(|id| !subscribed.contains(id))
-            .filter(|id| {
-                let pending = if events {
-                    Call::EventSubscribe(id.clone())
-                } else {
-                    Call::PushSubscribe(id.clone())
-                };
-                !self.subscribing.contains(&pending)
-            })
-            .collect();
-        if missing.is_empty() {
-            return;
-        }
-        let what = if events {
-            "state events"
-        } else {
-            "notifications"
-        };
-        warn!(
-            count = missing.len(),
-            "LG has no subscription to {what} for {} appliance(s); subscribing again",
-            missing.len()
-        );
-        for id in &missing {
-            let call = if events {
-                Call::EventSubscribe(id.clone())
-            } else {
-                Call::PushSubscribe(id.clone())
-            };
-            self.subscribe(call);
-            if events {
-                self.budget.submit(Priority::Stale, Call::State(id.clone()));
-            }
-        }
-        if events && missing.len() >= REBUILD_WHEN_MISSING && self.push.is_running() {
-            info!("rebuilding the push session");
-            self.push.stop_session();
-            self.push.ensure_running();
-        }
-    }
-
-    fn on_failure(&mut self, call: Call, err: CallError) {
-        self.subscribing.remove(&call);
-        let Some(api_err) = err.api() else {
-            error!(call = %call.describe(), %err, "ThinQ call failed");
-            if call == Call::Identity {
-                self.certificate_at = Some(Instant::now() + self.timings.certificate_first);
-            }
-            return;
-        };
-        match call {
-            Call::Devices if country_refused(api_err) => {
-                error!(%api_err, "LG does not accept the country for this token. Choose the country the token was created for");
-                self.set_problem(Some(format!("LG does not accept the country: {api_err}")));
-            }
-            Call::Profile(id) => self.registry.on_profile_failed(&id, api_err),
-            Call::State(id) => {
-                self.checking.remove(&id);
-                self.registry.on_state_failed(&id, api_err)
-            }
-            Call::EventSubscribe(id) if event_limit(api_err) => {
-                error!(device = %id, "LG says the account has too many event subscriptions (1312): live state changes of this appliance are off. Remove unused ThinQ integrations or bridges (each holds subscriptions) and restart the add-on");
-                self.registry
-                    .note_error(format!("event subscription of {id}: {api_err}"));
-            }
-            Call::Identity => {
-                warn!(%api_err, "LG did not issue a certificate; trying again later");
-                self.certificate_at = Some(Instant::now() + self.timings.certificate_first);
-            }
-            call => {
-                warn!(call = %call.describe(), %api_err, "ThinQ call failed");
-                self.registry
-                    .note_error(format!("{}: {api_err}", call.describe()));
-            }
-        }
-    }
-}
-
-fn country_refused(err: &ApiError) -> bool {
-    err.code()
-        .is_some_and(|c| *c == ErrorCode::NotSupportedCountry)
-}
-
-fn event_limit(err: &ApiError) -> bool {
-    err.code()
-        .is_some_and(|c| *c == ErrorCode::ExceededNumberOfEventSubscription)
 }

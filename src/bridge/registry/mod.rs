@@ -34,6 +34,9 @@ struct Entry {
     state: Value,
     /// A state was read at least once (before that the device shows unavailable, not `{}`).
     has_state: bool,
+    /// LG sends its state changes: the event subscription is in place (subscribed in this
+    /// run, or on LG's list of event subscriptions).
+    live: bool,
     /// LG can reach the appliance (false after error 1222 until it reports again).
     online: bool,
     /// The last push report or state read.
@@ -47,6 +50,11 @@ struct Entry {
 impl Entry {
     fn available(&self) -> bool {
         self.online && self.has_state
+    }
+
+    /// Shown with its values, and kept up to date by LG's pushes.
+    fn ready(&self) -> bool {
+        self.has_state && self.live
     }
 }
 
@@ -72,6 +80,9 @@ pub(super) struct Registry {
     pending: HashMap<String, DeviceSummary>,
     /// Topic-safe id → ThinQ device id, for command routing.
     by_object_id: HashMap<String, String>,
+    /// Each appliance's place in LG's list (from 1): the order in which appliances are made
+    /// ready ([`Priority::Ready`]).
+    ranks: HashMap<String, u32>,
     known: KnownDevices,
     /// The device list was read at least once this run.
     listed: bool,
@@ -96,6 +107,7 @@ impl Registry {
             devices: HashMap::new(),
             pending: HashMap::new(),
             by_object_id: HashMap::new(),
+            ranks: HashMap::new(),
             known,
             listed: false,
             last_error: String::new(),
@@ -151,6 +163,10 @@ impl Registry {
             "LG lists {} appliance(s)",
             listed.len()
         );
+        for summary in &listed {
+            let next = self.ranks.len() as u32 + 1;
+            self.ranks.entry(summary.device_id.clone()).or_insert(next);
+        }
         for summary in listed {
             let id = summary.device_id.clone();
             if let Some(entry) = self.devices.get(&id) {
@@ -159,19 +175,26 @@ impl Registry {
                 }
                 continue;
             }
-            // A profile from the last run is good for a day: no call for it at start.
-            let cached = self.known.get(&id).and_then(|known| {
-                let fresh = unix_now().saturating_sub(known.profile_read) < 24 * 3600;
-                fresh.then(|| known.profile.clone())
-            });
-            let built = cached.is_some_and(|profile| self.insert(summary.clone(), profile));
+            // The profile of the last run shows the device at once, without a call; one
+            // older than a day is read again once every appliance is ready (LG fixes profiles
+            // on its servers, rarely).
+            let cached = self
+                .known
+                .get(&id)
+                .map(|known| (known.profile.clone(), known.profile_read));
+            let priority = self.priority(&id);
+            let built = cached
+                .as_ref()
+                .is_some_and(|(profile, _)| self.insert(summary.clone(), profile.clone()));
             if built {
                 if read_states_now {
-                    self.budget.submit(Priority::Stale, Call::State(id));
+                    self.budget.submit(priority, Call::State(id.clone()));
+                }
+                if cached.is_some_and(|(_, read)| unix_now().saturating_sub(read) >= 24 * 3600) {
+                    self.budget.submit(Priority::Periodic, Call::Profile(id));
                 }
             } else {
-                self.budget
-                    .submit(Priority::Stale, Call::Profile(id.clone()));
+                self.budget.submit(priority, Call::Profile(id.clone()));
                 self.pending.insert(id, summary);
             }
         }
@@ -192,9 +215,50 @@ impl Registry {
         gone
     }
 
-    /// Every listed device is shown with a state read (the start is over).
-    pub fn all_live(&self) -> bool {
-        self.listed && self.pending.is_empty() && self.devices.values().all(|e| e.has_state)
+    /// The priority of the calls that make `device_id` ready: its rank in LG's list.
+    pub fn priority(&self, device_id: &str) -> Priority {
+        Priority::Ready(self.ranks.get(device_id).copied().unwrap_or(u32::MAX))
+    }
+
+    /// Every listed device is shown with its values and kept live (the start is over).
+    pub fn all_ready(&self) -> bool {
+        self.listed && self.pending.is_empty() && self.devices.values().all(Entry::ready)
+    }
+
+    /// Appliances ready (shown with values, kept live), and appliances LG lists.
+    pub fn ready_count(&self) -> (usize, usize) {
+        let ready = self.devices.values().filter(|e| e.ready()).count();
+        (ready, self.devices.len() + self.pending.len())
+    }
+
+    /// The calls still to come before every listed appliance is ready: a profile, an event
+    /// subscription and a state for one not shown yet, and what each shown one lacks.
+    pub fn calls_to_ready(&self) -> usize {
+        self.pending.len() * 3
+            + self
+                .devices
+                .values()
+                .map(|e| usize::from(!e.has_state) + usize::from(!e.live))
+                .sum::<usize>()
+    }
+
+    /// LG sends (`true`) or stopped sending (`false`, its event subscription lapsed) the
+    /// device's state changes.
+    pub fn set_live(&mut self, device_id: &str, live: bool) {
+        if let Some(entry) = self.devices.get_mut(device_id) {
+            entry.live = live;
+        }
+    }
+
+    /// The energy properties LG named for a device in an earlier answer (empty: it has no
+    /// energy data), while that answer is recent enough to be trusted.
+    pub fn known_energy(&self, device_id: &str) -> Option<Vec<String>> {
+        self.known.energy(device_id)
+    }
+
+    /// Remembers LG's energy answer for a device for the next starts.
+    pub fn remember_energy(&mut self, device_id: &str, properties: Vec<String>) {
+        self.known.set_energy(device_id, properties);
     }
 
     /// Every device LG lists, shown or still waiting for its profile.
@@ -239,6 +303,7 @@ impl Registry {
             raw_profile: profile,
             state: json!({}),
             has_state: false,
+            live: false,
             online: true,
             last_heard: Instant::now(),
             value_topics: self
@@ -267,7 +332,7 @@ impl Registry {
             let built = self.insert(summary, profile);
             if built && read_state_now {
                 self.budget
-                    .submit(Priority::Stale, Call::State(device_id.to_owned()));
+                    .submit(self.priority(device_id), Call::State(device_id.to_owned()));
             }
             return built;
         }
@@ -312,18 +377,26 @@ impl Registry {
     pub fn retry_incomplete(&self) {
         for id in self.pending.keys() {
             self.budget
-                .submit(Priority::Stale, Call::Profile(id.to_owned()));
+                .ensure(self.priority(id), Call::Profile(id.to_owned()));
         }
         for (id, entry) in &self.devices {
             if !entry.has_state {
-                self.budget.submit(Priority::Stale, Call::State(id.clone()));
+                self.budget
+                    .ensure(self.priority(id), Call::State(id.clone()));
             }
         }
     }
 
-    /// Asks for every device's state (after the push channel was down, or as a safety net).
-    pub fn read_all_states(&self, priority: Priority) {
+    /// Asks for every device's state, in rank order: to show them (start), because they may
+    /// be stale (after the push channel was down; `periodic` false), or as a safety net
+    /// (`periodic` true).
+    pub fn read_all_states(&self, periodic: bool) {
         for id in self.devices.keys() {
+            let priority = if periodic {
+                Priority::Periodic
+            } else {
+                self.priority(id)
+            };
             self.budget.submit(priority, Call::State(id.clone()));
         }
     }
