@@ -35,6 +35,11 @@ pub struct KnownDevice {
     /// file of an older version, which published only the appliance's.
     #[serde(default)]
     pub discovery_topics: Vec<String>,
+    /// The components last published on each of those topics (component id → platform), so
+    /// that one the next payload lacks is removed in Home Assistant even when the broker lost
+    /// the retained payload. Empty in a file of an older version.
+    #[serde(default)]
+    pub discovery_components: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -86,11 +91,17 @@ impl KnownDevices {
     }
 
     pub fn put(&mut self, summary: DeviceSummary, profile: Value) {
-        let (value_topics, discovery_topics) = self
+        let (value_topics, discovery_topics, discovery_components) = self
             .file
             .devices
             .get(&summary.device_id)
-            .map(|k| (k.value_topics.clone(), k.discovery_topics.clone()))
+            .map(|k| {
+                (
+                    k.value_topics.clone(),
+                    k.discovery_topics.clone(),
+                    k.discovery_components.clone(),
+                )
+            })
             .unwrap_or_default();
         self.file.devices.insert(
             summary.device_id.clone(),
@@ -100,6 +111,7 @@ impl KnownDevices {
                 profile_read: unix_now(),
                 value_topics,
                 discovery_topics,
+                discovery_components,
             },
         );
         self.save();
@@ -111,6 +123,21 @@ impl KnownDevices {
             && known.discovery_topics != topics
         {
             known.discovery_topics = topics;
+            self.save();
+        }
+    }
+
+    /// Remembers the components published on each discovery topic of a device (saved only
+    /// when they change).
+    pub fn set_discovery_components(
+        &mut self,
+        device_id: &str,
+        components: BTreeMap<String, BTreeMap<String, String>>,
+    ) {
+        if let Some(known) = self.file.devices.get_mut(device_id)
+            && known.discovery_components != components
+        {
+            known.discovery_components = components;
             self.save();
         }
     }

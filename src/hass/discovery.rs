@@ -17,7 +17,7 @@ use super::topics::{BRIDGE_ID, Topics};
 use crate::labels::Labels;
 use crate::thinq::DeviceSummary;
 use serde_json::{Map, Value, json};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// `dev.mf` of every appliance.
 pub const MANUFACTURER: &str = "LG Electronics";
@@ -122,13 +122,7 @@ pub fn device_payload(
     labels: &Labels,
 ) -> Value {
     let all: Vec<&dyn Entity> = entities.iter().map(|e| e.as_ref()).collect();
-    payload(
-        device_block(device, labels),
-        &device.device_id,
-        &all,
-        &[],
-        ctx,
-    )
+    payload(device_block(device, labels), &device.device_id, &all, ctx)
 }
 
 /// One Home Assistant device's discovery message: the device id its topic is made from
@@ -162,13 +156,10 @@ pub fn sub_device_of<'a>(key: &str, sub_devices: &'a [SubDevice]) -> Option<&'a 
 /// Every discovery message of an appliance: the appliance first, then one per sub-device.
 ///
 /// Entity keys, unique ids and state / command topics stay those of the appliance (users'
-/// history and automations keep working); only the device an entity belongs to changes. The
-/// appliance's payload keeps a removal marker (`{"p": platform}`) for each entity that moved to
-/// a sub-device: an install upgraded from one device per WashTower has Home Assistant drop the
-/// old entity, which the sub-device's payload, sent right after, brings back from the deleted
-/// registry entries with the same unique id and entity id (`reference/ha-addon.md` §2.2). On a
-/// new install the markers remove nothing. The markers stay: a retained older payload is never
-/// sure to be gone.
+/// history and automations keep working); only the device an entity belongs to changes.
+/// The payloads hold only what the bridge shows now, never a removal marker: what an older
+/// payload on the same topic had and this one lacks is removed by [`with_removals`], sent
+/// once by the registry when it knows of such a component (`bridge::registry`).
 pub fn device_payloads(
     device: &DeviceSummary,
     entities: &[Box<dyn Entity>],
@@ -196,7 +187,7 @@ pub fn device_payloads(
     };
     let mut out = vec![DevicePayload {
         id: device_id.to_owned(),
-        payload: payload(device_block(device, labels), device_id, &own, &moved, ctx),
+        payload: payload(device_block(device, labels), device_id, &own, ctx),
     }];
     for sub in sub_devices {
         let members: Vec<&dyn Entity> = moved
@@ -213,7 +204,6 @@ pub fn device_payloads(
                 sub_device_block(device, &sub.name, &sub.label, &parent, labels),
                 device_id,
                 &members,
-                &[],
                 ctx,
             ),
         });
@@ -221,19 +211,9 @@ pub fn device_payloads(
     out
 }
 
-/// A payload with `entities` as components (topics of the appliance `device_id`) and a
-/// removal marker for each of `removed`.
-fn payload(
-    dev: Value,
-    device_id: &str,
-    entities: &[&dyn Entity],
-    removed: &[&dyn Entity],
-    ctx: &DiscoveryContext,
-) -> Value {
+/// A payload with `entities` as components (topics of the appliance `device_id`).
+fn payload(dev: Value, device_id: &str, entities: &[&dyn Entity], ctx: &DiscoveryContext) -> Value {
     let mut cmps = Map::new();
-    for entity in removed {
-        cmps.insert(entity.key().to_owned(), json!({ "p": entity.platform() }));
-    }
     for entity in entities {
         cmps.insert(entity.key().to_owned(), entity.component(device_id, ctx));
     }
@@ -244,6 +224,58 @@ fn payload(
         "avty_mode": "all",
         "cmps": cmps,
     })
+}
+
+/// The components of a device payload that stand for an entity, as component id →
+/// platform. Removal markers and anything without a platform are left out. Reads network
+/// data too (a retained payload of an older version): never fails, an odd payload has none.
+pub fn components(payload: &Value) -> BTreeMap<String, String> {
+    let Some(cmps) = payload
+        .get("cmps")
+        .or_else(|| payload.get("components"))
+        .and_then(Value::as_object)
+    else {
+        return BTreeMap::new();
+    };
+    cmps.iter()
+        .filter(|(_, c)| !is_removal_marker(c))
+        .filter_map(|(key, c)| {
+            let c = c.as_object()?;
+            let platform = opt(c, "p", "platform")?.as_str()?;
+            Some((key.clone(), platform.to_owned()))
+        })
+        .collect()
+}
+
+/// What Home Assistant must remove when `now` replaces `before` on one discovery topic: every
+/// component `before` had that `now` lacks, or has on another platform (Home Assistant knows
+/// a component by platform and id, so a switch that became a light is a removal and an
+/// addition), as component id → the platform to remove.
+pub fn removed_components(
+    before: &BTreeMap<String, String>,
+    now: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    before
+        .iter()
+        .filter(|(key, platform)| now.get(*key) != Some(*platform))
+        .map(|(key, platform)| (key.clone(), platform.clone()))
+        .collect()
+}
+
+/// `payload` with a removal marker (`{"p": platform}`, Home Assistant's way of saying "remove
+/// this component", `mqtt/discovery.py`) for each of `removed`, in place of the component
+/// when the id is still in use on another platform. Home Assistant removes a component only
+/// when it sees such a marker (a component left out of a device payload stays), and only one
+/// it has discovered; so this goes out once, not retained, before the plain payload, which
+/// the broker keeps (`bridge::registry`).
+pub fn with_removals(payload: &Value, removed: &BTreeMap<String, String>) -> Value {
+    let mut payload = payload.clone();
+    if let Some(cmps) = payload.get_mut("cmps").and_then(Value::as_object_mut) {
+        for (key, platform) in removed {
+            cmps.insert(key.clone(), json!({ "p": platform }));
+        }
+    }
+    payload
 }
 
 /// A component reduced to its platform: Home Assistant removes the entity it stood for.
@@ -571,6 +603,47 @@ mod tests {
                                           "set_pos_t": "t/c/position/set"}}});
         let topics: Vec<String> = state_topics(&cover).into_iter().collect();
         assert_eq!(topics, ["t/c/position"]);
+    }
+
+    #[test]
+    fn removals_are_what_the_older_payload_had_and_this_one_lacks() {
+        let older = json!({"cmps": {
+            "washer_state": {"p": "sensor", "uniq_id": "u1", "stat_t": "t/1"},
+            "delay": {"p": "switch", "uniq_id": "u2", "stat_t": "t/2"},
+            "kept": {"p": "sensor", "uniq_id": "u3", "stat_t": "t/3"},
+            "gone_before": {"p": "button"},
+            "odd": "not a component"
+        }});
+        let newer = json!({"cmps": {
+            "delay": {"p": "number", "uniq_id": "u2", "stat_t": "t/2"},
+            "kept": {"p": "sensor", "uniq_id": "u3", "stat_t": "t/3"},
+            "added": {"p": "sensor", "uniq_id": "u4", "stat_t": "t/4"}
+        }});
+        let before = components(&older);
+        assert_eq!(
+            before.keys().collect::<Vec<_>>(),
+            ["delay", "kept", "washer_state"],
+            "a marker or a non-object is no component"
+        );
+        let removed = removed_components(&before, &components(&newer));
+        assert_eq!(
+            removed,
+            BTreeMap::from([
+                ("delay".to_owned(), "switch".to_owned()),
+                ("washer_state".to_owned(), "sensor".to_owned())
+            ])
+        );
+        let once = with_removals(&newer, &removed);
+        assert_eq!(once["cmps"]["washer_state"], json!({"p": "sensor"}));
+        assert_eq!(
+            once["cmps"]["delay"],
+            json!({"p": "switch"}),
+            "the old platform's entity goes first; the plain payload brings the new one"
+        );
+        assert_eq!(once["cmps"]["kept"], newer["cmps"]["kept"]);
+        assert_eq!(once["cmps"]["added"], newer["cmps"]["added"]);
+        assert!(components(&json!("junk")).is_empty());
+        assert!(components(&json!({"cmps": []})).is_empty());
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod broker_address;
 pub mod discovery;
 pub mod energy;
 pub mod entities;
+pub mod held_discovery;
 pub mod outbox;
 pub mod session;
 pub mod stale_templates;

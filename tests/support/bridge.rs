@@ -475,6 +475,14 @@ impl Watcher {
             .await
             .unwrap();
     }
+
+    /// Publishes a retained message (what an older build, or a user, left on the broker).
+    pub async fn publish_retained(&self, topic: &str, payload: &str) {
+        self.client
+            .publish(topic, QoS::AtLeastOnce, true, payload)
+            .await
+            .unwrap();
+    }
 }
 
 /// The bridge device's state as Home Assistant sees it.
