@@ -12,18 +12,12 @@
 
 mod support;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::time::Duration;
-use support::bridge::{World, wait_until_lg_idle};
+use support::bridge::{World, discovery_payloads, one_device_washtower, wait_until_lg_idle};
 use thinq_addon::hass::discovery::{components, is_removal_marker};
-use thinq_addon::hass::topics::Topics;
-use thinq_addon::hass::{DeviceModel, DiscoveryContext};
 use thinq_addon::sim::SimDevice;
-
-fn topics() -> Topics {
-    Topics::new("homeassistant", "thinq")
-}
 
 /// The removal markers of a discovery payload: component id → platform.
 fn markers(payload: &[u8]) -> BTreeMap<String, String> {
@@ -49,21 +43,6 @@ fn washtower(world: &World) -> &SimDevice {
         .expect("the fixture set has a WashTower")
 }
 
-/// The WashTower's discovery topics (tower, then its units) and payloads as this build makes
-/// them.
-fn washtower_payloads(device: &SimDevice) -> Vec<(String, Value)> {
-    let model = DeviceModel::new(device.summary.clone(), &device.profile).unwrap();
-    let ctx = DiscoveryContext {
-        topics: topics(),
-        sw_version: thinq_addon::VERSION.to_owned(),
-    };
-    model
-        .discovery_payloads(&ctx)
-        .into_iter()
-        .map(|p| (topics().device_discovery(&p.id), p.payload))
-        .collect()
-}
-
 /// Waits until every device of the world is online and its values are on the broker.
 async fn settled(world: &World) {
     world.assert_ha_matches_sim().await;
@@ -82,7 +61,7 @@ async fn a_fresh_start_sends_and_retains_no_removal_marker() {
         .filter(|(t, p)| t.ends_with("/config") && !p.is_empty())
         .collect();
     // The WashTower's tower, washer and dryer are among them.
-    for (topic, _) in washtower_payloads(washtower(&world)) {
+    for (topic, _) in discovery_payloads(washtower(&world)) {
         assert!(
             discovery.iter().any(|(t, _)| *t == topic),
             "{topic} was not published"
@@ -114,19 +93,11 @@ async fn a_fresh_start_sends_and_retains_no_removal_marker() {
 async fn an_upgrade_from_the_one_device_washtower_removes_the_moved_components_once() {
     let world = World::start(SimDevice::fixture_set()).await;
     let tower = washtower(&world).clone();
-    let payloads = washtower_payloads(&tower);
+    let payloads = discovery_payloads(&tower);
     let (tower_topic, tower_payload) = payloads[0].clone();
     let units: Vec<String> = payloads[1..].iter().map(|(t, _)| t.clone()).collect();
     assert_eq!(units.len(), 2, "washer and dryer");
-    // What a build with the one-device WashTower left on the broker: every entity on the
-    // tower's own payload.
-    let mut all = tower_payload.clone();
-    let cmps: &mut Map<String, Value> = all["cmps"].as_object_mut().unwrap();
-    for (_, unit) in &payloads[1..] {
-        for (key, component) in unit["cmps"].as_object().unwrap() {
-            cmps.insert(key.clone(), component.clone());
-        }
-    }
+    let (_, all) = one_device_washtower(&tower);
     let moved: BTreeMap<String, String> = payloads[1..]
         .iter()
         .flat_map(|(_, p)| components(p))
@@ -200,7 +171,7 @@ async fn what_the_known_devices_file_remembers_is_removed_when_the_broker_lost_i
     // An earlier run published a component this build no longer makes; the broker lost that
     // payload (a broker without persistence) while Home Assistant may still hold the entity.
     let tower = washtower(&world).clone();
-    let (tower_topic, _) = washtower_payloads(&tower).remove(0);
+    let (tower_topic, _) = discovery_payloads(&tower).remove(0);
     let path = world.data_dir.join("known-devices.json");
     let mut file: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
     let remembered = &mut file["devices"][&tower.summary.device_id]["discovery_components"];
