@@ -8,6 +8,7 @@ pub mod energy;
 pub mod entities;
 pub mod held_discovery;
 pub mod outbox;
+pub mod removals;
 pub mod session;
 pub mod stale_templates;
 pub mod topics;
