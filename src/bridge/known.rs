@@ -54,6 +54,11 @@ pub struct KnownDevice {
     /// LG's energy answer, once there was one (absent in files of older versions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub energy: Option<KnownEnergy>,
+    /// The components last published on each of those topics (component id → platform), so
+    /// that one the next payload lacks is removed in Home Assistant even when the broker lost
+    /// the retained payload. Empty in a file of an older version.
+    #[serde(default)]
+    pub discovery_components: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -105,7 +110,7 @@ impl KnownDevices {
     }
 
     pub fn put(&mut self, summary: DeviceSummary, profile: Value) {
-        let (value_topics, discovery_topics, energy) = self
+        let (value_topics, discovery_topics, energy, discovery_components) = self
             .file
             .devices
             .get(&summary.device_id)
@@ -114,6 +119,7 @@ impl KnownDevices {
                     k.value_topics.clone(),
                     k.discovery_topics.clone(),
                     k.energy.clone(),
+                    k.discovery_components.clone(),
                 )
             })
             .unwrap_or_default();
@@ -126,6 +132,7 @@ impl KnownDevices {
                 value_topics,
                 discovery_topics,
                 energy,
+                discovery_components,
             },
         );
         self.save();
@@ -161,6 +168,21 @@ impl KnownDevices {
             && known.discovery_topics != topics
         {
             known.discovery_topics = topics;
+            self.save();
+        }
+    }
+
+    /// Remembers the components published on each discovery topic of a device (saved only
+    /// when they change).
+    pub fn set_discovery_components(
+        &mut self,
+        device_id: &str,
+        components: BTreeMap<String, BTreeMap<String, String>>,
+    ) {
+        if let Some(known) = self.file.devices.get_mut(device_id)
+            && known.discovery_components != components
+        {
+            known.discovery_components = components;
             self.save();
         }
     }

@@ -19,6 +19,7 @@
 pub mod broker;
 pub mod clock;
 pub mod discovered;
+pub mod ha;
 pub mod table;
 pub mod view;
 pub mod watch;

@@ -4,7 +4,7 @@
 //! characters (names carry `·`, `µ`, `°`), and every column is cut to fit the terminal, so a
 //! long composite state never wraps the table.
 
-use super::view::{Change, DeviceView, EntityView, HaView, Observation, render_value};
+use super::view::{Change, DeviceView, EntityView, HaView, Observation, render_shown};
 
 /// Width used when the terminal does not say (`COLUMNS` unset).
 pub const DEFAULT_WIDTH: usize = 100;
@@ -13,8 +13,6 @@ const MIN_WIDTH: usize = 80;
 const MAX_WIDTH: usize = 160;
 /// Entity names longer than this are cut, so the state column keeps room.
 const MAX_NAME_WIDTH: usize = 30;
-/// Shown for an entity that has no name of its own (Home Assistant shows the device name).
-const MAIN_ENTITY: &str = "(main)";
 
 /// The output width: `COLUMNS` when the shell exports it, clamped to a readable range.
 pub fn terminal_width() -> usize {
@@ -25,40 +23,115 @@ pub fn terminal_width() -> usize {
         .clamp(MIN_WIDTH, MAX_WIDTH)
 }
 
-/// An entity's current state as one line of text (`cool, target 19 °C, now 25 °C`).
-pub fn entity_state(view: &HaView, entity: &EntityView) -> String {
-    if entity.platform == "event" {
-        return entity
+/// One device as Home Assistant lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceRow {
+    pub name: String,
+    pub model: Option<String>,
+    pub entities: Vec<EntityRow>,
+}
+
+/// One entity as Home Assistant lists it: its platform, its name on the device's page, its
+/// state (with unit), and the attributes its other state topics set (with units).
+///
+/// The state is Home Assistant's: `on` / `off`, a number, an option, `unknown`,
+/// `unavailable` while its availability topics do not say `online`, `disabled` for an
+/// entity registered disabled; an event's is the type of its last event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntityRow {
+    pub platform: String,
+    pub name: String,
+    pub state: String,
+    pub attributes: Vec<(String, String)>,
+}
+
+/// Every device Home Assistant shows: appliances by name, then the bridge's own device
+/// (`bridge_topic`).
+pub fn rows(view: &HaView, bridge_topic: &str) -> Vec<DeviceRow> {
+    let mut devices = view.merged_devices();
+    devices.sort_by(|a, b| {
+        (a.discovery_topic == bridge_topic, &a.name)
+            .cmp(&(b.discovery_topic == bridge_topic, &b.name))
+    });
+    devices
+        .iter()
+        .map(|device| DeviceRow {
+            name: device.name.clone(),
+            model: device.model.clone(),
+            entities: device
+                .entities
+                .iter()
+                .map(|e| entity_row(view, device, e))
+                .collect(),
+        })
+        .collect()
+}
+
+fn entity_row(view: &HaView, device: &DeviceView, entity: &EntityView) -> EntityRow {
+    let mut row = EntityRow {
+        platform: entity.platform.clone(),
+        name: entity.display_name(&device.name).to_owned(),
+        state: String::new(),
+        attributes: Vec::new(),
+    };
+    row.state = if !entity.enabled {
+        "disabled".into()
+    } else if !view.available(entity) {
+        "unavailable".into()
+    } else if entity.platform == "event" {
+        entity
             .last_event
             .clone()
-            .unwrap_or_else(|| "— (no event yet)".into());
+            .unwrap_or_else(|| "unknown".into())
+    } else {
+        for reading in entity.readings.iter().filter(|r| r.attribute != "state") {
+            row.attributes.push((
+                reading.attribute.to_owned(),
+                render_shown(entity.value(reading.attribute), reading.unit.as_deref()),
+            ));
+        }
+        let unit = entity.reading("state").and_then(|r| r.unit.as_deref());
+        render_shown(entity.value("state"), unit)
+    };
+    row
+}
+
+/// An entity's state as one line of text (`cool, target 19 °C, now 25 °C`).
+pub fn entity_state(row: &EntityRow) -> String {
+    let state = match (row.platform.as_str(), row.state.as_str()) {
+        ("button", "unknown") => "(press to send)".to_owned(),
+        ("event", "unknown") => "— (no event yet)".to_owned(),
+        (_, "") => "—".to_owned(),
+        (_, state) => state.to_owned(),
+    };
+    let mut parts = vec![state];
+    for (attribute, value) in &row.attributes {
+        parts.push(format!("{} {value}", short_label(attribute)));
     }
-    match entity.readings.as_slice() {
-        [] if entity.platform == "button" => "(press to send)".into(),
-        [] => "—".into(),
-        [only] => render_value(view.value(only), only.unit.as_deref()),
-        many => many
-            .iter()
-            .map(|reading| {
-                let value = render_value(view.value(reading), reading.unit.as_deref());
-                match reading.short_label() {
-                    label if label.is_empty() => value,
-                    label => format!("{label} {value}"),
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(", "),
+    parts.join(", ")
+}
+
+/// How a composite's state names an attribute (`target`, `now`, `fan`).
+fn short_label(attribute: &str) -> String {
+    match attribute {
+        "temperature" | "humidity" => "target".into(),
+        "current_temperature" => "now".into(),
+        "current_humidity" => "humidity".into(),
+        "target_temp_low" => "low".into(),
+        "target_temp_high" => "high".into(),
+        "fan_mode" => "fan".into(),
+        "swing_mode" => "swing".into(),
+        "swing_horizontal_mode" => "h-swing".into(),
+        "preset_mode" => "preset".into(),
+        "percentage" => "speed".into(),
+        "current_position" => "position".into(),
+        other => other.replace('_', " "),
     }
 }
 
 /// The whole table: appliances by name, then the bridge's own device (`bridge_topic`).
 pub fn render_table(view: &HaView, bridge_topic: &str, width: usize) -> String {
-    let merged = view.merged_devices();
-    let mut devices: Vec<&DeviceView> = merged.iter().collect();
-    devices.sort_by(|a, b| {
-        (a.discovery_topic == bridge_topic, &a.name)
-            .cmp(&(b.discovery_topic == bridge_topic, &b.name))
-    });
+    let devices = rows(view, bridge_topic);
     let entities = devices.iter().flat_map(|d| &d.entities);
     let platform_width = entities
         .clone()
@@ -66,7 +139,7 @@ pub fn render_table(view: &HaView, bridge_topic: &str, width: usize) -> String {
         .max()
         .unwrap_or(0);
     let name_width = entities
-        .map(|e| display_name(e).chars().count())
+        .map(|e| e.name.chars().count())
         .max()
         .unwrap_or(0)
         .min(MAX_NAME_WIDTH);
@@ -75,7 +148,7 @@ pub fn render_table(view: &HaView, bridge_topic: &str, width: usize) -> String {
         .max(10);
 
     let mut out = String::new();
-    for device in devices {
+    for device in &devices {
         let mut header = device.name.clone();
         if let Some(model) = &device.model {
             header.push_str(&format!("  ·  {model}"));
@@ -91,8 +164,8 @@ pub fn render_table(view: &HaView, bridge_topic: &str, width: usize) -> String {
             let line = format!(
                 "  {:<pw$}  {:<nw$}  {}",
                 entity.platform,
-                fit(display_name(entity), name_width),
-                fit(&entity_state(view, entity), state_width),
+                fit(&entity.name, name_width),
+                fit(&entity_state(entity), state_width),
                 pw = platform_width,
                 nw = name_width,
             );
@@ -102,10 +175,6 @@ pub fn render_table(view: &HaView, bridge_topic: &str, width: usize) -> String {
         out.push('\n');
     }
     out
-}
-
-fn display_name(entity: &EntityView) -> &str {
-    entity.name.as_deref().unwrap_or(MAIN_ENTITY)
 }
 
 /// Cuts `text` to `width` characters, marking the cut with `…`.
@@ -163,8 +232,10 @@ mod tests {
         let mut view = HaView::new("homeassistant", "thinq");
         let ac = json!({
             "dev": {"name": "Living room AC", "mdl": "PAC"},
+            "o": {"name": "thinq-addon"},
+            "avty": [{"t": "thinq/AC/availability"}],
             "cmps": {
-                "climate": {"p": "climate", "name": null,
+                "climate": {"p": "climate", "name": null, "modes": ["off", "cool"],
                     "mode_stat_t": "thinq/AC/climate/mode",
                     "temp_stat_t": "thinq/AC/climate/target_temperature",
                     "curr_temp_t": "thinq/AC/climate/current_temperature"},
@@ -172,12 +243,18 @@ mod tests {
                         "unit_of_meas": "µg/m³"},
                 "start": {"p": "button", "name": "A very long button name that goes on and on",
                           "cmd_t": "thinq/AC/start/press/set"},
-                "notification": {"p": "event", "name": "Notification", "stat_t": "thinq/AC/n/event"}
+                "notification": {"p": "event", "name": "Notification", "stat_t": "thinq/AC/n/event",
+                                 "evt_typ": ["done"]},
+                "door": {"p": "binary_sensor", "name": "Door", "stat_t": "thinq/AC/door/state"},
+                "filter": {"p": "sensor", "name": "Filter", "stat_t": "thinq/AC/filter/state",
+                           "en": false},
+                "washer_state": {"p": "sensor"}
             }
         });
         let bridge = json!({
-            "dev": {"name": "LG ThinQ bridge"}, "stat_t": "thinq/bridge/state",
-            "cmps": {"devices": {"p": "sensor", "name": "Appliances", "val_tpl": "{{ value_json.devices }}"}}
+            "dev": {"name": "LG ThinQ bridge"}, "o": {"name": "thinq-addon"},
+            "cmps": {"devices": {"p": "sensor", "name": "Appliances",
+                                 "stat_t": "thinq/bridge/devices/state"}}
         });
         view.on_message(
             "homeassistant/device/thinq_bridge/config",
@@ -192,10 +269,12 @@ mod tests {
             ("thinq/AC/climate/target_temperature", "19"),
             ("thinq/AC/climate/current_temperature", "25.5"),
             ("thinq/AC/pm2/state", "12"),
+            ("thinq/AC/door/state", "OFF"),
+            ("thinq/AC/availability", "online"),
+            ("thinq/bridge/devices/state", "1"),
         ] {
             view.on_message(topic, payload.as_bytes());
         }
-        view.on_message("thinq/bridge/state", br#"{"devices":1}"#);
         view
     }
 
@@ -203,18 +282,35 @@ mod tests {
     fn table_lists_devices_by_name_with_the_bridge_last_and_fits_the_width() {
         let table = render_table(&view(), "homeassistant/device/thinq_bridge/config", 80);
         let expected = "\
-Living room AC  ·  PAC  ·  4 entities
-  climate  (main)                          cool, target 19 °C, now 25.5 °C
-  sensor   PM2.5                           12 µg/m³
-  button   A very long button name that…   (press to send)
-  event    Notification                    — (no event yet)
+Living room AC  ·  PAC  ·  6 entities
+  climate        Living room AC                  cool, target 19 °C, now 25.5 °C
+  sensor         PM2.5                           12 µg/m³
+  button         A very long button name that…   (press to send)
+  event          Notification                    — (no event yet)
+  binary_sensor  Door                            off
+  sensor         Filter                          disabled
 
 LG ThinQ bridge  ·  1 entity
-  sensor   Appliances                      1
+  sensor         Appliances                      1
 
 ";
         assert_eq!(table, expected);
         assert!(table.lines().all(|l| l.chars().count() <= 80));
+        assert!(!table.contains("(main)"), "a removal marker is no entity");
+    }
+
+    #[test]
+    fn an_entity_shows_unavailable_until_its_availability_says_online() {
+        let mut view = view();
+        view.on_message("thinq/AC/availability", b"offline");
+        let rows = rows(&view, "homeassistant/device/thinq_bridge/config");
+        let climate = &rows[0].entities[0];
+        assert_eq!(climate.state, "unavailable");
+        assert!(climate.attributes.is_empty());
+        assert_eq!(
+            rows[1].entities[0].state, "1",
+            "the bridge has no availability"
+        );
     }
 
     #[test]

@@ -1,32 +1,29 @@
-//! What Home Assistant knows, rebuilt from the MQTT messages alone.
+//! What Home Assistant knows, rebuilt from the MQTT messages alone, by Home Assistant's rules.
 //!
-//! The demo must show what a real Home Assistant would see, so this reads nothing but the
-//! broker: device-based discovery payloads (`<prefix>/device/<id>/config`, read by
-//! [`super::discovered`]) say which entities a device has and which state topics they read,
-//! and the state topics carry the values. Nothing here looks at the bridge's own types; if
-//! the discovery payloads were wrong, the demo would show it.
+//! The demo must show what a real Home Assistant would, so this reads nothing but the broker:
+//! device-based discovery payloads (`<prefix>/device/<id>/config`, read by
+//! [`super::discovered`]) say which entities a device has and which topics their state comes
+//! from, and the state topics carry the values, taken as Home Assistant takes them
+//! ([`super::ha`]). Discovery is applied as Home Assistant applies it
+//! (`mqtt/discovery.py`): a component holding only its platform removes that component; a
+//! component a later payload leaves out stays; an empty payload removes the device's
+//! components; a payload that is no device payload is ignored. Nothing here looks at the
+//! bridge's own types; if the discovery payloads were wrong, the demo would show it.
 //!
 //! Every input is network data: missing or odd fields are skipped, never unwrapped.
 
+use super::discovered::Component;
+pub use super::discovered::{DeviceView, EntityView, Reading};
+use super::ha::{self, Shown};
 use serde_json::Value;
 use std::collections::HashMap;
 
-use super::discovered::plain_value;
-pub use super::discovered::{DeviceView, EntityView, Reading};
-
-/// A value as a person reads it: `unknown` for null, strings bare, units appended.
-pub fn render_value(value: Option<&Value>, unit: Option<&str>) -> String {
-    let text = match value {
-        None | Some(Value::Null) => return "unknown".into(),
-        Some(Value::String(s)) if s.is_empty() => return "—".into(),
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Bool(true)) => "on".into(),
-        Some(Value::Bool(false)) => "off".into(),
-        Some(other) => other.to_string(),
-    };
-    match unit {
-        Some(unit) if !unit.is_empty() => format!("{text} {unit}"),
-        _ => text,
+/// A value as a person reads it: Home Assistant's state, with the unit when there is one.
+pub fn render_shown(value: Option<&Shown>, unit: Option<&str>) -> String {
+    match (value, unit) {
+        (None | Some(Shown::Unknown), _) => "unknown".into(),
+        (Some(value), Some(unit)) if !unit.is_empty() => format!("{} {unit}", value.text()),
+        (Some(value), _) => value.text(),
     }
 }
 
@@ -46,7 +43,7 @@ pub enum Observation {
     Discovered { device: String },
     /// A discovery payload was cleared: the device is gone from Home Assistant.
     Removed { device: String },
-    /// State values that differ from the previous state message.
+    /// Values Home Assistant now holds differently.
     Changed(Vec<Change>),
     /// An event entity fired.
     Event {
@@ -66,9 +63,10 @@ pub struct HaView {
     discovery_prefix: String,
     base_topic: String,
     devices: Vec<DeviceView>,
-    /// The last payload per state topic: a JSON object for topics read through templates,
-    /// the value itself for plain ones.
-    states: HashMap<String, Value>,
+    /// The last payload of every other topic and when it came (a count): what Home Assistant
+    /// gets as the retained message when an entity subscribes later.
+    latest: HashMap<String, (Vec<u8>, u64)>,
+    received: u64,
     availability: HashMap<String, String>,
 }
 
@@ -87,10 +85,11 @@ impl HaView {
     }
 
     /// The devices as Home Assistant shows them: payloads that share a device identifier
-    /// merged into one (the first payload with a model names it), in arrival order.
+    /// merged into one (the first payload with a model names it), in arrival order; a device
+    /// with no entity is none.
     pub fn merged_devices(&self) -> Vec<DeviceView> {
         let mut merged: Vec<DeviceView> = Vec::new();
-        for device in &self.devices {
+        for device in self.devices.iter().filter(|d| !d.entities.is_empty()) {
             let same = merged
                 .iter_mut()
                 .find(|m| !device.ids.is_empty() && m.ids.iter().any(|id| device.ids.contains(id)));
@@ -120,26 +119,40 @@ impl HaView {
             .find(|d| d.discovery_topic == discovery_topic)
     }
 
-    /// The latest value of a reading (`None` before the first state message).
-    pub fn value(&self, reading: &Reading) -> Option<&Value> {
-        pick(self.states.get(&reading.topic)?, reading)
+    /// Whether Home Assistant shows the entity available (its availability topics say so).
+    pub fn available(&self, entity: &EntityView) -> bool {
+        entity.availability.available(|topic| {
+            let (payload, at) = self.latest.get(topic)?;
+            let up = entity
+                .availability
+                .reads(topic, &String::from_utf8_lossy(payload))?;
+            Some((up, *at))
+        })
     }
 
-    /// Whether a state message has arrived for every state topic a device reads.
+    /// Whether every state topic of a device has had a message and its entities are
+    /// available: Home Assistant shows it as it is.
     pub fn has_state(&self, device: &DeviceView) -> bool {
         device
             .state_topics()
             .iter()
-            .all(|t| self.states.contains_key(*t))
+            .all(|t| self.latest.contains_key(*t))
+            && device
+                .entities
+                .iter()
+                .filter(|e| e.enabled)
+                .all(|e| self.available(e))
     }
 
     /// How many devices besides `excluded_topic` (the bridge's own) are known and have
-    /// their state.
-    pub fn complete_devices(&self, excluded_topic: &str) -> usize {
-        self.merged_devices()
+    /// their state, and how many are known.
+    pub fn complete_devices(&self, excluded_topic: &str) -> (usize, usize) {
+        let devices = self.merged_devices();
+        let appliances = devices
             .iter()
-            .filter(|d| d.discovery_topic != excluded_topic && self.has_state(d))
-            .count()
+            .filter(|d| d.discovery_topic != excluded_topic);
+        let complete = appliances.clone().filter(|d| self.has_state(d)).count();
+        (complete, appliances.count())
     }
 
     /// Takes in one MQTT message and says what a person should be told about it.
@@ -147,8 +160,12 @@ impl HaView {
         if self.is_discovery(topic) {
             return self.on_discovery(topic, payload).into_iter().collect();
         }
-        if self.is_state_topic(topic) {
-            return self.on_state(topic, payload);
+        self.received += 1;
+        self.latest
+            .insert(topic.to_owned(), (payload.to_vec(), self.received));
+        let changes = self.on_state(topic, payload);
+        if !changes.is_empty() {
+            return vec![Observation::Changed(changes)];
         }
         if let Some(observation) = self.on_event(topic, payload) {
             return vec![observation];
@@ -166,91 +183,112 @@ impl HaView {
             .is_some_and(|rest| rest.ends_with("/config"))
     }
 
-    fn is_state_topic(&self, topic: &str) -> bool {
-        self.devices
-            .iter()
-            .flat_map(|d| &d.entities)
-            .flat_map(|e| &e.readings)
-            .any(|r| r.topic == topic)
-    }
-
     fn on_discovery(&mut self, topic: &str, payload: &[u8]) -> Option<Observation> {
-        let parsed = if payload.is_empty() {
-            None
-        } else {
-            serde_json::from_slice::<Value>(payload)
-                .ok()
-                .and_then(|v| DeviceView::parse(topic, &v))
-        };
         let existing = self.devices.iter().position(|d| d.discovery_topic == topic);
-        match (parsed, existing) {
-            (Some(mut device), Some(at)) => {
-                let old = self.devices.get_mut(at)?;
-                keep_last_events(&mut device, old);
-                // The bridge republishes every payload when Home Assistant comes online;
-                // only a payload that says something new is worth a line.
-                if *old == device {
-                    return None;
+        if payload.is_empty() {
+            // Home Assistant removes every component it discovered on the topic.
+            let removed = self.devices.remove(existing?);
+            return (!removed.entities.is_empty()).then_some(Observation::Removed {
+                device: removed.name,
+            });
+        }
+        // Not JSON, or no device payload: Home Assistant logs it and changes nothing.
+        let value = serde_json::from_slice::<Value>(payload).ok()?;
+        let (mut device, components) = DeviceView::parse(topic, &value)?;
+        let old = existing.map(|at| self.devices.remove(at));
+        let mut entities = old.as_ref().map(|d| d.entities.clone()).unwrap_or_default();
+        for component in components {
+            match component {
+                Component::Removal { key, platform } => {
+                    entities.retain(|e| !(e.key == key && e.platform == platform));
                 }
-                let name = device.name.clone();
-                *old = device;
-                Some(Observation::Discovered { device: name })
+                Component::Entity(new) => {
+                    let mut new = *new;
+                    let same = entities
+                        .iter()
+                        .position(|e| e.key == new.key && e.platform == new.platform);
+                    match same {
+                        Some(at) => {
+                            // An update keeps what the entity holds, then reads its topics'
+                            // retained messages again.
+                            new.values = std::mem::take(&mut entities[at].values);
+                            new.last_event = entities[at].last_event.take();
+                            self.catch_up(&mut new);
+                            entities[at] = new;
+                        }
+                        None => {
+                            self.catch_up(&mut new);
+                            entities.push(new);
+                        }
+                    }
+                }
             }
-            (Some(device), None) => {
-                let name = device.name.clone();
-                self.devices.push(device);
-                Some(Observation::Discovered { device: name })
+        }
+        device.entities = entities;
+        let observation = match &old {
+            // The bridge republishes every payload when Home Assistant comes online; only a
+            // payload that says something new is worth a line.
+            Some(old) if same_device(old, &device) => None,
+            _ if device.entities.is_empty() => {
+                old.as_ref()
+                    .filter(|o| !o.entities.is_empty())
+                    .map(|o| Observation::Removed {
+                        device: o.name.clone(),
+                    })
             }
-            (None, Some(at)) => {
-                let removed = self.devices.remove(at);
-                Some(Observation::Removed {
-                    device: removed.name,
-                })
+            _ => Some(Observation::Discovered {
+                device: device.name.clone(),
+            }),
+        };
+        match existing {
+            Some(at) => self.devices.insert(at, device),
+            None => self.devices.push(device),
+        }
+        observation
+    }
+
+    /// An entity that just subscribed gets the retained message of each of its topics, in
+    /// the order they came.
+    fn catch_up(&self, entity: &mut EntityView) {
+        let mut held: Vec<(u64, usize)> = entity
+            .readings
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| self.latest.get(&r.topic).map(|(_, at)| (*at, i)))
+            .collect();
+        held.sort();
+        for (_, i) in held {
+            let reading = entity.readings[i].clone();
+            if let Some((payload, _)) = self.latest.get(&reading.topic) {
+                apply(entity, &reading, payload);
             }
-            (None, None) => None,
         }
     }
 
-    fn on_state(&mut self, topic: &str, payload: &[u8]) -> Vec<Observation> {
-        let templated = self
-            .devices
-            .iter()
-            .flat_map(|d| &d.entities)
-            .flat_map(|e| &e.readings)
-            .any(|r| r.topic == topic && r.key.is_some());
-        let new = if templated {
-            match serde_json::from_slice::<Value>(payload) {
-                Ok(object @ Value::Object(_)) => object,
-                _ => return Vec::new(),
-            }
-        } else {
-            plain_value(payload)
-        };
-        let Some(old) = self.states.insert(topic.to_owned(), new.clone()) else {
-            return Vec::new();
-        };
+    fn on_state(&mut self, topic: &str, payload: &[u8]) -> Vec<Change> {
         let mut changes = Vec::new();
-        for device in &self.devices {
-            for entity in &device.entities {
-                for reading in entity.readings.iter().filter(|r| r.topic == topic) {
-                    let (before, after) = (pick(&old, reading), pick(&new, reading));
-                    if before == after {
-                        continue;
+        for device in &mut self.devices {
+            for entity in &mut device.entities {
+                let readings: Vec<Reading> = entity
+                    .readings
+                    .iter()
+                    .filter(|r| r.topic == topic)
+                    .cloned()
+                    .collect();
+                for reading in readings {
+                    if let Some((old, new)) = apply(entity, &reading, payload) {
+                        let unit = reading.unit.as_deref();
+                        changes.push(Change {
+                            device: device.name.clone(),
+                            entity: entity.label_for(&reading),
+                            old: render_shown(Some(&old), unit),
+                            new: render_shown(Some(&new), unit),
+                        });
                     }
-                    changes.push(Change {
-                        device: device.name.clone(),
-                        entity: entity.label_for(reading),
-                        old: render_value(before, reading.unit.as_deref()),
-                        new: render_value(after, reading.unit.as_deref()),
-                    });
                 }
             }
         }
-        if changes.is_empty() {
-            Vec::new()
-        } else {
-            vec![Observation::Changed(changes)]
-        }
+        changes
     }
 
     fn on_event(&mut self, topic: &str, payload: &[u8]) -> Option<Observation> {
@@ -261,21 +299,20 @@ impl HaView {
                 .find(|e| e.event_topic.as_deref() == Some(topic))
                 .map(|e| (name.clone(), e))
         })?;
+        // Home Assistant takes a JSON object with an `event_type` it was told of; anything
+        // else is logged and dropped.
         let event_type = serde_json::from_slice::<Value>(payload)
-            .ok()
-            .and_then(|v| {
-                v.get("event_type")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-            })
-            .unwrap_or_else(|| String::from_utf8_lossy(payload).into_owned());
+            .ok()?
+            .get("event_type")?
+            .as_str()?
+            .to_owned();
+        if !entity.event_types.contains(&event_type) {
+            return None;
+        }
         entity.last_event = Some(event_type.clone());
         Some(Observation::Event {
+            entity: entity.display_name(&device).to_owned(),
             device,
-            entity: entity
-                .name
-                .clone()
-                .unwrap_or_else(|| entity.platform.clone()),
             event_type,
         })
     }
@@ -328,261 +365,50 @@ impl HaView {
     }
 }
 
-/// The value a reading takes from its topic's last payload.
-fn pick<'a>(payload: &'a Value, reading: &Reading) -> Option<&'a Value> {
-    match &reading.key {
-        Some(key) => payload.get(key),
-        None => Some(payload),
-    }
+/// Takes a message into what an entity holds for one part, by Home Assistant's rules;
+/// returns the old and the new value when a value it held changed.
+fn apply(entity: &mut EntityView, reading: &Reading, payload: &[u8]) -> Option<(Shown, Shown)> {
+    let text = reading.template.render(payload)?;
+    let new = {
+        let held = |part: &str| entity.value(part).cloned();
+        ha::interpret(
+            &entity.platform,
+            reading.attribute,
+            &entity.config,
+            &text,
+            &held,
+        )?
+    };
+    let slot = entity
+        .values
+        .iter_mut()
+        .find(|(a, _)| *a == reading.attribute);
+    let old = match slot {
+        Some((_, value)) => Some(std::mem::replace(value, new.clone())),
+        None => {
+            entity.values.push((reading.attribute, new.clone()));
+            None
+        }
+    };
+    // The first value is no change worth a line; the table shows it.
+    old.filter(|old| *old != new).map(|old| (old, new))
+}
+
+/// The same device with the same components: nothing to tell.
+fn same_device(a: &DeviceView, b: &DeviceView) -> bool {
+    a.name == b.name
+        && a.ids == b.ids
+        && a.model == b.model
+        && a.entities.len() == b.entities.len()
+        && a.entities
+            .iter()
+            .zip(&b.entities)
+            .all(|(x, y)| x.same_component(y))
 }
 
 /// How the log names the bridge itself.
 const BRIDGE_NAME: &str = "ThinQ bridge";
 
-/// A rediscovered device keeps the last events of its event entities.
-fn keep_last_events(device: &mut DeviceView, old: &DeviceView) {
-    for entity in &mut device.entities {
-        if let Some(previous) = old.entities.iter().find(|e| e.key == entity.key) {
-            entity.last_event = previous.last_event.clone();
-        }
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn ac_payload() -> Value {
-        json!({
-            "dev": {"ids": ["thinq_AC"], "name": "Living room AC", "mdl": "PAC"},
-            "avty": [{"t": "thinq/bridge/availability"}, {"t": "thinq/AC/availability"}],
-            "cmps": {
-                "climate": {
-                    "p": "climate", "name": null,
-                    "mode_cmd_t": "thinq/AC/climate/mode/set",
-                    "mode_stat_t": "thinq/AC/climate/mode",
-                    "temp_cmd_t": "thinq/AC/climate/temperature/set",
-                    "temp_stat_t": "thinq/AC/climate/target_temperature",
-                    "curr_temp_t": "thinq/AC/climate/current_temperature",
-                    "pr_mode_stat_t": "thinq/AC/climate/preset_mode",
-                    "current_humidity_topic": "thinq/AC/climate/current_humidity",
-                    "temp_unit": "C"
-                },
-                "pm2": {"p": "sensor", "name": "PM2.5", "stat_t": "thinq/AC/pm2/state",
-                        "unit_of_meas": "µg/m³"},
-                "start": {"p": "button", "name": "Start", "cmd_t": "thinq/AC/start/press/set"},
-                "notification": {"p": "event", "name": "Notification",
-                                 "stat_t": "thinq/AC/notification/event", "event_types": ["water_is_full"]},
-                "odd": {"p": "sensor", "name": "Odd", "stat_t": "thinq/AC/state",
-                        "val_tpl": "{{ value_json.x | float }}"}
-            }
-        })
-    }
-
-    fn view_with_ac() -> HaView {
-        let mut view = HaView::new("homeassistant", "thinq");
-        let observed = view.on_message(
-            "homeassistant/device/thinq_AC/config",
-            ac_payload().to_string().as_bytes(),
-        );
-        assert_eq!(
-            observed,
-            vec![Observation::Discovered {
-                device: "Living room AC".into()
-            }]
-        );
-        view
-    }
-
-    #[test]
-    fn every_state_topic_is_read_plain_unless_a_template_says_otherwise() {
-        let view = view_with_ac();
-        let device = &view.devices()[0];
-        let climate = &device.entities[0];
-        let options: Vec<&str> = climate.readings.iter().map(|r| r.option.as_str()).collect();
-        assert_eq!(
-            options,
-            [
-                "mode_stat_t",
-                "temp_stat_t",
-                "curr_temp_t",
-                "pr_mode_stat_t",
-                "current_humidity_topic"
-            ]
-        );
-        assert!(climate.readings.iter().all(|r| r.key.is_none()));
-        let target = climate.reading("temp").expect("target temperature");
-        assert_eq!(target.topic, "thinq/AC/climate/target_temperature");
-        assert_eq!(target.unit.as_deref(), Some("°C"));
-        assert_eq!(
-            climate.reading("current_humidity").map(|r| r.long_label()),
-            Some("current humidity".into())
-        );
-        // The button reads nothing, the odd template is not guessed at (nor its topic read
-        // as a plain value).
-        assert!(device.entities[2].readings.is_empty());
-        assert!(device.entities[4].readings.is_empty());
-        assert_eq!(
-            device.entities[3].event_topic.as_deref(),
-            Some("thinq/AC/notification/event")
-        );
-        assert_eq!(device.state_topics().len(), 6);
-        assert!(!device.state_topics().contains(&"thinq/AC/state"));
-    }
-
-    #[test]
-    fn plain_state_messages_are_diffed_per_topic() {
-        let mut view = view_with_ac();
-        for (topic, payload) in [
-            ("thinq/AC/climate/mode", "cool"),
-            ("thinq/AC/climate/target_temperature", "19"),
-            ("thinq/AC/climate/current_temperature", "25"),
-            ("thinq/AC/climate/preset_mode", "none"),
-            ("thinq/AC/climate/current_humidity", "None"),
-        ] {
-            assert!(view.on_message(topic, payload.as_bytes()).is_empty());
-        }
-        assert_eq!(view.complete_devices("none"), 0, "PM2.5 has not arrived");
-        assert!(view.on_message("thinq/AC/pm2/state", b"24").is_empty());
-        assert_eq!(view.complete_devices("none"), 1);
-        let device = &view.devices()[0];
-        let humidity = device.entities[0].reading("current_humidity");
-        assert_eq!(humidity.and_then(|r| view.value(r)), Some(&Value::Null));
-        assert_eq!(
-            view.on_message("thinq/AC/climate/current_temperature", b"24.5"),
-            vec![Observation::Changed(vec![Change {
-                device: "Living room AC".into(),
-                entity: "current temperature".into(),
-                old: "25 °C".into(),
-                new: "24.5 °C".into()
-            }])]
-        );
-        assert_eq!(
-            view.on_message("thinq/AC/pm2/state", b"None"),
-            vec![Observation::Changed(vec![Change {
-                device: "Living room AC".into(),
-                entity: "PM2.5".into(),
-                old: "24 µg/m³".into(),
-                new: "unknown".into()
-            }])]
-        );
-        assert!(
-            view.on_message("thinq/AC/pm2/state", b"None").is_empty(),
-            "a repeated value is no change"
-        );
-    }
-
-    #[test]
-    fn template_state_messages_are_diffed_per_key() {
-        let mut view = HaView::new("homeassistant", "thinq");
-        let payload = json!({
-            "dev": {"name": "Old AC"},
-            "cmps": {"climate": {"p": "climate", "name": null,
-                "temp_stat_t": "thinq/OLD/state", "temp_stat_tpl": "{{ value_json.target }}",
-                "curr_temp_t": "thinq/OLD/state", "curr_temp_tpl": "{{ value_json.now }}"}}
-        });
-        view.on_message(
-            "homeassistant/device/thinq_OLD/config",
-            payload.to_string().as_bytes(),
-        );
-        let climate = &view.devices()[0].entities[0];
-        assert_eq!(climate.readings.len(), 2, "{:?}", climate.readings);
-        assert_eq!(
-            climate.reading("temp").and_then(|r| r.key.clone()),
-            Some("target".into())
-        );
-        assert!(
-            view.on_message("thinq/OLD/state", br#"{"target": 19, "now": 25}"#)
-                .is_empty()
-        );
-        assert_eq!(
-            view.on_message("thinq/OLD/state", br#"{"target": 19, "now": 24}"#),
-            vec![Observation::Changed(vec![Change {
-                device: "Old AC".into(),
-                entity: "current temperature".into(),
-                old: "25 °C".into(),
-                new: "24 °C".into()
-            }])]
-        );
-    }
-
-    #[test]
-    fn events_errors_and_availability_are_named_by_device() {
-        let mut view = view_with_ac();
-        assert_eq!(
-            view.on_message(
-                "thinq/AC/notification/event",
-                br#"{"event_type":"water_is_full"}"#
-            ),
-            vec![Observation::Event {
-                device: "Living room AC".into(),
-                entity: "Notification".into(),
-                event_type: "water_is_full".into()
-            }]
-        );
-        assert_eq!(
-            view.on_message(
-                "thinq/AC/error",
-                br#"{"command":"climate/temperature","error":"out of range","code":null}"#
-            ),
-            vec![Observation::Error {
-                device: "Living room AC".into(),
-                message: "climate/temperature: out of range".into()
-            }]
-        );
-        let online = view.on_message("thinq/AC/availability", b"online");
-        assert_eq!(
-            online,
-            vec![Observation::Availability {
-                device: "Living room AC".into(),
-                status: "online".into()
-            }]
-        );
-        assert!(
-            view.on_message("thinq/AC/availability", b"online")
-                .is_empty()
-        );
-        assert_eq!(
-            view.on_message("thinq/bridge/availability", b"offline"),
-            vec![Observation::Availability {
-                device: "ThinQ bridge".into(),
-                status: "offline".into()
-            }]
-        );
-    }
-
-    #[test]
-    fn junk_never_panics_and_an_empty_config_removes_the_device() {
-        let mut view = view_with_ac();
-        for junk in [
-            &b"not json"[..],
-            b"[]",
-            b"{\"cmps\": 3}",
-            b"\xff\xfe",
-            b"null",
-        ] {
-            view.on_message("homeassistant/device/thinq_X/config", junk);
-            view.on_message("thinq/AC/climate/mode", junk);
-            view.on_message("thinq/AC/state", junk);
-            view.on_message("thinq/AC/notification/event", junk);
-            view.on_message("thinq/AC/error", junk);
-        }
-        assert_eq!(view.devices().len(), 1);
-        let again = view.on_message(
-            "homeassistant/device/thinq_AC/config",
-            ac_payload().to_string().as_bytes(),
-        );
-        assert!(
-            again.is_empty(),
-            "an unchanged payload is no news: {again:?}"
-        );
-        assert_eq!(
-            view.on_message("homeassistant/device/thinq_AC/config", b""),
-            vec![Observation::Removed {
-                device: "Living room AC".into()
-            }]
-        );
-        assert!(view.devices().is_empty());
-    }
-}
+#[path = "view_tests.rs"]
+mod tests;

@@ -4,6 +4,7 @@
 //! thermostat card — sends one command through the broker so the round trip shows.
 
 use super::clock::Clock;
+use super::ha::Shown;
 use super::table;
 use super::view::HaView;
 use crate::hass::topics::Topics;
@@ -197,13 +198,22 @@ impl Watch {
                     println!("{line}");
                 }
             }
-        } else if self
-            .view
-            .complete_devices(&self.cfg.topics.bridge_discovery())
-            >= self.cfg.expected_devices
-        {
+        } else if self.everything_shown() {
             self.print_table();
         }
+    }
+
+    /// Every appliance is in (a WashTower counts its washer and dryer too), and Home
+    /// Assistant shows each, the bridge's own device included, with its values and online.
+    fn everything_shown(&self) -> bool {
+        let bridge = self.cfg.topics.bridge_discovery();
+        let (complete, known) = self.view.complete_devices(&bridge);
+        complete == known
+            && known >= self.cfg.expected_devices
+            && self
+                .view
+                .device(&bridge)
+                .is_some_and(|d| self.view.has_state(d))
     }
 
     fn print_table(&mut self) {
@@ -288,10 +298,17 @@ pub fn target_temperature_command(
     let climate = device
         .entities
         .iter()
-        .find(|e| e.platform == "climate" && e.config.contains_key("temp_cmd_t"))?;
-    let topic = climate.config.get("temp_cmd_t")?.as_str()?.to_owned();
-    let reading = climate.reading("temp")?;
-    let current = view.value(reading).and_then(Value::as_f64)?;
+        .find(|e| e.platform == "climate" && e.config.contains_key("temperature_command_topic"))?;
+    let topic = climate
+        .config
+        .get("temperature_command_topic")?
+        .as_str()?
+        .to_owned();
+    let reading = climate.reading("temperature")?;
+    let current = match climate.value("temperature")? {
+        Shown::Number(n) => *n,
+        _ => return None,
+    };
     let number = |key: &str| climate.config.get(key).and_then(Value::as_f64);
     let step = number("temp_step")
         .or_else(|| number("precision"))
@@ -336,6 +353,7 @@ mod tests {
         let mut view = HaView::new("homeassistant", "thinq");
         let payload = json!({
             "dev": {"name": "Living room AC"},
+            "o": {"name": "thinq-addon"},
             "cmps": {"climate": {"p": "climate", "name": null,
                 "temp_cmd_t": "thinq/AC/climate/temperature/set",
                 "temp_stat_t": "thinq/AC/climate/target_temperature",

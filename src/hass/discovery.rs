@@ -19,6 +19,8 @@ use crate::thinq::DeviceSummary;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeSet;
 
+pub use super::removals::{components, removed_components, with_removals};
+
 /// `dev.mf` of every appliance.
 pub const MANUFACTURER: &str = "LG Electronics";
 /// `o.name`: who published the payload (Home Assistant logs it).
@@ -122,13 +124,7 @@ pub fn device_payload(
     labels: &Labels,
 ) -> Value {
     let all: Vec<&dyn Entity> = entities.iter().map(|e| e.as_ref()).collect();
-    payload(
-        device_block(device, labels),
-        &device.device_id,
-        &all,
-        &[],
-        ctx,
-    )
+    payload(device_block(device, labels), &device.device_id, &all, ctx)
 }
 
 /// One Home Assistant device's discovery message: the device id its topic is made from
@@ -162,13 +158,10 @@ pub fn sub_device_of<'a>(key: &str, sub_devices: &'a [SubDevice]) -> Option<&'a 
 /// Every discovery message of an appliance: the appliance first, then one per sub-device.
 ///
 /// Entity keys, unique ids and state / command topics stay those of the appliance (users'
-/// history and automations keep working); only the device an entity belongs to changes. The
-/// appliance's payload keeps a removal marker (`{"p": platform}`) for each entity that moved to
-/// a sub-device: an install upgraded from one device per WashTower has Home Assistant drop the
-/// old entity, which the sub-device's payload, sent right after, brings back from the deleted
-/// registry entries with the same unique id and entity id (`reference/ha-addon.md` §2.2). On a
-/// new install the markers remove nothing. The markers stay: a retained older payload is never
-/// sure to be gone.
+/// history and automations keep working); only the device an entity belongs to changes.
+/// The payloads hold only what the bridge shows now, never a removal marker: what an older
+/// payload on the same topic had and this one lacks is removed by [`with_removals`], sent
+/// once by the registry when it knows of such a component (`bridge::registry`).
 pub fn device_payloads(
     device: &DeviceSummary,
     entities: &[Box<dyn Entity>],
@@ -196,7 +189,7 @@ pub fn device_payloads(
     };
     let mut out = vec![DevicePayload {
         id: device_id.to_owned(),
-        payload: payload(device_block(device, labels), device_id, &own, &moved, ctx),
+        payload: payload(device_block(device, labels), device_id, &own, ctx),
     }];
     for sub in sub_devices {
         let members: Vec<&dyn Entity> = moved
@@ -213,7 +206,6 @@ pub fn device_payloads(
                 sub_device_block(device, &sub.name, &sub.label, &parent, labels),
                 device_id,
                 &members,
-                &[],
                 ctx,
             ),
         });
@@ -221,19 +213,9 @@ pub fn device_payloads(
     out
 }
 
-/// A payload with `entities` as components (topics of the appliance `device_id`) and a
-/// removal marker for each of `removed`.
-fn payload(
-    dev: Value,
-    device_id: &str,
-    entities: &[&dyn Entity],
-    removed: &[&dyn Entity],
-    ctx: &DiscoveryContext,
-) -> Value {
+/// A payload with `entities` as components (topics of the appliance `device_id`).
+fn payload(dev: Value, device_id: &str, entities: &[&dyn Entity], ctx: &DiscoveryContext) -> Value {
     let mut cmps = Map::new();
-    for entity in removed {
-        cmps.insert(entity.key().to_owned(), json!({ "p": entity.platform() }));
-    }
     for entity in entities {
         cmps.insert(entity.key().to_owned(), entity.component(device_id, ctx));
     }

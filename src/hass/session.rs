@@ -11,6 +11,7 @@
 //! After every CONNACK the command and birth subscriptions are renewed and every retained
 //! topic is sent again, so nothing depends on the broker keeping our session.
 
+use crate::hass::held_discovery::{DiscoveryRead, HeldDiscovery, Reading};
 use crate::hass::outbox::{Outbox, Outgoing};
 use crate::hass::topics::{CommandTopic, Topics};
 use rumqttc::{AsyncClient, ClientError, Event, LastWill, MqttOptions, Packet, QoS, Transport};
@@ -33,6 +34,9 @@ const RECONNECT_MAX: Duration = Duration::from_secs(30);
 const REQUEST_QUEUE: usize = 256;
 /// A command payload larger than this is not a Home Assistant command: refused unread.
 pub const MAX_COMMAND_BYTES: usize = 4096;
+/// How long the broker gets to hand over the retained discovery payloads before the bridge
+/// goes on without the rest ([`super::held_discovery`]).
+const DISCOVERY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub use super::broker_address::BrokerAddress;
 
@@ -53,6 +57,9 @@ pub enum HassEvent {
     OversizedCommand { topic: CommandTopic, bytes: usize },
     /// The connection dropped; the session reconnects by itself.
     Disconnected { reason: String },
+    /// The retained discovery payloads of this bridge the broker held when the session first
+    /// came up ([`super::held_discovery`]); sent once per run, before anything depends on it.
+    DiscoveryHeld(HeldDiscovery),
 }
 
 /// Publishes to the Home Assistant broker without ever waiting. Cheap to clone.
@@ -255,10 +262,20 @@ async fn run(
         wanted: vec![topics.command_filter(), topics.ha_status()],
         queued: 0,
     };
+    let mut read = DiscoveryRead::new(&topics);
+    let mut read_deadline: Option<tokio::time::Instant> = None;
     loop {
         let polled = tokio::select! {
             biased;
             _ = shutdown.cancelled() => break,
+            _ = until(read_deadline) => {
+                read_deadline = None;
+                warn!("the Home Assistant broker did not hand over the retained discovery in time; going on without it (entities an older version left may stay)");
+                if !finish_read(&shared, &mut read, &events, &shutdown).await {
+                    break;
+                }
+                continue;
+            }
             polled = eventloop.poll() => polled,
         };
         match polled {
@@ -271,6 +288,15 @@ async fn run(
                 backoff = RECONNECT_MIN;
                 subscriptions.queued = 0;
                 subscriptions.queue(&shared.client);
+                if read.pending() {
+                    // Before the outbox hands anything over: the broker must show what it
+                    // held, not what we are about to publish.
+                    if start_read(&shared.client, &mut read) {
+                        read_deadline = Some(tokio::time::Instant::now() + DISCOVERY_READ_TIMEOUT);
+                    } else if !finish_read(&shared, &mut read, &events, &shutdown).await {
+                        break;
+                    }
+                }
                 {
                     let mut outbox = shared.outbox();
                     outbox.put_retained(&topics.bridge_availability(), b"online".to_vec());
@@ -293,15 +319,37 @@ async fn run(
                 }
             }
             Ok(Event::Incoming(Packet::Publish(publish))) => {
-                if let Some(event) = incoming(&topics, &publish.topic, &publish.payload)
-                    && !send_event(&events, &shutdown, event).await
-                {
-                    break;
+                match read.on_publish(&publish.topic, &publish.payload, publish.retain) {
+                    Reading::NotOurs => {
+                        if let Some(event) = incoming(&topics, &publish.topic, &publish.payload)
+                            && !send_event(&events, &shutdown, event).await
+                        {
+                            break;
+                        }
+                    }
+                    Reading::Taken => {}
+                    Reading::Complete => {
+                        read_deadline = None;
+                        if !finish_read(&shared, &mut read, &events, &shutdown).await {
+                            break;
+                        }
+                    }
                 }
             }
             Ok(_) => {}
             Err(err) => {
                 shared.connected.store(false, Ordering::Release);
+                // A reading cut short is not tried again: a payload too large for the client
+                // would cut every attempt, and the bridge must not wait for it. What it found
+                // so far is held all the same.
+                if read_deadline.take().is_some() {
+                    warn!(
+                        "the connection dropped while reading the retained discovery; going on with what was read"
+                    );
+                    if !finish_read(&shared, &mut read, &events, &shutdown).await {
+                        break;
+                    }
+                }
                 let reason = err.to_string();
                 if connected {
                     let (waiting, _) = publisher.backlog();
@@ -331,6 +379,47 @@ async fn run(
     if connected {
         close(&shared, &mut eventloop).await;
     }
+}
+
+/// Waits until `at`, or forever when there is none.
+async fn until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Subscribes to the discovery payloads and sends the probe behind them; `false` when the
+/// client would not take them (the reading is given up).
+fn start_read(client: &AsyncClient, read: &mut DiscoveryRead) -> bool {
+    let (filters, (probe_topic, token)) = read.start();
+    filters
+        .into_iter()
+        .all(|filter| client.try_subscribe(filter, QoS::AtLeastOnce).is_ok())
+        && client
+            .try_publish(probe_topic, QoS::AtLeastOnce, false, token)
+            .is_ok()
+}
+
+/// Ends the reading: the discovery subscription is dropped and the bridge told what was
+/// found. `false` when the session ends.
+async fn finish_read(
+    shared: &Shared,
+    read: &mut DiscoveryRead,
+    events: &mpsc::Sender<HassEvent>,
+    shutdown: &CancellationToken,
+) -> bool {
+    let (found, filters) = read.finish();
+    for filter in filters {
+        // Left subscribed (the client is full), the filter only brings messages the reading
+        // ignores from now on.
+        let _ = shared.client.try_unsubscribe(filter);
+    }
+    info!(
+        topics = found.len(),
+        "read the discovery payloads the broker held for this bridge"
+    );
+    send_event(events, shutdown, HassEvent::DiscoveryHeld(found)).await
 }
 
 /// Hands an event to the bridge unless shutdown comes first; `false` when the session ends.

@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use thinq_addon::hass::DeviceModel;
 use thinq_addon::hass::topics::Topics;
+use thinq_addon::hass::{DeviceModel, DiscoveryContext};
 use thinq_addon::sim::{PushBroker, SimConfig, SimDevice, SimHandle, Simulator, TestCa};
 use tokio::io::AsyncReadExt;
 use tokio::process::{Child, Command};
@@ -505,6 +505,14 @@ impl Watcher {
             .await
             .unwrap();
     }
+
+    /// Publishes a retained message (what an older build, or a user, left on the broker).
+    pub async fn publish_retained(&self, topic: &str, payload: &str) {
+        self.client
+            .publish(topic, QoS::AtLeastOnce, true, payload)
+            .await
+            .unwrap();
+    }
 }
 
 /// The bridge device's state as Home Assistant sees it.
@@ -515,4 +523,34 @@ pub fn fixture_devices(count: usize) -> Vec<SimDevice> {
     let mut devices = SimDevice::fixture_set();
     devices.truncate(count);
     devices
+}
+
+/// A device's discovery topics and payloads as this build makes them (a WashTower: the
+/// tower, then its washer and dryer).
+pub fn discovery_payloads(device: &SimDevice) -> Vec<(String, Value)> {
+    let topics = Topics::new("homeassistant", "thinq");
+    let model = DeviceModel::new(device.summary.clone(), &device.profile).unwrap();
+    let ctx = DiscoveryContext {
+        topics: topics.clone(),
+        sw_version: thinq_addon::VERSION.to_owned(),
+    };
+    model
+        .discovery_payloads(&ctx)
+        .into_iter()
+        .map(|p| (topics.device_discovery(&p.id), p.payload))
+        .collect()
+}
+
+/// What a build with the one-device WashTower left on the broker: every entity on the
+/// tower's own payload (topic, payload).
+pub fn one_device_washtower(tower: &SimDevice) -> (String, Value) {
+    let payloads = discovery_payloads(tower);
+    let (topic, mut all) = payloads[0].clone();
+    let cmps = all["cmps"].as_object_mut().unwrap();
+    for (_, unit) in &payloads[1..] {
+        for (key, component) in unit["cmps"].as_object().unwrap() {
+            cmps.insert(key.clone(), component.clone());
+        }
+    }
+    (topic, all)
 }

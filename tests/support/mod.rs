@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test binary uses a different part of this
 
 pub mod bridge;
+pub mod ha_reader;
 pub mod mosquitto;
 
 use std::net::SocketAddr;

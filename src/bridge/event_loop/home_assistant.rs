@@ -113,6 +113,7 @@ impl Loop {
                 self.energy.refresh(&self.budget)
             }
             HassEvent::Command { topic, payload } => self.registry.on_command(&topic, &payload),
+            HassEvent::DiscoveryHeld(held) => self.registry.on_discovery_held(held),
             HassEvent::OversizedCommand { topic, bytes } => {
                 self.registry.on_oversized_command(&topic, bytes)
             }

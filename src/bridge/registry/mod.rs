@@ -6,6 +6,7 @@
 //! must see goes to the [`HassPublisher`], which never waits either.
 
 mod commands;
+mod discovery;
 
 use super::budget::Budget;
 use super::calls::{Call, Priority};
@@ -84,6 +85,11 @@ pub(super) struct Registry {
     /// ready ([`Priority::Ready`]).
     ranks: HashMap<String, u32>,
     known: KnownDevices,
+    /// The discovery the broker held at start, per topic, until each topic is published
+    /// (`None` until the session has read it: see [`Registry::on_discovery_held`]).
+    held: Option<crate::hass::held_discovery::HeldDiscovery>,
+    /// Devices whose discovery waits for `held`, in the order they came.
+    awaiting_discovery: Vec<String>,
     /// The device list was read at least once this run.
     listed: bool,
     last_error: String,
@@ -109,6 +115,8 @@ impl Registry {
             by_object_id: HashMap::new(),
             ranks: HashMap::new(),
             known,
+            held: None,
+            awaiting_discovery: Vec::new(),
             listed: false,
             last_error: String::new(),
         }
@@ -467,35 +475,6 @@ impl Registry {
         }
     }
 
-    /// Publishes every discovery payload of a device (the appliance first, then its
-    /// sub-devices) and remembers their topics, so a removal clears each one. A topic published
-    /// before and not any more (LG's new profile lost a unit) is cleared now: no orphan device.
-    fn publish_discovery(&mut self, device_id: &str) {
-        let Some(entry) = self.devices.get(device_id) else {
-            return;
-        };
-        let payloads = entry.model.discovery_payloads(&self.ctx);
-        let topics: Vec<String> = payloads
-            .iter()
-            .map(|p| self.ctx.topics.device_discovery(&p.id))
-            .collect();
-        for (topic, part) in topics.iter().zip(&payloads) {
-            self.publisher.discovery(topic, &part.payload);
-        }
-        let stale: Vec<String> = self
-            .known
-            .get(device_id)
-            .map(|k| k.discovery_topics.clone())
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|t| !topics.contains(t))
-            .collect();
-        for topic in stale {
-            self.publisher.retained(&topic, Vec::new());
-        }
-        self.known.set_discovery_topics(device_id, topics);
-    }
-
     fn publish_availability(&self, entry: &Entry) {
         let topic = self
             .topics()
@@ -583,6 +562,7 @@ impl Registry {
     /// device) and so are its retained values.
     pub fn remove(&mut self, device_id: &str) {
         self.pending.remove(device_id);
+        self.awaiting_discovery.retain(|id| id != device_id);
         let topics = self.topics().clone();
         let mut clear = vec![
             topics.device_discovery(device_id),
