@@ -414,3 +414,78 @@ async fn pushes_on_every_certificate_topic_are_heard() {
     );
     bridge.stop_ok().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscription_lgs_broker_refuses_is_shown_retried_and_heals() {
+    const CLIENT: &str = "thinq-addon-suback-refused";
+    let world = {
+        let mut world = World::start_with_push_access_rules(fixture_devices(4)).await;
+        world.time_scale = Some(SCALE);
+        world
+    };
+    let mut options: Value =
+        serde_json::from_slice(&std::fs::read(&world.options_path).unwrap()).unwrap();
+    options["client_id"] = json!(CLIENT);
+    std::fs::write(&world.options_path, options.to_string()).unwrap();
+    // LG's broker will not let this client subscribe to its push topic (an AWS IoT policy
+    // without it): the connection is accepted, the SUBACK refuses.
+    let push_topic = format!("app/clients/{CLIENT}/push");
+    world.push_broker.deny_subscribe(&push_topic).unwrap();
+    let bridge = world.bridge();
+    let mut ha = world.home_assistant().await;
+    let refused = ha
+        .wait_json(BRIDGE_STATE, |v| {
+            v["problem"] == "ON"
+                && v["problem_reason"]
+                    .as_str()
+                    .is_some_and(|r| r.contains("refused the subscription"))
+        })
+        .await;
+    println!("bridge device while LG's broker refuses: {refused}");
+    assert_eq!(refused["lg_push"], "OFF");
+    // Appliances are shown meanwhile (their states are read without the push session).
+    world.assert_ha_matches_sim().await;
+    // A few refusals, each asked again after a longer wait.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let mark = world.sim.call_mark();
+    world.push_broker.allow_subscribe(&push_topic).unwrap();
+    let healed = Instant::now();
+    ha.wait_json(BRIDGE_STATE, |v| {
+        v["problem"] == "OFF" && v["lg_push"] == "ON"
+    })
+    .await;
+    let ac = ac_of(&world);
+    world.sim.report(&ac, room_temperature(17)).await;
+    recovered(&world, "subscription refused by LG's broker", mark, healed).await;
+    world.assert_command_round_trip(&ha).await;
+    let output = bridge.stop_ok().await;
+    let waits: Vec<f64> = output
+        .lines()
+        .filter(|l| l.contains("refused the subscription"))
+        .filter_map(|l| l.split("asking again in ").nth(1))
+        .filter_map(|rest| {
+            let text = rest.split_whitespace().next()?;
+            let (number, unit) = text.split_at(text.find(|c: char| c.is_alphabetic())?);
+            let number: f64 = number.parse().ok()?;
+            Some(if unit.starts_with("ms") {
+                number / 1000.0
+            } else {
+                number
+            })
+        })
+        .collect();
+    println!("waits before asking again (s): {waits:?}");
+    assert!(
+        waits.len() >= 2,
+        "refused {} time(s): {output}",
+        waits.len()
+    );
+    assert!(
+        waits.windows(2).all(|w| w[1] >= w[0]),
+        "the waits did not grow: {waits:?}"
+    );
+    assert!(
+        output.contains("accepts the subscription again"),
+        "{output}"
+    );
+}

@@ -180,6 +180,12 @@ pub enum PushEvent {
     Kicked {
         times: u32,
     },
+    /// The broker accepted the connection but refused a subscription in its SUBACK (AWS IoT
+    /// does when the certificate's policy does not allow the topic): connected but deaf. The
+    /// task asks again with back-off; `Connected` follows once the broker accepts.
+    SubscriptionRefused {
+        reason: String,
+    },
     Message(PushMessage),
     /// A payload on the topic that is not a push message we understand.
     Malformed {
@@ -339,7 +345,12 @@ async fn run(
                         refused.join(", ")
                     );
                     tracing::warn!("{reason}");
-                    emit(&events, &shutdown, PushEvent::Disconnected { reason }).await
+                    emit(
+                        &events,
+                        &shutdown,
+                        PushEvent::SubscriptionRefused { reason },
+                    )
+                    .await
                 }
             }
             Ok(Event::Incoming(Incoming::Publish(publish))) => {

@@ -51,11 +51,34 @@ pub struct World {
 
 impl World {
     pub async fn start(devices: Vec<SimDevice>) -> World {
+        World::start_on(devices, false).await
+    }
+
+    /// [`World::start`] with a push broker that has access rules, as AWS IoT Core's
+    /// certificate policies: tests can make it refuse a subscription
+    /// ([`Mosquitto::deny_subscribe`] on [`World::push_broker`]).
+    pub async fn start_with_push_access_rules(devices: Vec<SimDevice>) -> World {
+        World::start_on(devices, true).await
+    }
+
+    async fn start_on(devices: Vec<SimDevice>, access_rules: bool) -> World {
         thinq_addon::install_crypto_provider();
         let dir = tempfile::tempdir().unwrap();
         let ca = Arc::new(TestCa::generate().unwrap());
         let (cert, key) = ca.server_cert(&["localhost", "127.0.0.1"]).unwrap();
-        let push_broker = Mosquitto::mutual_tls(&ca.ca_pem(), &cert, &key).unwrap();
+        // The bridge's certificate names it `lg_thinq` (its CSR's CN, as LG's SDK makes it),
+        // the simulator's `thinq-sim`.
+        let push_broker = if access_rules {
+            Mosquitto::mutual_tls_with_access_rules(
+                &ca.ca_pem(),
+                &cert,
+                &key,
+                &["lg_thinq", "thinq-sim"],
+            )
+        } else {
+            Mosquitto::mutual_tls(&ca.ca_pem(), &cert, &key)
+        }
+        .unwrap();
         let ha_broker = Mosquitto::plain_with_password(HA_USER, HA_PASS).unwrap();
         let sim = Simulator::start(
             SimConfig {

@@ -31,6 +31,8 @@ const STARTUP_LIMIT: Duration = Duration::from_secs(15);
 const PORT_ATTEMPTS: usize = 5;
 /// The role `mosquitto_ctrl dynsec init` gives its client; our test user gets it.
 const DYNSEC_ROLE: &str = "admin";
+/// The role of the clients of [`Mosquitto::mutual_tls_with_access_rules`].
+const PUSH_ROLE: &str = "push-clients";
 /// Priority of a deny rule: above the role's allow-everything rules.
 const DENY_PRIORITY: i32 = 100;
 
@@ -62,8 +64,12 @@ pub struct Mosquitto {
     child: Option<Child>,
     port: u16,
     dir: tempfile::TempDir,
-    /// The password broker's user, who may also change its access rules.
+    /// The user who may change the access rules (the password broker's own user).
     user: Option<(String, String)>,
+    /// Where that user connects when it is not [`port`](Self::port) (the mutual-TLS broker's
+    /// plain administration listener), and the dynamic-security role the rules go to.
+    admin_port: Option<u16>,
+    role: &'static str,
 }
 
 impl Mosquitto {
@@ -129,6 +135,73 @@ impl Mosquitto {
         Mosquitto::start(dir, settings)
     }
 
+    /// [`mutual_tls`](Self::mutual_tls) with access rules, as AWS IoT Core has in each
+    /// certificate's policy: `clients` (certificate common names, such as `lg_thinq` for the
+    /// bridge and `thinq-sim` for the simulator) may publish and subscribe anywhere, until
+    /// [`deny_subscribe`](Self::deny_subscribe) makes the broker refuse a filter in the SUBACK.
+    /// Rules are changed on a second, plain loopback listener by an administrator only.
+    pub fn mutual_tls_with_access_rules(
+        ca_pem: &str,
+        server_cert_pem: &str,
+        server_key_pem: &str,
+        clients: &[&str],
+    ) -> anyhow::Result<Mosquitto> {
+        let plugin = dynamic_security_plugin(&tool("mosquitto"));
+        let (admin, password) = ("rules-admin", "rules-admin-secret-5d1e");
+        let dir = tempfile::tempdir()?;
+        let store = dir.path().join("dynamic-security.json");
+        run(Command::new(tool("mosquitto_ctrl"))
+            .args(["dynsec", "init"])
+            .arg(&store)
+            .args([admin, password]))
+        .context("mosquitto_ctrl dynsec init")?;
+        let mut rules: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&store)?)?;
+        rules["defaultACLAccess"] = serde_json::json!({
+            "publishClientSend": true, "publishClientReceive": true,
+            "subscribe": true, "unsubscribe": true
+        });
+        // Known clients only: one a certificate names but the rules do not is refused
+        // every subscription, as an AWS IoT certificate without a policy.
+        rules["roles"]
+            .as_array_mut()
+            .context("dynsec roles")?
+            .push(serde_json::json!({"rolename": PUSH_ROLE, "acls": []}));
+        let clients_json = rules["clients"].as_array_mut().context("dynsec clients")?;
+        for client in clients {
+            clients_json.push(serde_json::json!({
+                "username": client, "roles": [{"rolename": PUSH_ROLE}]
+            }));
+        }
+        std::fs::write(&store, serde_json::to_vec_pretty(&rules)?)?;
+        let write = |name: &str, text: &str| -> anyhow::Result<PathBuf> {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text)?;
+            Ok(path)
+        };
+        let ca = write("ca.pem", ca_pem)?;
+        let cert = write("server.pem", server_cert_pem)?;
+        let key = write("server.key", server_key_pem)?;
+        let admin_port = free_port()?;
+        // TLS options belong to the listener above them; the plugin and the refusal of
+        // anonymous clients are global (`per_listener_settings false`). The certificate's CN
+        // is the client's name, without a password, as AWS IoT identifies a device.
+        let settings = format!(
+            "cafile {}\ncertfile {}\nkeyfile {}\nrequire_certificate true\nuse_identity_as_username true\n\
+             listener {admin_port} 127.0.0.1\n\
+             per_listener_settings false\nallow_anonymous false\nplugin {}\nplugin_opt_config_file {}\n",
+            ca.display(),
+            cert.display(),
+            key.display(),
+            plugin.display(),
+            store.display()
+        );
+        let mut started = Mosquitto::start(dir, settings)?;
+        started.user = Some((admin.to_owned(), password.to_owned()));
+        started.admin_port = Some(admin_port);
+        started.role = PUSH_ROLE;
+        Ok(started)
+    }
+
     /// The loopback port the broker listens on (the same across [`start_again`](Self::start_again)).
     pub fn port(&self) -> u16 {
         self.port
@@ -170,12 +243,13 @@ impl Mosquitto {
         }
     }
 
-    /// Makes the password broker refuse (SUBACK failure, 0x80) any SUBSCRIBE whose filter is
+    /// Makes the broker (the password one, or the mutual-TLS one with access rules) refuse
+    /// (SUBACK failure, 0x80) any SUBSCRIBE whose filter is
     /// exactly `filter`, from now on and across [`start_again`](Self::start_again). Other
     /// filters and existing subscriptions are untouched. Takes effect before it returns.
     pub fn deny_subscribe(&self, filter: &str) -> anyhow::Result<()> {
         self.dynsec(serde_json::json!({
-            "command": "addRoleACL", "rolename": DYNSEC_ROLE, "acltype": "subscribeLiteral",
+            "command": "addRoleACL", "rolename": self.role, "acltype": "subscribeLiteral",
             "topic": filter, "priority": DENY_PRIORITY, "allow": false
         }))
     }
@@ -183,7 +257,7 @@ impl Mosquitto {
     /// Undoes [`deny_subscribe`](Self::deny_subscribe) for `filter`.
     pub fn allow_subscribe(&self, filter: &str) -> anyhow::Result<()> {
         self.dynsec(serde_json::json!({
-            "command": "removeRoleACL", "rolename": DYNSEC_ROLE,
+            "command": "removeRoleACL", "rolename": self.role,
             "acltype": "subscribeLiteral", "topic": filter
         }))
     }
@@ -240,7 +314,7 @@ impl Mosquitto {
                 "-h",
                 "127.0.0.1",
                 "-p",
-                &self.port.to_string(),
+                &self.admin_port.unwrap_or(self.port).to_string(),
                 "-u",
                 user,
                 "-P",
@@ -280,6 +354,8 @@ impl Mosquitto {
                         port,
                         dir,
                         user: None,
+                        admin_port: None,
+                        role: DYNSEC_ROLE,
                     });
                 }
                 Err(err) => last_error = Some(err),

@@ -52,6 +52,8 @@ pub struct Loop {
     /// Why the bridge cannot work as it should, shown on its device (token, country, kicks).
     problem: Option<String>,
     kicked: bool,
+    /// The problem shown is LG's broker refusing our subscription (cleared once it accepts).
+    subscription_refused: bool,
     /// The state read of the silent-channel check, to tell its answer apart.
     checking: HashSet<String>,
     /// Subscriptions asked for and not answered yet: a subscription list read meanwhile may
@@ -134,6 +136,7 @@ impl Loop {
             certificate_at: None,
             problem: None,
             kicked: false,
+            subscription_refused: false,
             checking: HashSet::new(),
             subscribing: HashSet::new(),
             energy,
@@ -361,6 +364,10 @@ impl Loop {
             PushEvent::Connected => {
                 info!("connected to LG's push broker");
                 self.push_connected = true;
+                if std::mem::take(&mut self.subscription_refused) {
+                    info!("LG's push broker accepts the subscription again");
+                    self.set_problem(None);
+                }
                 self.route_check_at = None;
                 self.route_check_wait = self.timings.route_recheck;
                 // The first time, read at once (the start is waiting for it); after a
@@ -371,6 +378,14 @@ impl Loop {
                     std::time::Duration::ZERO
                 };
                 self.resync_at = Some(Instant::now() + settle);
+                self.publish_bridge_state();
+                self.write_health();
+            }
+            PushEvent::SubscriptionRefused { reason } => {
+                // Logged by the session; shown on the bridge device until it is accepted.
+                self.subscription_refused = true;
+                self.push_connected = false;
+                self.set_problem(Some(format!("{reason}: live updates are off meanwhile")));
                 self.publish_bridge_state();
                 self.write_health();
             }
