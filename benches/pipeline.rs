@@ -11,7 +11,9 @@
 //! * `e2e` — `bridge::run` in this process against the simulated cloud and embedded
 //!   brokers on loopback: push-to-state latency and cold start to all discovery;
 //! * `rss` — the real `thinq-addon run` binary as a child process: resident memory after
-//!   start-up and after 1000 pushes, CPU time, and push-to-state latency across processes.
+//!   start-up and after 1000 pushes, CPU time, and push-to-state latency across processes;
+//! * `startup` — first start and restart of 10, 59 and 200 appliances against an LG that
+//!   answers in 100 ms: time until every appliance is ready, and LG calls.
 //!
 //! The results are printed as Markdown tables; `BENCHMARKS.md` holds a reviewed copy.
 
@@ -23,6 +25,8 @@ mod measure;
 mod micro;
 #[path = "pipeline/rss.rs"]
 mod rss;
+#[path = "pipeline/startup.rs"]
+mod startup;
 #[path = "pipeline/world.rs"]
 mod world;
 
@@ -30,7 +34,7 @@ use measure::{format_duration, print_table};
 use std::process::ExitCode;
 use std::time::Instant;
 
-const SECTIONS: [&str; 3] = ["micro", "e2e", "rss"];
+const SECTIONS: [&str; 4] = ["micro", "e2e", "rss", "startup"];
 
 fn main() -> ExitCode {
     thinq_addon::install_crypto_provider();
@@ -51,8 +55,8 @@ fn main() -> ExitCode {
     if wants("micro") {
         result = result.and_then(|()| micro_section());
     }
-    if wants("e2e") || wants("rss") {
-        result = result.and_then(|()| async_sections(wants("e2e"), wants("rss")));
+    if wants("e2e") || wants("rss") || wants("startup") {
+        result = result.and_then(|()| async_sections(wants("e2e"), wants("rss"), wants("startup")));
     }
     println!("\ntotal bench time: {:.1} s", began.elapsed().as_secs_f64());
     match result {
@@ -127,7 +131,7 @@ fn micro_section() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn async_sections(e2e: bool, rss: bool) -> anyhow::Result<()> {
+fn async_sections(e2e: bool, rss: bool, startup: bool) -> anyhow::Result<()> {
     // Two workers, like the add-on's own runtime (src/main.rs).
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -163,6 +167,9 @@ fn async_sections(e2e: bool, rss: bool) -> anyhow::Result<()> {
         }
         if rss {
             rss_report(rss::run().await?);
+        }
+        if startup {
+            startup_report(&startup::run().await?);
         }
         anyhow::Ok(())
     })
@@ -225,4 +232,32 @@ fn rss_report(figures: rss::Figures) {
         figures.clock_ticks
     );
     print_table("Push → state across processes", &[figures.latency]);
+}
+
+fn startup_report(rows: &[startup::Row]) {
+    println!(
+        "\n### 7. Start-up of a large home (bridge::run in process; the simulated LG answers each call in {} ms)\n",
+        startup::LG_LATENCY.as_millis()
+    );
+    println!(
+        "| appliances | first start → all ready | LG calls | 1314s | restart → all ready | restart's own calls (at ready / +2 s) |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|");
+    for row in rows {
+        let time = |d: std::time::Duration| match row.scale {
+            None => format_duration(d),
+            // LG's answer time is real; only the bridge's intervals (its hour) are scaled.
+            Some(scale) => format!("{} (intervals ×{scale})", format_duration(d)),
+        };
+        println!(
+            "| {} | {} | {} | {} | {} | {} / {} |",
+            row.devices,
+            time(row.first_ready),
+            row.first_calls,
+            row.first_refusals,
+            time(row.restart_ready),
+            row.restart_calls.0,
+            row.restart_calls.1
+        );
+    }
 }

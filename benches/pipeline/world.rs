@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use thinq_addon::demo::broker::{BrokerConfig, BrokerTls, EmbeddedBroker};
 use thinq_addon::hass::topics::Topics;
-use thinq_addon::sim::{PushBroker, SimConfig, SimHandle, Simulator, TestCa};
+use thinq_addon::sim::{PushBroker, SimConfig, SimDevice, SimHandle, Simulator, TestCa};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -35,6 +35,11 @@ pub struct Cloud {
 
 impl Cloud {
     pub async fn start() -> anyhow::Result<Cloud> {
+        Cloud::start_with(SimDevice::fixture_set()).await
+    }
+
+    /// The same cloud with other appliances.
+    pub async fn start_with(devices: Vec<SimDevice>) -> anyhow::Result<Cloud> {
         let shutdown = CancellationToken::new();
         let ca = Arc::new(TestCa::generate()?);
         let (cert, key) = ca.server_cert(&["localhost", "127.0.0.1"])?;
@@ -57,6 +62,7 @@ impl Cloud {
             .tls_addr()
             .ok_or_else(|| anyhow!("the push broker has no TLS listener"))?;
         let mut config = SimConfig::with_pat(PAT);
+        config.devices = devices;
         config.push_broker = Some(PushBroker {
             host: "127.0.0.1".into(),
             port: push_addr.port(),
