@@ -4,339 +4,39 @@
 
 mod support;
 
-use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use serde_json::{Value, json};
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::sync::Arc;
+use std::path::Path;
 use std::time::{Duration, Instant};
-use support::mosquitto::Mosquitto;
+use support::world::{
+    HA_PASS, HA_USER, availability_topic, component, component_topic, discovery_topic, error_topic,
+    room_temperature,
+};
+use support::{PAT, WAIT, Watcher, World};
 use thinq_addon::hass::discovery::state_topics;
-use thinq_addon::sim::{PushBroker, SimConfig, SimDevice, SimHandle, Simulator, TestCa};
-use tokio::io::AsyncReadExt;
-use tokio::process::{Child, Command};
+use thinq_addon::hass::topics::Topics;
+use thinq_addon::sim::SimDevice;
 use tokio::sync::mpsc;
 
-const PAT: &str = "thinqpat_e2e_0123456789abcdef0123456789abcdef";
-const HA_USER: &str = "addons";
-const HA_PASS: &str = "ha-broker-secret-7f3a";
-const WAIT: Duration = Duration::from_secs(30);
-
-/// Everything one scenario needs, torn down on drop.
-struct World {
-    _dir: tempfile::TempDir,
-    data_dir: PathBuf,
-    options_path: PathBuf,
-    ca_path: PathBuf,
-    sim: SimHandle,
-    _push_broker: Mosquitto,
-    ha_broker: Mosquitto,
-    devices: Vec<SimDevice>,
-}
-
-impl World {
-    async fn start() -> World {
-        thinq_addon::install_crypto_provider();
-        let dir = tempfile::tempdir().unwrap();
-        let ca = Arc::new(TestCa::generate().unwrap());
-        let (cert, key) = ca.server_cert(&["localhost", "127.0.0.1"]).unwrap();
-        let push_broker = Mosquitto::mutual_tls(&ca.ca_pem(), &cert, &key).unwrap();
-        let ha_broker = Mosquitto::plain_with_password(HA_USER, HA_PASS).unwrap();
-        let devices = SimDevice::fixture_set();
-        let sim = Simulator::start(
-            SimConfig {
-                pats: vec![PAT.to_owned()],
-                devices: devices.clone(),
-                push_broker: Some(PushBroker {
-                    host: "127.0.0.1".into(),
-                    port: push_broker.port(),
-                }),
-                control_delay: Duration::from_millis(200),
-            },
-            ca.clone(),
-            "127.0.0.1:0".parse().unwrap(),
-        )
+/// The fixture devices, with every interval of the bridge at 1/100 (LG's rate-limit pause, a
+/// minute and doubling, among them) so that a test sees them pass.
+async fn world() -> World {
+    World::with(SimDevice::fixture_set())
+        .scaled(0.01)
+        .start()
         .await
-        .unwrap();
-        sim.use_wall_energy_clock(time::UtcOffset::UTC);
-        let ca_path = dir.path().join("root-ca.pem");
-        std::fs::write(&ca_path, ca.ca_pem()).unwrap();
-        let data_dir = dir.path().join("data");
-        std::fs::create_dir_all(&data_dir).unwrap();
-        let options_path = dir.path().join("options.json");
-        let world = World {
-            _dir: dir,
-            data_dir,
-            options_path,
-            ca_path,
-            sim,
-            _push_broker: push_broker,
-            ha_broker,
-            devices,
-        };
-        world.write_options(json!({
-            "pat": PAT,
-            "country": "US",
-            "mqtt_host": "127.0.0.1",
-            "mqtt_port": world.ha_broker.port(),
-            "mqtt_username": HA_USER,
-            "mqtt_password": HA_PASS,
-            "log_level": "debug",
-        }));
-        world
-    }
-
-    fn write_options(&self, options: Value) {
-        std::fs::write(&self.options_path, options.to_string()).unwrap();
-    }
-
-    fn bridge(&self) -> Bridge {
-        self.bridge_with_supervisor("http://127.0.0.1:9", None)
-    }
-
-    fn bridge_with_supervisor(&self, url: &str, token: Option<&str>) -> Bridge {
-        Bridge::spawn(
-            &self.options_path,
-            &self.data_dir,
-            &self.sim.api_url(),
-            &self.ca_path,
-            url,
-            token,
-        )
-    }
-
-    /// A Home Assistant stand-in on the HA broker, subscribed to everything we publish.
-    async fn home_assistant(&self) -> Watcher {
-        Watcher::connect(self.ha_broker.port(), &["homeassistant/#", "thinq/#"]).await
-    }
-}
-
-/// The bridge binary, with its output collected.
-struct Bridge {
-    child: Child,
-    output: mpsc::UnboundedReceiver<String>,
-}
-
-impl Bridge {
-    fn spawn(
-        options: &Path,
-        data_dir: &Path,
-        api_url: &str,
-        ca: &Path,
-        supervisor: &str,
-        token: Option<&str>,
-    ) -> Bridge {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_thinq-addon"));
-        match token {
-            Some(token) => command.env("SUPERVISOR_TOKEN", token),
-            None => command.env_remove("SUPERVISOR_TOKEN"),
-        };
-        let mut child = command
-            .arg("run")
-            .arg("--options")
-            .arg(options)
-            .arg("--data-dir")
-            .arg(data_dir)
-            .env("THINQ_API_URL", api_url)
-            .env("THINQ_ROOT_CA", ca)
-            .env("SUPERVISOR_URL", supervisor)
-            // LG's rate-limit pause (a minute, doubling) and the other intervals, shrunk so
-            // a test sees them pass.
-            .env("THINQ_TIME_SCALE", "0.01")
-            .env_remove("RUST_LOG")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let (tx, output) = mpsc::unbounded_channel();
-        for mut stream in [
-            Box::new(child.stdout.take().unwrap()) as Box<dyn tokio::io::AsyncRead + Unpin + Send>,
-            Box::new(child.stderr.take().unwrap()),
-        ] {
-            let tx = tx.clone();
-            tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let _ = stream.read_to_end(&mut buf).await;
-                let _ = tx.send(String::from_utf8_lossy(&buf).into_owned());
-            });
-        }
-        Bridge { child, output }
-    }
-
-    /// SIGTERM, then the exit status and everything the process printed.
-    async fn stop(mut self) -> (Option<i32>, Duration, String) {
-        let pid = self.child.id().unwrap() as i32;
-        let started = Instant::now();
-        unsafe_free_kill(pid, "TERM");
-        let status = tokio::time::timeout(Duration::from_secs(15), self.child.wait())
-            .await
-            .unwrap()
-            .unwrap();
-        (status.code(), started.elapsed(), self.collect().await)
-    }
-
-    async fn wait_exit(mut self) -> (Option<i32>, String) {
-        let status = tokio::time::timeout(WAIT, self.child.wait())
-            .await
-            .unwrap()
-            .unwrap();
-        (status.code(), self.collect().await)
-    }
-
-    async fn collect(&mut self) -> String {
-        let mut all = String::new();
-        for _ in 0..2 {
-            if let Ok(Some(part)) =
-                tokio::time::timeout(Duration::from_secs(5), self.output.recv()).await
-            {
-                all.push_str(&part);
-            }
-        }
-        all
-    }
-}
-
-/// Sends a signal with the `kill` command (the crate forbids unsafe code, tests included).
-fn unsafe_free_kill(pid: i32, signal: &str) {
-    let status = std::process::Command::new("kill")
-        .arg(format!("-{signal}"))
-        .arg(pid.to_string())
-        .status()
-        .unwrap();
-    assert!(status.success());
-}
-
-/// A subscriber on the Home Assistant broker that remembers the last message per topic.
-struct Watcher {
-    client: AsyncClient,
-    rx: mpsc::UnboundedReceiver<(String, Vec<u8>, Instant)>,
-    last: HashMap<String, Vec<u8>>,
-    /// The topic of every message taken in, in order of arrival.
-    received: Vec<String>,
-}
-
-impl Watcher {
-    async fn connect(port: u16, filters: &[&str]) -> Watcher {
-        let id = format!("watcher-{}", uuid::Uuid::new_v4().simple());
-        let mut options = MqttOptions::new(id, "127.0.0.1", port);
-        options
-            .set_credentials(HA_USER, HA_PASS)
-            .set_max_packet_size(1 << 20, 1 << 20);
-        let (client, mut eventloop) = AsyncClient::new(options, 64);
-        for filter in filters {
-            client.subscribe(*filter, QoS::AtLeastOnce).await.unwrap();
-        }
-        let (tx, rx) = mpsc::unbounded_channel();
-        tokio::spawn(async move {
-            loop {
-                match eventloop.poll().await {
-                    Ok(Event::Incoming(Packet::Publish(p))) => {
-                        if tx
-                            .send((p.topic.clone(), p.payload.to_vec(), Instant::now()))
-                            .is_err()
-                        {
-                            break;
-                        }
-                    }
-                    Ok(_) => {}
-                    Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
-                }
-            }
-        });
-        Watcher {
-            client,
-            rx,
-            last: HashMap::new(),
-            received: Vec::new(),
-        }
-    }
-
-    /// Waits for a message on `topic` that satisfies `check`; returns it and when it arrived.
-    async fn wait_for(&mut self, topic: &str, check: impl Fn(&[u8]) -> bool) -> (Vec<u8>, Instant) {
-        if let Some(payload) = self.last.get(topic)
-            && check(payload)
-        {
-            return (payload.clone(), Instant::now());
-        }
-        let deadline = tokio::time::Instant::now() + WAIT;
-        loop {
-            let next = tokio::time::timeout_at(deadline, self.rx.recv()).await;
-            let Ok(Some((t, payload, at))) = next else {
-                panic!(
-                    "no matching message on {topic} within {WAIT:?}; last: {:?}",
-                    self.last
-                        .get(topic)
-                        .map(|p| String::from_utf8_lossy(p).into_owned())
-                )
-            };
-            self.last.insert(t.clone(), payload.clone());
-            self.received.push(t.clone());
-            if t == topic && check(&payload) {
-                return (payload, at);
-            }
-        }
-    }
-
-    async fn wait_json(&mut self, topic: &str, check: impl Fn(&Value) -> bool) -> (Value, Instant) {
-        let (payload, at) = self
-            .wait_for(topic, |p| {
-                serde_json::from_slice::<Value>(p)
-                    .map(|v| check(&v))
-                    .unwrap_or(false)
-            })
-            .await;
-        (serde_json::from_slice(&payload).unwrap(), at)
-    }
-
-    async fn publish(&self, topic: &str, payload: &str) {
-        self.client
-            .publish(topic, QoS::AtLeastOnce, false, payload)
-            .await
-            .unwrap();
-    }
-}
-
-fn object_id(device_id: &str) -> String {
-    thinq_addon::hass::topics::Topics::object_id(device_id)
-}
-
-fn discovery_topic(device_id: &str) -> String {
-    format!("homeassistant/device/thinq_{}/config", object_id(device_id))
-}
-
-/// The state topic option `option` of the `platform` component of a discovery payload.
-fn component_topic(discovery: &Value, platform: &str, option: &str) -> String {
-    let component = discovery["cmps"]
-        .as_object()
-        .and_then(|c| c.values().find(|c| c["p"] == platform))
-        .unwrap_or_else(|| panic!("no {platform} in {discovery}"));
-    component[option]
-        .as_str()
-        .unwrap_or_else(|| panic!("no {option} in {component}"))
-        .to_owned()
-}
-
-fn device_of_type<'a>(world: &'a World, device_type: &str) -> &'a SimDevice {
-    world
-        .devices
-        .iter()
-        .find(|d| d.summary.device_info.device_type == device_type)
-        .unwrap()
 }
 
 /// Discovery for every fixture device, a live state change, a command round trip, a clean
 /// stop, and a restart that reuses the stored credentials.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bridges_every_fixture_device_live_with_control_and_restart() {
-    let world = World::start().await;
+    let world = world().await;
     let mut ha = world.home_assistant().await;
     let bridge = world.bridge();
 
     // 1. Discovery: one retained device payload per fixture device, plus the bridge device.
     for device in &world.devices {
-        let (discovery, _) = ha
+        let discovery = ha
             .wait_json(&discovery_topic(&device.summary.device_id), |v| {
                 v.get("cmps").is_some()
             })
@@ -355,13 +55,9 @@ async fn bridges_every_fixture_device_live_with_control_and_restart() {
             device.summary.device_info.device_type,
             components.len()
         );
-        ha.wait_for(
-            &format!(
-                "thinq/{}/availability",
-                object_id(&device.summary.device_id)
-            ),
-            |p| p == b"online",
-        )
+        ha.wait_for(&availability_topic(&device.summary.device_id), |p| {
+            p == b"online"
+        })
         .await;
         // Every value the entities read is on its own topic, retained.
         for topic in state_topics(&discovery) {
@@ -379,28 +75,19 @@ async fn bridges_every_fixture_device_live_with_control_and_restart() {
         .await;
 
     // 2. A state change at LG arrives as a state message; measure push-to-state latency.
-    let ac = device_of_type(&world, "DEVICE_AIR_CONDITIONER")
-        .summary
-        .device_id
-        .clone();
-    let (ac_discovery, _) = ha
+    let ac = world.device_id("DEVICE_AIR_CONDITIONER");
+    let ac_discovery = ha
         .wait_json(&discovery_topic(&ac), |v| v.get("cmps").is_some())
         .await;
     let ac_state = component_topic(&ac_discovery, "climate", "curr_temp_t");
-    let ac_prefix = format!("thinq/{}/", object_id(&ac));
+    let ac_prefix = format!("thinq/{}/", Topics::object_id(&ac));
     let mut latencies = Vec::new();
     for (i, temp) in [26, 27, 28, 29, 24].into_iter().enumerate() {
         let mark = ha.received.len();
         let sent = Instant::now();
-        world
-            .sim
-            .report(
-                &ac,
-                json!({"temperatureInUnits": [{"currentTemperature": temp, "unit": "C"}]}),
-            )
-            .await;
+        world.sim.report(&ac, room_temperature(temp)).await;
         let (_, at) = ha
-            .wait_for(&ac_state, |p| p == temp.to_string().as_bytes())
+            .wait_for_arrival(&ac_state, |p| p == temp.to_string().as_bytes())
             .await;
         // Only what changed is sent: one message for one changed value. The bridge sends a
         // report's messages together and in order, so everything the report before left in
@@ -458,9 +145,7 @@ async fn bridges_every_fixture_device_live_with_control_and_restart() {
     }
 
     // 6. SIGTERM: exit 0 within 10 s, bridge availability `offline` retained.
-    let (code, took, output) = bridge.stop().await;
-    assert_eq!(code, Some(0), "output:\n{output}");
-    assert!(took < Duration::from_secs(10), "stop took {took:?}");
+    let output = bridge.stop_ok().await;
     ha.wait_for("thinq/bridge/availability", |p| p == b"offline")
         .await;
     assert!(!output.contains(PAT), "the PAT leaked into the log");
@@ -491,8 +176,7 @@ async fn bridges_every_fixture_device_live_with_control_and_restart() {
         1,
         "a restart asked for a second certificate"
     );
-    let (code, _, output) = bridge.stop().await;
-    assert_eq!(code, Some(0), "output:\n{output}");
+    let output = bridge.stop_ok().await;
     assert!(
         output.contains("reusing the stored ThinQ MQTT certificate"),
         "output:\n{output}"
@@ -505,7 +189,7 @@ async fn bridges_every_fixture_device_live_with_control_and_restart() {
 /// tests/reliability.)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_options_exit_non_zero_with_one_clear_line() {
-    let world = World::start().await;
+    let world = world().await;
     let cases: Vec<(&str, Option<Value>, i32, &str)> = vec![
         ("missing file", None, 2, "options"),
         ("missing pat", Some(json!({"country": "US"})), 2, "pat"),
@@ -561,7 +245,7 @@ async fn bad_options_exit_non_zero_with_one_clear_line() {
 /// (the simulator checks them against the profile on its own), and the appliance's
 /// confirmation must come back as new state.
 async fn command_round_trip(world: &World, ha: &mut Watcher, ac: &str) {
-    let (discovery, _) = ha
+    let discovery = ha
         .wait_json(&discovery_topic(ac), |v| v.get("cmps").is_some())
         .await;
     let (key, climate) = discovery["cmps"]
@@ -577,7 +261,7 @@ async fn command_round_trip(world: &World, ha: &mut Watcher, ac: &str) {
         "climate modes {modes:?} lack off"
     );
     let mode_topic = climate["mode_stat_t"].as_str().unwrap().to_owned();
-    let (now, _) = ha.wait_for(&mode_topic, |p| !p.is_empty()).await;
+    let now = ha.wait_for(&mode_topic, |p| !p.is_empty()).await;
     let current = String::from_utf8(now).unwrap();
     let target = modes
         .iter()
@@ -590,7 +274,9 @@ async fn command_round_trip(world: &World, ha: &mut Watcher, ac: &str) {
     let sent = Instant::now();
     ha.publish(climate["mode_cmd_t"].as_str().unwrap(), &target)
         .await;
-    let (_, at) = ha.wait_for(&mode_topic, |p| p == target.as_bytes()).await;
+    let (_, at) = ha
+        .wait_for_arrival(&mode_topic, |p| p == target.as_bytes())
+        .await;
     println!("command-to-state round trip: {:?}", at.duration_since(sent));
     let controls = world.sim.controls();
     assert!(
@@ -637,10 +323,8 @@ async fn command_round_trip(world: &World, ha: &mut Watcher, ac: &str) {
         &(max + 10.0).to_string(),
     )
     .await;
-    let (error, _) = ha
-        .wait_json(&format!("thinq/{}/error", object_id(ac)), |v| {
-            v.get("error").is_some()
-        })
+    let error = ha
+        .wait_json(&error_topic(ac), |v| v.get("error").is_some())
         .await;
     println!("refused: {error}");
     assert_eq!(
@@ -655,8 +339,8 @@ async fn command_round_trip(world: &World, ha: &mut Watcher, ac: &str) {
 /// string, as the Supervisor's docs show it) only with the right Bearer token.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broker_from_the_supervisor_mqtt_service() {
-    use tokio::io::AsyncWriteExt;
-    let world = World::start().await;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let world = world().await;
     world.write_options(json!({"pat": PAT, "country": "DE"}));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let supervisor = format!("http://{}", listener.local_addr().unwrap());
@@ -703,18 +387,14 @@ async fn broker_from_the_supervisor_mqtt_service() {
     let bridge = world.bridge_with_supervisor(&supervisor, Some("supervisor-token-123"));
     ha.wait_for("thinq/bridge/availability", |p| p == b"online")
         .await;
-    let ac = device_of_type(&world, "DEVICE_AIR_CONDITIONER")
-        .summary
-        .device_id
-        .clone();
+    let ac = world.device_id("DEVICE_AIR_CONDITIONER");
     ha.wait_json(&discovery_topic(&ac), |v| v.get("cmps").is_some())
         .await;
     assert_eq!(
         seen_rx.recv().await.as_deref(),
         Some("GET /services/mqtt HTTP/1.1")
     );
-    let (code, _, output) = bridge.stop().await;
-    assert_eq!(code, Some(0), "output:\n{output}");
+    let output = bridge.stop_ok().await;
     assert!(
         !output.contains(HA_PASS)
             && !output.contains("supervisor-token-123")
@@ -745,31 +425,19 @@ fn sim_device_from_lg_example(kind: &str, device_type: &str, id: &str, alias: &s
 /// a rename and a removal. The bridge keeps running and says what happened where a user sees it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn faults_and_account_changes_keep_the_bridge_running() {
-    let world = World::start().await;
+    let world = world().await;
     let mut ha = world.home_assistant().await;
     let bridge = world.bridge();
     ha.wait_json("thinq/bridge/state", |v| v["lg_push"] == "ON")
         .await;
-    let ac = device_of_type(&world, "DEVICE_AIR_CONDITIONER")
-        .summary
-        .device_id
-        .clone();
-    let washer = device_of_type(&world, "DEVICE_WASHER")
-        .summary
-        .device_id
-        .clone();
-    let (ac_discovery, _) = ha
+    let ac = world.device_id("DEVICE_AIR_CONDITIONER");
+    let washer = world.device_id("DEVICE_WASHER");
+    let ac_discovery = ha
         .wait_json(&discovery_topic(&ac), |v| v.get("cmps").is_some())
         .await;
-    let climate = ac_discovery["cmps"]
-        .as_object()
-        .unwrap()
-        .values()
-        .find(|c| c["p"] == "climate")
-        .unwrap()
-        .clone();
+    let climate = component(&ac_discovery, "climate").clone();
     let mode_cmd = climate["mode_cmd_t"].as_str().unwrap().to_owned();
-    let ac_errors = format!("thinq/{}/error", object_id(&ac));
+    let ac_errors = error_topic(&ac);
 
     // Malformed pushes are dropped; the next good one still arrives.
     let client_id = std::fs::read_to_string(world.data_dir.join("thinq-client-id")).unwrap();
@@ -782,24 +450,18 @@ async fn faults_and_account_changes_keep_the_bridge_running() {
     ] {
         world.sim.publish_raw(client_id.trim(), junk.to_vec()).await;
     }
-    world
-        .sim
-        .report(
-            &ac,
-            json!({"temperatureInUnits": [{"currentTemperature": 21, "unit": "C"}]}),
-        )
-        .await;
+    world.sim.report(&ac, room_temperature(21)).await;
     ha.wait_for(climate["curr_temp_t"].as_str().unwrap(), |p| p == b"21")
         .await;
 
     // Rate limit on a control (HTTP 401 + 1314): reported with its code, not taken for a bad PAT.
     // The fault hits the next call, so first let the start-up reads finish.
-    support::bridge::wait_until_lg_idle(&world.sim).await;
+    world.wait_until_lg_idle().await;
     world
         .sim
         .inject(thinq_addon::sim::Fault::RateLimit { times: 1 });
     ha.publish(&mode_cmd, "dry").await;
-    let (error, _) = ha.wait_json(&ac_errors, |v| v["code"] == "1314").await;
+    let error = ha.wait_json(&ac_errors, |v| v["code"] == "1314").await;
     println!("rate limited: {error}");
     ha.wait_for("thinq/bridge/availability", |p| p == b"online")
         .await;
@@ -811,7 +473,7 @@ async fn faults_and_account_changes_keep_the_bridge_running() {
     });
     let before = world.sim.controls().len();
     ha.publish(&mode_cmd, "dry").await;
-    let (error, _) = ha.wait_json(&ac_errors, |v| v["code"] == "2301").await;
+    let error = ha.wait_json(&ac_errors, |v| v["code"] == "2301").await;
     println!("refused by the appliance: {error}");
     tokio::time::sleep(Duration::from_millis(3500)).await;
     assert_eq!(
@@ -823,24 +485,16 @@ async fn faults_and_account_changes_keep_the_bridge_running() {
     // An offline appliance (1222): the command fails, the device turns unavailable, and
     // comes back with its next report.
     world.sim.set_online(&washer, false).await;
-    let (washer_discovery, _) = ha
+    let washer_discovery = ha
         .wait_json(&discovery_topic(&washer), |v| v.get("cmps").is_some())
         .await;
-    let button = washer_discovery["cmps"]
-        .as_object()
-        .unwrap()
-        .values()
-        .find(|c| c["p"] == "button")
-        .expect("a washer button")
-        .clone();
+    let button = component(&washer_discovery, "button").clone();
     ha.publish(button["cmd_t"].as_str().unwrap(), "PRESS").await;
-    let (error, _) = ha
-        .wait_json(&format!("thinq/{}/error", object_id(&washer)), |v| {
-            v["code"] == "1222"
-        })
+    let error = ha
+        .wait_json(&error_topic(&washer), |v| v["code"] == "1222")
         .await;
     println!("offline: {error}");
-    let washer_availability = format!("thinq/{}/availability", object_id(&washer));
+    let washer_availability = availability_topic(&washer);
     ha.wait_for(&washer_availability, |p| p == b"offline").await;
     world.sim.set_online(&washer, true).await;
     world
@@ -857,7 +511,7 @@ async fn faults_and_account_changes_keep_the_bridge_running() {
         "Basement boiler",
     );
     world.sim.add_device(boiler).await;
-    let (discovery, _) = ha
+    let discovery = ha
         .wait_json(
             &discovery_topic("SB-0F1E2D3C-4B5A-6978-8796-A5B4C3D2E1F0"),
             |v| v.get("cmps").is_some(),
@@ -882,7 +536,7 @@ async fn faults_and_account_changes_keep_the_bridge_running() {
 
     // Removed from the account: its discovery is cleared, so Home Assistant removes it, and
     // so are its retained values.
-    let (washer_discovery, _) = ha
+    let washer_discovery = ha
         .wait_json(&discovery_topic(&washer), |v| v.get("cmps").is_some())
         .await;
     let washer_states = state_topics(&washer_discovery);
@@ -898,7 +552,6 @@ async fn faults_and_account_changes_keep_the_bridge_running() {
     })
     .await;
 
-    let (code, _, output) = bridge.stop().await;
-    assert_eq!(code, Some(0), "output:\n{output}");
+    let output = bridge.stop_ok().await;
     assert!(output.contains("malformed push"), "output:\n{output}");
 }

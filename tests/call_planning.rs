@@ -19,7 +19,8 @@ mod support;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
-use support::bridge::{BRIDGE_STATE, World};
+use support::world::{fixture_devices, room_temperature};
+use support::{BRIDGE_STATE, WAIT, Watcher, World};
 use thinq_addon::sim::{Quota, RecordedRequest, SimDevice};
 
 /// Calls of one kind, by device id, in the order they were answered: `("GET", "profile")`
@@ -88,7 +89,7 @@ fn ids(calls: &[(usize, &str)]) -> std::collections::HashSet<String> {
 
 /// Waits up to `within` until the bridge device says every appliance of `world` is ready;
 /// otherwise fails with what LG was asked and what each appliance not ready lacks.
-async fn all_ready(world: &World, ha: &mut support::bridge::Watcher, within: Duration) -> Value {
+async fn all_ready(world: &World, ha: &mut Watcher, within: Duration) -> Value {
     let n = world.devices.len() as u64;
     if let Some(state) = ha
         .wait_json_within(BRIDGE_STATE, within, |v| {
@@ -127,7 +128,7 @@ async fn all_ready(world: &World, ha: &mut support::bridge::Watcher, within: Dur
 
 /// A Home Assistant stand-in that has taken in the broker's retained messages and forgotten
 /// them, so that only what the bridge publishes from now on counts.
-async fn fresh_watcher(world: &World) -> support::bridge::Watcher {
+async fn fresh_watcher(world: &World) -> Watcher {
     let mut ha = world.home_assistant().await;
     ha.drain(Duration::from_millis(500)).await;
     ha.last.clear();
@@ -146,14 +147,13 @@ fn bridge_value(state: &Value, key: &str) -> u64 {
 async fn a_large_home_is_ready_appliance_by_appliance_and_a_restart_costs_one_call_each() {
     let devices = SimDevice::lg_examples();
     let n = devices.len();
-    let mut world = World::start(devices).await;
-    world.time_scale = Some(SCALE);
+    let world = World::with(devices).scaled(SCALE).start().await;
     // LG's answers take a while, as over the internet: the loop has handled an answer before
     // the next call is chosen, so the order shows the plan and not loopback's speed.
     world.sim.set_latency(Duration::from_millis(40));
     let mut ha = fresh_watcher(&world).await;
     let bridge = world.bridge();
-    let state = all_ready(&world, &mut ha, support::bridge::WAIT).await;
+    let state = all_ready(&world, &mut ha, WAIT).await;
     let calls = world.sim.requests();
     println!("bridge device when every appliance was ready: {state}");
     println!("calls until then: {}", calls.len());
@@ -249,7 +249,7 @@ async fn a_large_home_is_ready_appliance_by_appliance_and_a_restart_costs_one_ca
     let mut ha = fresh_watcher(&world).await;
     let mark = world.sim.call_mark();
     let bridge = world.bridge();
-    all_ready(&world, &mut ha, support::bridge::WAIT).await;
+    all_ready(&world, &mut ha, WAIT).await;
     world.assert_ha_matches_sim().await;
     // What the restart asks after the appliances are ready (the subscription list and the
     // device-list subscription), before any periodic check is due.
@@ -282,11 +282,10 @@ async fn a_large_home_is_ready_appliance_by_appliance_and_a_restart_costs_one_ca
 async fn every_fixture_device_is_ready_within_the_first_limit() {
     let devices = SimDevice::every_fixture();
     let n = devices.len();
-    let mut world = World::start(devices).await;
-    world.time_scale = Some(0.05);
+    let world = World::with(devices).scaled(0.05).start().await;
     let mut ha = fresh_watcher(&world).await;
     let bridge = world.bridge();
-    let state = all_ready(&world, &mut ha, support::bridge::WAIT).await;
+    let state = all_ready(&world, &mut ha, WAIT).await;
     let calls = world.sim.requests();
     println!("{n} appliances ready after {} calls: {state}", calls.len());
     assert_eq!(state["rate_limited_for_s"], 0);
@@ -302,8 +301,7 @@ async fn under_a_quota_of_300_an_hour_every_appliance_is_ready_in_the_first_hour
     let hour = HOUR;
     let devices = SimDevice::lg_examples();
     let n = devices.len();
-    let mut world = World::start(devices).await;
-    world.time_scale = Some(SCALE);
+    let world = World::with(devices).scaled(SCALE).start().await;
     world
         .sim
         .set_quota(Some(Quota::per_hour(300).scaled(SCALE)));
@@ -362,8 +360,7 @@ async fn under_a_quota_of_300_an_hour_every_appliance_is_ready_in_the_first_hour
 async fn lg_refusals_teach_a_lower_limit_that_survives_a_restart() {
     let hour = HOUR;
     let devices = SimDevice::lg_examples();
-    let mut world = World::start(devices).await;
-    world.time_scale = Some(SCALE);
+    let world = World::with(devices).scaled(SCALE).start().await;
     world
         .sim
         .set_quota(Some(Quota::per_hour(150).scaled(SCALE)));
@@ -407,7 +404,7 @@ async fn lg_refusals_teach_a_lower_limit_that_survives_a_restart() {
     );
     let mut ha = fresh_watcher(&world).await;
     let bridge = world.bridge();
-    let state = all_ready(&world, &mut ha, support::bridge::WAIT).await;
+    let state = all_ready(&world, &mut ha, WAIT).await;
     assert!(
         bridge_value(&state, "api_limit") <= limit.max(stored["hourly_limit"].as_u64().unwrap()),
         "the restart forgot the learned limit: {state}"
@@ -418,8 +415,7 @@ async fn lg_refusals_teach_a_lower_limit_that_survives_a_restart() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_push_broker_that_moved_since_the_route_was_stored_is_found_again() {
-    let mut world = World::start(support::bridge::fixture_devices(3)).await;
-    world.time_scale = Some(0.02);
+    let world = World::with(fixture_devices(3)).scaled(0.02).start().await;
     let mut ha = fresh_watcher(&world).await;
     let bridge = world.bridge();
     ha.wait_json(BRIDGE_STATE, |v| v["lg_push"] == "ON").await;
@@ -446,20 +442,8 @@ async fn a_push_broker_that_moved_since_the_route_was_stored_is_found_again() {
         routes, 1,
         "the route is read once, after the broker stayed away"
     );
-    let ac = world
-        .devices
-        .iter()
-        .find(|d| d.device_type() == "DEVICE_AIR_CONDITIONER")
-        .expect("an air conditioner")
-        .id()
-        .to_owned();
-    world
-        .sim
-        .report(
-            &ac,
-            json!({"temperatureInUnits": [{"currentTemperature": 19, "unit": "C"}]}),
-        )
-        .await;
+    let ac = world.device_id("DEVICE_AIR_CONDITIONER");
+    world.sim.report(&ac, room_temperature(19)).await;
     world.assert_ha_matches_sim().await;
     let output = bridge.stop_ok().await;
     assert!(output.contains("reading LG's route again"), "{output}");
@@ -469,8 +453,7 @@ async fn a_push_broker_that_moved_since_the_route_was_stored_is_found_again() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_start_longer_than_the_hours_calls_says_so_once_and_gets_there() {
     let devices = SimDevice::clones(30);
-    let mut world = World::start(devices).await;
-    world.time_scale = Some(SCALE);
+    let world = World::with(devices).scaled(SCALE).start().await;
     // A limit learned in an earlier run: 60 calls an hour, for 30 appliances that need 90.
     std::fs::write(
         world.data_dir.join("call-budget.json"),

@@ -14,8 +14,9 @@ mod support;
 
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-use support::bridge::{Watcher, World, one_device_washtower, wait_until_lg_idle};
 use support::ha_reader::{HaReader, ListedDevice, ListedEntity};
+use support::world::{one_device_washtower, wait_until_lg_idle};
+use support::{Watcher, World};
 use thinq_addon::demo::table::{self, DeviceRow};
 use thinq_addon::demo::view::HaView;
 use thinq_addon::hass::topics::Topics;
@@ -124,12 +125,7 @@ async fn compare(language: &str) {
 
     // The broker still holds what a build with the one-device WashTower published: the
     // bridge removes the moved entities once, and both readers must see them go.
-    let tower = world
-        .devices
-        .iter()
-        .find(|d| d.summary.device_info.device_type == "DEVICE_WASHTOWER")
-        .unwrap()
-        .clone();
+    let tower = world.device("DEVICE_WASHTOWER").clone();
     let (tower_topic, old_tower) = one_device_washtower(&tower);
     let mut seed = Watcher::connect(world.ha_broker.port(), &[tower_topic.as_str()]).await;
     seed.publish_retained(&tower_topic, &old_tower.to_string())

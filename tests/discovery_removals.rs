@@ -15,7 +15,8 @@ mod support;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::time::Duration;
-use support::bridge::{World, discovery_payloads, one_device_washtower, wait_until_lg_idle};
+use support::World;
+use support::world::{discovery_payloads, one_device_washtower, wait_until_lg_idle};
 use thinq_addon::hass::discovery::{components, is_removal_marker};
 use thinq_addon::sim::SimDevice;
 
@@ -36,11 +37,7 @@ fn markers(payload: &[u8]) -> BTreeMap<String, String> {
 }
 
 fn washtower(world: &World) -> &SimDevice {
-    world
-        .devices
-        .iter()
-        .find(|d| d.summary.device_info.device_type == "DEVICE_WASHTOWER")
-        .expect("the fixture set has a WashTower")
+    world.device("DEVICE_WASHTOWER")
 }
 
 /// Waits until every device of the world is online and its values are on the broker.

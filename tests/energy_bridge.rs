@@ -5,7 +5,7 @@
 mod support;
 
 use std::time::{Duration, Instant};
-use support::bridge::{WAIT, World};
+use support::{WAIT, World};
 use thinq_addon::hass::topics::Topics;
 use thinq_addon::sim::SimDevice;
 
@@ -37,24 +37,12 @@ async fn wait_total(world: &World, device_id: &str, above: f64) -> f64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn energy_sensors_appear_survive_a_restart_and_cost_few_calls() {
-    let mut world = World::start(SimDevice::fixture_set()).await;
-    world.time_scale = Some(0.01);
-    let ac = world
-        .devices
-        .iter()
-        .find(|d| d.summary.device_info.device_type == "DEVICE_AIR_CONDITIONER")
-        .unwrap()
-        .summary
-        .device_id
-        .clone();
-    let oven = world
-        .devices
-        .iter()
-        .find(|d| d.summary.device_info.device_type == "DEVICE_OVEN")
-        .unwrap()
-        .summary
-        .device_id
-        .clone();
+    let world = World::with(SimDevice::fixture_set())
+        .scaled(0.01)
+        .start()
+        .await;
+    let ac = world.device_id("DEVICE_AIR_CONDITIONER");
+    let oven = world.device_id("DEVICE_OVEN");
     let bridge = world.bridge();
     let mut ha = world.home_assistant().await;
 

@@ -7,26 +7,35 @@ mod support;
 
 use std::time::Duration;
 
-use support::{PAT, start_sim};
-use thinq_addon::secret::Secret;
+use support::{start_sim, thinq_api};
 use thinq_addon::sim::devices::{AIR_CONDITIONER_ID, WASHER_ID};
 use thinq_addon::sim::{DEFAULT_ENERGY_CLOCK, SimHandle};
-use thinq_addon::thinq::api::{ApiConfig, ThinqApi};
+use thinq_addon::thinq::api::ThinqApi;
 use thinq_addon::thinq::energy_api::{Period, UsageRow, UsedDate};
+use thinq_addon::thinq::error::ApiError;
+use time::Date;
 use time::macros::{date, datetime};
 
 const OVEN_ID: &str = "OV-00000000-0000-0000-0000-000000000001";
 const KIMCHI_ID: &str = "MW2-FD94EF23-EF86-4D65-92AB-5399A90C228F";
 const WASHTOWER_ID: &str = "d5e2a9c4f0b1873e6a4c2d9f8b7e1a3c5d6f0e9b8a7c6d5e4f3a2b1c0d9e8f7a";
 
-fn api(sim: &SimHandle) -> ThinqApi {
-    ThinqApi::new(ApiConfig {
-        base_url: sim.api_url(),
-        pat: Secret::new(PAT),
-        country: "DE".into(),
-        client_id: "energy-test-client".into(),
-    })
-    .expect("client")
+/// The simulator with the fixture devices, and the add-on's own client for it.
+async fn started() -> (SimHandle, ThinqApi) {
+    let sim = start_sim().await.expect("sim");
+    let api = thinq_api(&sim, "energy-test-client");
+    (sim, api)
+}
+
+/// The air conditioner's `energyUsage` rows from `start` to `end`.
+async fn ac_usage(
+    api: &ThinqApi,
+    period: Period,
+    start: Date,
+    end: Date,
+) -> Result<Vec<UsageRow>, ApiError> {
+    api.energy_usage(AIR_CONDITIONER_ID, "energyUsage", period, start, end)
+        .await
 }
 
 fn fixture_rows(name: &str) -> Vec<UsageRow> {
@@ -41,8 +50,7 @@ fn fixture_rows(name: &str) -> Vec<UsageRow> {
 
 #[tokio::test]
 async fn profiles_answer_like_lg() {
-    let sim = start_sim().await.expect("sim");
-    let api = api(&sim);
+    let (sim, api) = started().await;
     assert_eq!(
         api.energy_profile(AIR_CONDITIONER_ID).await.unwrap(),
         vec!["energyUsage"]
@@ -89,61 +97,28 @@ async fn profiles_answer_like_lg() {
 
 #[tokio::test]
 async fn the_air_conditioner_gives_its_fixture_values() {
-    let sim = start_sim().await.expect("sim");
-    let api = api(&sim);
+    let (sim, api) = started().await;
     assert_eq!(sim.energy_clock(), DEFAULT_ENERGY_CLOCK);
     // Today (2024-10-10 10:30): hourly rows for the completed hours, as energy_today.json.
     let today = date!(2024 - 10 - 10);
-    let rows = api
-        .energy_usage(
-            AIR_CONDITIONER_ID,
-            "energyUsage",
-            Period::Daily,
-            today,
-            today,
-        )
-        .await
-        .unwrap();
+    let rows = ac_usage(&api, Period::Daily, today, today).await.unwrap();
     assert_eq!(rows, fixture_rows("energy_today.json"));
     // Once the month is over, the whole of October is energy_20241001_20241031.json.
     sim.set_energy_clock(datetime!(2024-11-02 09:00));
-    let rows = api
-        .energy_usage(
-            AIR_CONDITIONER_ID,
-            "energyUsage",
-            Period::Daily,
-            date!(2024 - 10 - 01),
-            date!(2024 - 10 - 31),
-        )
-        .await
-        .unwrap();
-    assert_eq!(rows, fixture_rows("energy_20241001_20241031.json"));
-    let rows = api
-        .energy_usage(
-            AIR_CONDITIONER_ID,
-            "energyUsage",
-            Period::Daily,
-            date!(2024 - 10 - 01),
-            date!(2024 - 10 - 10),
-        )
-        .await
-        .unwrap();
-    assert_eq!(rows, fixture_rows("energy_20241001_20241010.json"));
+    let october = date!(2024 - 10 - 01);
+    for (end, fixture) in [
+        (date!(2024 - 10 - 31), "energy_20241001_20241031.json"),
+        (date!(2024 - 10 - 10), "energy_20241001_20241010.json"),
+    ] {
+        let rows = ac_usage(&api, Period::Daily, october, end).await.unwrap();
+        assert_eq!(rows, fixture_rows(fixture), "{fixture}");
+    }
     // MONTHLY: October is the sum of its days.
-    let rows = api
-        .energy_usage(
-            AIR_CONDITIONER_ID,
-            "energyUsage",
-            Period::Monthly,
-            date!(2024 - 10 - 01),
-            date!(2024 - 10 - 01),
-        )
-        .await
-        .unwrap();
+    let rows = ac_usage(&api, Period::Monthly, october, october).await;
     assert_eq!(
-        rows,
+        rows.unwrap(),
         vec![UsageRow {
-            used: UsedDate::Month(date!(2024 - 10 - 01)),
+            used: UsedDate::Month(october),
             wh: 4960.0
         }]
     );
@@ -152,8 +127,7 @@ async fn the_air_conditioner_gives_its_fixture_values() {
 
 #[tokio::test]
 async fn usage_grows_with_the_clock_across_midnight() {
-    let sim = start_sim().await.expect("sim");
-    let api = api(&sim);
+    let (sim, api) = started().await;
     sim.set_energy_clock(datetime!(2026-03-14 22:30));
     let day = date!(2026 - 03 - 14);
     let read = |start, end| api.energy_usage(KIMCHI_ID, "energyUsage", Period::Daily, start, end);
@@ -196,44 +170,31 @@ async fn usage_grows_with_the_clock_across_midnight() {
 
 #[tokio::test]
 async fn limits_and_unsupported_devices() {
-    let sim = start_sim().await.expect("sim");
-    let api = api(&sim);
+    let (sim, api) = started().await;
     let today = date!(2024 - 10 - 10);
-    let code = |r: Result<Vec<UsageRow>, thinq_addon::thinq::error::ApiError>| {
-        r.unwrap_err().code().map(|c| c.as_str().to_owned())
-    };
-    // 32 days is one too many; an end before the start is refused.
-    let long = api
-        .energy_usage(
-            AIR_CONDITIONER_ID,
+    let code =
+        |r: Result<Vec<UsageRow>, ApiError>| r.unwrap_err().code().map(|c| c.as_str().to_owned());
+    // 32 days is one too many; an end before the start is refused; a property the device
+    // does not have.
+    for (property, start, end, expected) in [
+        (
             "energyUsage",
-            Period::Daily,
             date!(2024 - 09 - 08),
             date!(2024 - 10 - 09),
-        )
-        .await;
-    assert_eq!(code(long), Some("1102".into()));
-    let backwards = api
-        .energy_usage(
-            AIR_CONDITIONER_ID,
-            "energyUsage",
-            Period::Daily,
-            today,
-            date!(2024 - 10 - 01),
-        )
-        .await;
-    assert_eq!(code(backwards), Some("1102".into()));
-    // A property the device does not have.
-    let wrong = api
-        .energy_usage(
-            AIR_CONDITIONER_ID,
-            "energyUsage_dryer",
-            Period::Daily,
-            today,
-            today,
-        )
-        .await;
-    assert_eq!(code(wrong), Some("1220".into()));
+            "1102",
+        ),
+        ("energyUsage", today, date!(2024 - 10 - 01), "1102"),
+        ("energyUsage_dryer", today, today, "1220"),
+    ] {
+        let refused = api
+            .energy_usage(AIR_CONDITIONER_ID, property, Period::Daily, start, end)
+            .await;
+        assert_eq!(
+            code(refused),
+            Some(expected.into()),
+            "{property} {start}..{end}"
+        );
+    }
     // Devices without energy answer usage the way they answer the profile.
     let oven = api
         .energy_usage(OVEN_ID, "energyUsage", Period::Daily, today, today)
@@ -250,8 +211,7 @@ async fn limits_and_unsupported_devices() {
 
 #[tokio::test]
 async fn washtower_properties_and_both_row_forms() {
-    let sim = start_sim().await.expect("sim");
-    let api = api(&sim);
+    let (sim, api) = started().await;
     let day = date!(2024 - 10 - 09);
     let mut sums = Vec::new();
     for property in [

@@ -7,14 +7,13 @@ mod support;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use support::{PAT, start_sim};
+use support::{start_sim, thinq_api};
 use thinq_addon::energy::{EnergyRead, EnergyTracker, EnergyUpdate, EnergyValues};
 use thinq_addon::hass::DiscoveryContext;
 use thinq_addon::hass::topics::Topics;
-use thinq_addon::secret::Secret;
 use thinq_addon::sim::SimHandle;
 use thinq_addon::sim::devices::AIR_CONDITIONER_ID;
-use thinq_addon::thinq::api::{ApiConfig, ThinqApi};
+use thinq_addon::thinq::api::ThinqApi;
 use time::macros::{datetime, offset};
 use time::{OffsetDateTime, PrimitiveDateTime, UtcOffset};
 
@@ -42,13 +41,7 @@ const WITH_ENERGY: [(&str, &[&str]); 8] = [
 ];
 
 fn api(sim: &SimHandle) -> ThinqApi {
-    ThinqApi::new(ApiConfig {
-        base_url: sim.api_url(),
-        pat: Secret::new(PAT),
-        country: "DE".into(),
-        client_id: "energy-tracker-test".into(),
-    })
-    .expect("client")
+    thinq_api(sim, "energy-tracker-test")
 }
 
 /// One bridge-loop pass: set the simulated clock, plan, make the calls, hand back the answers.
@@ -75,6 +68,14 @@ impl Harness {
             unsupported: BTreeSet::new(),
             latest: BTreeMap::new(),
         }
+    }
+
+    /// A simulator with the fixture devices, an empty data directory, a tracker over both.
+    async fn fresh() -> (SimHandle, tempfile::TempDir, Harness) {
+        let sim = start_sim().await.expect("sim");
+        let dir = tempfile::tempdir().unwrap();
+        let harness = Harness::start(sim.clone(), dir.path()).await;
+        (sim, dir, harness)
     }
 
     fn now(local: PrimitiveDateTime) -> OffsetDateTime {
@@ -162,9 +163,7 @@ fn profile_calls(sim: &SimHandle, device: &str) -> usize {
 
 #[tokio::test]
 async fn a_day_and_a_restart_for_the_fixture_devices() {
-    let sim = start_sim().await.expect("sim");
-    let dir = tempfile::tempdir().unwrap();
-    let mut h = Harness::start(sim.clone(), dir.path()).await;
+    let (sim, dir, mut h) = Harness::fresh().await;
     let mut local = datetime!(2024-10-10 10:30);
 
     // The first pass: every energy profile, then the first read of each supported device.
@@ -291,9 +290,7 @@ async fn a_day_and_a_restart_for_the_fixture_devices() {
 
 #[tokio::test]
 async fn refresh_reads_now_within_its_gap() {
-    let sim = start_sim().await.expect("sim");
-    let dir = tempfile::tempdir().unwrap();
-    let mut h = Harness::start(sim.clone(), dir.path()).await;
+    let (sim, _dir, mut h) = Harness::fresh().await;
     h.pass(datetime!(2024-10-10 10:30)).await;
     let before = usage_calls(&sim);
     let ac_before = h.values(AIR_CONDITIONER_ID, "energyUsage").today_kwh;
@@ -312,9 +309,7 @@ async fn refresh_reads_now_within_its_gap() {
 
 #[tokio::test]
 async fn a_throttled_hour_costs_no_extra_calls_and_loses_nothing() {
-    let sim = start_sim().await.expect("sim");
-    let dir = tempfile::tempdir().unwrap();
-    let mut h = Harness::start(sim.clone(), dir.path()).await;
+    let (sim, _dir, mut h) = Harness::fresh().await;
     h.pass(datetime!(2024-10-10 10:30)).await;
     let ac_at_start = h.values(AIR_CONDITIONER_ID, "energyUsage").today_kwh;
     // 11:10: LG answers the first three calls with 1314 (HTTP 401, "Exceeded User API calls").

@@ -9,7 +9,7 @@ mod support;
 
 use serde_json::{Value, json};
 use std::time::Duration;
-use support::bridge::{BRIDGE_STATE, World};
+use support::{BRIDGE_STATE, World};
 use thinq_addon::hass::topics::Topics;
 use thinq_addon::hass::{DeviceModel, DiscoveryContext};
 use thinq_addon::sim::SimDevice;

@@ -15,7 +15,8 @@ mod support;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::time::Duration;
-use support::bridge::{World, wait_until_lg_idle};
+use support::world::wait_until_lg_idle;
+use support::{Watcher, World};
 use thinq_addon::hass::discovery::{check_device_payload, is_removal_marker};
 use thinq_addon::hass::entities::common::unique_id;
 use thinq_addon::hass::entities::timer::rfc3339;
@@ -354,11 +355,7 @@ fn finishes_at_follows_the_remaining_time_and_clears_when_idle() {
 }
 
 /// Waits until every one of `topics` holds a payload for which `check` holds.
-async fn wait_all(
-    ha: &mut support::bridge::Watcher,
-    topics: &[String],
-    check: impl Fn(&[u8]) -> bool + Copy,
-) {
+async fn wait_all(ha: &mut Watcher, topics: &[String], check: impl Fn(&[u8]) -> bool + Copy) {
     for topic in topics {
         ha.wait_for(topic, check).await;
     }

@@ -11,7 +11,9 @@ mod support;
 
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-use support::bridge::{BRIDGE_STATE, World, fixture_devices, wait_until};
+use support::bridge::Bridge;
+use support::world::{discovery_topic, fixture_devices, room_temperature};
+use support::{BRIDGE_STATE, PAT, World, wait_until};
 use thinq_addon::hass::topics::Topics;
 use thinq_addon::sim::{Fault, SimDevice};
 
@@ -19,30 +21,21 @@ use thinq_addon::sim::{Fault, SimDevice};
 /// 18 s, the token probe 18 s.
 const SCALE: f64 = 0.01;
 
-fn ac_of(world: &World) -> String {
-    device_of(world, "DEVICE_AIR_CONDITIONER")
+/// A world of `devices` with the bridge's intervals at [`SCALE`].
+async fn started(devices: Vec<SimDevice>) -> World {
+    World::with(devices).scaled(SCALE).start().await
 }
 
-fn device_of(world: &World, device_type: &str) -> String {
-    world
-        .devices
-        .iter()
-        .find(|d| d.summary.device_info.device_type == device_type)
-        .map(|d| d.summary.device_id.clone())
-        .unwrap()
+/// [`started`], with the bridge running and Home Assistant's broker holding what the
+/// simulator holds: the scene before a fault.
+async fn running(devices: Vec<SimDevice>) -> (World, Bridge) {
+    let world = started(devices).await;
+    let bridge = world.bridge();
+    world.assert_ha_matches_sim().await;
+    (world, bridge)
 }
 
-/// A room temperature report as LG's air conditioner sends it.
-fn room_temperature(celsius: i64) -> Value {
-    json!({"temperatureInUnits": [{"currentTemperature": celsius, "unit": "C"}]})
-}
-
-async fn started(devices: Vec<SimDevice>, scale: Option<f64>) -> World {
-    // A World with the bridge's intervals scaled.
-    let mut world = World::start(devices).await;
-    world.time_scale = scale;
-    world
-}
+const AC: &str = "DEVICE_AIR_CONDITIONER";
 
 /// Waits until Home Assistant's broker holds what the simulator holds, and prints the figures
 /// for the fault table: seconds from the end of the fault, REST calls since it began.
@@ -55,12 +48,25 @@ async fn recovered(world: &World, fault: &str, calls_from: usize, fault_ended: I
     );
 }
 
+/// How every scenario ends once its fault is over: [`recovered`], a command from a Home
+/// Assistant that connects now still reaches the appliance, and SIGTERM exits 0 in 10 s.
+async fn ends_well(
+    world: &World,
+    bridge: Bridge,
+    fault: &str,
+    calls_from: usize,
+    fault_ended: Instant,
+) {
+    recovered(world, fault, calls_from, fault_ended).await;
+    let ha = world.home_assistant().await;
+    world.assert_command_round_trip(&ha).await;
+    bridge.stop_ok().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn home_assistant_broker_away_while_1000_reports_arrive() {
-    let mut world = started(fixture_devices(6), Some(SCALE)).await;
-    let ac = ac_of(&world);
-    let bridge = world.bridge();
-    world.assert_ha_matches_sim().await;
+    let (mut world, bridge) = running(fixture_devices(6)).await;
+    let ac = world.device_id(AC);
     let rss_before = bridge.rss_kib();
 
     let mark = world.sim.call_mark();
@@ -79,16 +85,14 @@ async fn home_assistant_broker_away_while_1000_reports_arrive() {
     );
 
     world.ha_broker.start_again().unwrap();
-    recovered(&world, "HA broker away, 1000 reports", mark, Instant::now()).await;
-    let ha = world.home_assistant().await;
-    world.assert_command_round_trip(&ha).await;
-    bridge.stop_ok().await;
+    let back = Instant::now();
+    ends_well(&world, bridge, "HA broker away, 1000 reports", mark, back).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn started_while_home_assistant_broker_is_down_and_stopped_mid_outage() {
-    let mut world = started(fixture_devices(4), Some(SCALE)).await;
-    let ac = ac_of(&world);
+    let mut world = started(fixture_devices(4)).await;
+    let ac = world.device_id(AC);
     world.ha_broker.stop();
     let mark = world.sim.call_mark();
     let bridge = world.bridge();
@@ -118,10 +122,8 @@ async fn started_while_home_assistant_broker_is_down_and_stopped_mid_outage() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changes_missed_while_lg_broker_was_away_arrive_once_the_rate_limit_lifts() {
-    let mut world = started(fixture_devices(6), Some(SCALE)).await;
-    let ac = ac_of(&world);
-    let bridge = world.bridge();
-    world.assert_ha_matches_sim().await;
+    let (mut world, bridge) = running(fixture_devices(6)).await;
+    let ac = world.device_id(AC);
 
     let mark = world.sim.call_mark();
     world.push_broker.stop();
@@ -144,18 +146,14 @@ async fn changes_missed_while_lg_broker_was_away_arrive_once_the_rate_limit_lift
         refused <= 12,
         "{refused} calls in 3 s of rate limiting: the bridge does not back off"
     );
-    recovered(&world, "LG broker away + 1314 at reconnect", mark, lifted).await;
-    let ha = world.home_assistant().await;
-    world.assert_command_round_trip(&ha).await;
-    bridge.stop_ok().await;
+    let fault = "LG broker away + 1314 at reconnect";
+    ends_well(&world, bridge, fault, mark, lifted).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lapsed_event_subscriptions_are_noticed_and_renewed() {
-    let world = started(fixture_devices(4), Some(SCALE)).await;
-    let ac = ac_of(&world);
-    let bridge = world.bridge();
-    world.assert_ha_matches_sim().await;
+    let (world, bridge) = running(fixture_devices(4)).await;
+    let ac = world.device_id(AC);
 
     let mark = world.sim.call_mark();
     let lapsed_at = Instant::now();
@@ -167,37 +165,44 @@ async fn lapsed_event_subscriptions_are_noticed_and_renewed() {
         world.sim.event_subscribers(&ac).len() == 1
     })
     .await;
-    recovered(&world, "event subscriptions lapsed", mark, lapsed_at).await;
-    let ha = world.home_assistant().await;
-    world.assert_command_round_trip(&ha).await;
-    bridge.stop_ok().await;
+    ends_well(
+        &world,
+        bridge,
+        "event subscriptions lapsed",
+        mark,
+        lapsed_at,
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_device_whose_profile_fails_at_start_appears_once_it_can_be_read() {
-    let world = started(fixture_devices(4), Some(SCALE)).await;
-    let ac = ac_of(&world);
+    let world = started(fixture_devices(4)).await;
+    let ac = world.device_id(AC);
     world.sim.inject(Fault::ProfileFails {
         device_id: ac.clone(),
         times: 4,
     });
     let started_at = Instant::now();
     let bridge = world.bridge();
-    recovered(&world, "profile read failing at start", 0, started_at).await;
+    world.assert_ha_matches_sim().await;
     assert!(world.sim.count("GET", &format!("/devices/{ac}/profile")) >= 5);
-    let ha = world.home_assistant().await;
-    world.assert_command_round_trip(&ha).await;
-    bridge.stop_ok().await;
+    ends_well(
+        &world,
+        bridge,
+        "profile read failing at start",
+        0,
+        started_at,
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_device_removed_while_stopped_leaves_home_assistant_and_restart_costs_few_calls() {
     let devices = SimDevice::fixture_set();
     let count = devices.len();
-    let world = started(devices, Some(SCALE)).await;
-    let washer = device_of(&world, "DEVICE_WASHER");
-    let bridge = world.bridge();
-    world.assert_ha_matches_sim().await;
+    let (world, bridge) = running(devices).await;
+    let washer = world.device_id("DEVICE_WASHER");
     // The first run ends once it has its certificate and push session, as a real one would.
     world
         .home_assistant()
@@ -211,11 +216,8 @@ async fn a_device_removed_while_stopped_leaves_home_assistant_and_restart_costs_
     let restarted = Instant::now();
     let bridge = world.bridge();
     let mut ha = world.home_assistant().await;
-    let discovery = format!(
-        "homeassistant/device/thinq_{}/config",
-        Topics::object_id(&washer)
-    );
-    ha.wait_for(&discovery, |p| p.is_empty()).await;
+    ha.wait_for(&discovery_topic(&washer), |p| p.is_empty())
+        .await;
     recovered(&world, "device removed while stopped", mark, restarted).await;
     // Energy reads begin once every device is live: they are not part of the restart.
     let (energy, calls): (Vec<_>, Vec<_>) = world
@@ -249,7 +251,7 @@ async fn a_device_removed_while_stopped_leaves_home_assistant_and_restart_costs_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rejected_token_is_shown_costs_few_calls_and_heals() {
-    let world = started(fixture_devices(4), Some(SCALE)).await;
+    let world = started(fixture_devices(4)).await;
     world.sim.inject(Fault::TokenRejectedEmptyBody);
     let bridge = world.bridge();
     let mut ha = world.home_assistant().await;
@@ -277,7 +279,7 @@ async fn a_rejected_token_is_shown_costs_few_calls_and_heals() {
 
     // Later: LG rejects the token in the middle of the run (a command finds out).
     world.sim.inject(Fault::TokenRejectedEmptyBody);
-    let ac = ac_of(&world);
+    let ac = world.device_id(AC);
     ha.publish(
         &format!("thinq/{}/climate/temperature/set", Topics::object_id(&ac)),
         "24",
@@ -292,12 +294,12 @@ async fn a_rejected_token_is_shown_costs_few_calls_and_heals() {
     world.assert_command_round_trip(&ha).await;
     let output = bridge.stop_ok().await;
     assert!(output.contains("connect-pat.lgthinq.com"), "{output}");
-    assert!(!output.contains(support::bridge::PAT));
+    assert!(!output.contains(PAT));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn certificates_the_broker_refuses_are_replaced_with_back_off_and_commands_still_work() {
-    let world = started(fixture_devices(4), Some(SCALE)).await;
+    let world = started(fixture_devices(4)).await;
     world.sim.inject(Fault::UntrustedCertificate { times: 3 });
     let started_at = Instant::now();
     let bridge = world.bridge();
@@ -321,7 +323,7 @@ async fn certificates_the_broker_refuses_are_replaced_with_back_off_and_commands
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_client_with_our_id_is_reported_and_not_fought() {
     // Production intervals: the back-off is what is being tested.
-    let world = started(fixture_devices(4), None).await;
+    let world = World::start(fixture_devices(4)).await;
     let bridge = world.bridge();
     let mut ha = world.home_assistant().await;
     world.assert_ha_matches_sim().await;
@@ -375,7 +377,7 @@ async fn a_second_client_with_our_id_is_reported_and_not_fought() {
         assert!(Instant::now() < deadline, "no recovery: {state}");
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
-    let ac = ac_of(&world);
+    let ac = world.device_id(AC);
     world.sim.report(&ac, room_temperature(26)).await;
     recovered(&world, "second client with our id (40 s)", mark, gone).await;
     world.assert_command_round_trip(&ha).await;
@@ -391,10 +393,8 @@ async fn a_second_client_with_our_id_is_reported_and_not_fought() {
 /// push on the second topic (`…/inbox`) reaches Home Assistant too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pushes_on_every_certificate_topic_are_heard() {
-    let world = started(fixture_devices(4), Some(SCALE)).await;
-    let ac = ac_of(&world);
-    let bridge = world.bridge();
-    world.assert_ha_matches_sim().await;
+    let (world, bridge) = running(fixture_devices(4)).await;
+    let ac = world.device_id(AC);
     world
         .home_assistant()
         .await
@@ -418,15 +418,12 @@ async fn pushes_on_every_certificate_topic_are_heard() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscription_lgs_broker_refuses_is_shown_retried_and_heals() {
     const CLIENT: &str = "thinq-addon-suback-refused";
-    let world = {
-        let mut world = World::start_with_push_access_rules(fixture_devices(4)).await;
-        world.time_scale = Some(SCALE);
-        world
-    };
-    let mut options: Value =
-        serde_json::from_slice(&std::fs::read(&world.options_path).unwrap()).unwrap();
-    options["client_id"] = json!(CLIENT);
-    std::fs::write(&world.options_path, options.to_string()).unwrap();
+    let world = World::with(fixture_devices(4))
+        .scaled(SCALE)
+        .push_access_rules()
+        .start()
+        .await;
+    world.set_option("client_id", json!(CLIENT));
     // LG's broker will not let this client subscribe to its push topic (an AWS IoT policy
     // without it): the connection is accepted, the SUBACK refuses.
     let push_topic = format!("app/clients/{CLIENT}/push");
@@ -454,7 +451,7 @@ async fn a_subscription_lgs_broker_refuses_is_shown_retried_and_heals() {
         v["problem"] == "OFF" && v["lg_push"] == "ON"
     })
     .await;
-    let ac = ac_of(&world);
+    let ac = world.device_id(AC);
     world.sim.report(&ac, room_temperature(17)).await;
     recovered(&world, "subscription refused by LG's broker", mark, healed).await;
     world.assert_command_round_trip(&ha).await;

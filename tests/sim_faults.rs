@@ -5,31 +5,9 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::{LgClient, PAT, start_sim};
-use thinq_addon::secret::Secret;
+use support::{code, sim_and_client, sorted, start_sim, thinq_api};
 use thinq_addon::sim::devices::{AIR_CONDITIONER_ID, WASHER_ID};
-use thinq_addon::sim::{Fault, SimDevice, SimHandle};
-use thinq_addon::thinq::api::{ApiConfig, ThinqApi};
-
-fn code(envelope: &Value) -> &str {
-    envelope["error"]["code"].as_str().unwrap_or("")
-}
-
-/// The add-on's own REST client, pointed at the simulator.
-fn thinq_api(sim: &SimHandle, client_id: &str) -> ThinqApi {
-    ThinqApi::new(ApiConfig {
-        base_url: sim.api_url(),
-        pat: Secret::new(PAT),
-        country: "DE".to_owned(),
-        client_id: client_id.to_owned(),
-    })
-    .expect("client")
-}
-
-fn sorted(mut ids: Vec<String>) -> Vec<String> {
-    ids.sort();
-    ids
-}
+use thinq_addon::sim::{Fault, SimDevice};
 
 #[tokio::test]
 async fn push_subscriptions_are_listed_and_can_be_lost() {
@@ -56,8 +34,7 @@ async fn push_subscriptions_are_listed_and_can_be_lost() {
 /// token works again once accepted.
 #[tokio::test]
 async fn a_rejected_pat_gets_401_with_an_empty_body() {
-    let sim = start_sim().await.expect("sim");
-    let lg = LgClient::new(&sim.api_url(), "pat-client");
+    let (sim, lg) = sim_and_client("pat-client").await;
     let http = reqwest::Client::new();
     sim.inject(Fault::TokenRejectedEmptyBody);
     let control = format!("/devices/{AIR_CONDITIONER_ID}/control");
@@ -106,8 +83,7 @@ async fn a_rejected_pat_gets_401_with_an_empty_body() {
 
 #[tokio::test]
 async fn a_rate_limit_lasts_until_lifted_and_covers_commands() {
-    let sim = start_sim().await.expect("sim");
-    let lg = LgClient::new(&sim.api_url(), "limited-client");
+    let (sim, lg) = sim_and_client("limited-client").await;
     sim.inject(Fault::RateLimitUntilCleared);
     sim.inject(Fault::ServerError { times: 1 });
     let mark = sim.call_mark();
@@ -144,8 +120,7 @@ async fn a_rate_limit_lasts_until_lifted_and_covers_commands() {
 
 #[tokio::test]
 async fn profile_and_state_reads_fail_for_one_device_only() {
-    let sim = start_sim().await.expect("sim");
-    let lg = LgClient::new(&sim.api_url(), "reader");
+    let (sim, lg) = sim_and_client("reader").await;
     sim.inject(Fault::ProfileFails {
         device_id: AIR_CONDITIONER_ID.to_owned(),
         times: 2,
@@ -185,8 +160,7 @@ async fn profile_and_state_reads_fail_for_one_device_only() {
 
 #[tokio::test]
 async fn calls_are_counted_in_a_window_and_by_prefix() {
-    let sim = start_sim().await.expect("sim");
-    let lg = LgClient::new(&sim.api_url(), "counted");
+    let (sim, lg) = sim_and_client("counted").await;
     lg.ok("GET", "/devices", None).await.expect("devices");
     let mark = sim.call_mark();
     for id in [AIR_CONDITIONER_ID, WASHER_ID] {
@@ -221,8 +195,7 @@ async fn calls_are_counted_in_a_window_and_by_prefix() {
 
 #[tokio::test]
 async fn silent_account_changes_show_only_in_reads() {
-    let sim = start_sim().await.expect("sim");
-    let lg = LgClient::new(&sim.api_url(), "account-reader");
+    let (sim, lg) = sim_and_client("account-reader").await;
     lg.ok("POST", "/push/devices", None)
         .await
         .expect("device list subscribe");
@@ -268,8 +241,7 @@ async fn silent_account_changes_show_only_in_reads() {
 
 #[tokio::test]
 async fn lg_can_refuse_more_event_subscriptions() {
-    let sim = start_sim().await.expect("sim");
-    let lg = LgClient::new(&sim.api_url(), "many-events");
+    let (sim, lg) = sim_and_client("many-events").await;
     sim.inject(Fault::TooManyEventSubscriptions { times: 1 });
     let path = format!("/event/{WASHER_ID}/subscribe");
     let body = json!({"expire": {"unit": "HOUR", "timer": 24}});

@@ -6,19 +6,15 @@ mod support;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::{LgClient, PushCloud, Subscriber, WAIT, tls_client_config};
+use support::{PushCloud, Subscriber, WAIT, tls_client_config};
 use thinq_addon::sim::SimDevice;
 use thinq_addon::sim::devices::{AIR_CONDITIONER_ID, WASHER_ID};
 
-/// Registers `client_id`, gets its certificate, and connects a subscriber on its topic.
-async fn connected_client(cloud: &PushCloud, client_id: &str) -> (LgClient, Subscriber) {
-    let lg = LgClient::new(&cloud.sim.api_url(), client_id);
-    let (cert, key, topic) = lg.certify().await.expect("certificate");
-    let tls = tls_client_config(&cloud.ca.ca_pem(), Some((&cert, &key))).expect("tls");
-    let subscriber = Subscriber::connect(cloud.broker.port(), client_id, &topic, Some(tls), None)
+/// The fixture devices behind a push broker, carrying out controls after 20 ms.
+async fn fixture_cloud() -> PushCloud {
+    PushCloud::start(SimDevice::fixture_set(), Duration::from_millis(20))
         .await
-        .unwrap_or_else(|err| panic!("subscriber: {err:#}\n{}", cloud.broker.log()));
-    (lg, subscriber)
+        .expect("cloud")
 }
 
 fn is_push(kind: &'static str, device: &'static str) -> impl Fn(&Value) -> bool {
@@ -27,17 +23,11 @@ fn is_push(kind: &'static str, device: &'static str) -> impl Fn(&Value) -> bool 
 
 #[tokio::test]
 async fn a_valid_control_comes_back_as_device_status_over_mtls() {
-    let cloud = PushCloud::start(SimDevice::fixture_set(), Duration::from_millis(20))
+    let cloud = fixture_cloud().await;
+    let (lg, mut subscriber) = cloud.client("home-assistant-one").await;
+    lg.event_subscribe(AIR_CONDITIONER_ID, 24)
         .await
-        .expect("cloud");
-    let (lg, mut subscriber) = connected_client(&cloud, "home-assistant-one").await;
-    lg.ok(
-        "POST",
-        &format!("/event/{AIR_CONDITIONER_ID}/subscribe"),
-        Some(&json!({"expire": {"unit": "HOUR", "timer": 24}})),
-    )
-    .await
-    .expect("event subscribe");
+        .expect("event subscribe");
 
     let body = json!({"airFlow": {"windStrength": "HIGH"}});
     lg.ok(
@@ -93,11 +83,9 @@ async fn a_valid_control_comes_back_as_device_status_over_mtls() {
 
 #[tokio::test]
 async fn pushes_reach_only_subscribed_clients_in_both_shapes() {
-    let cloud = PushCloud::start(SimDevice::fixture_set(), Duration::from_millis(20))
-        .await
-        .expect("cloud");
-    let (lg, mut subscribed) = connected_client(&cloud, "client-subscribed").await;
-    let (_other, mut bystander) = connected_client(&cloud, "client-bystander").await;
+    let cloud = fixture_cloud().await;
+    let (lg, mut subscribed) = cloud.client("client-subscribed").await;
+    let (_other, mut bystander) = cloud.client("client-bystander").await;
     lg.ok("POST", &format!("/push/{WASHER_ID}/subscribe"), None)
         .await
         .expect("push subscribe");
@@ -156,20 +144,14 @@ async fn pushes_reach_only_subscribed_clients_in_both_shapes() {
 
 #[tokio::test]
 async fn device_list_changes_and_life_send_pushes() {
-    let cloud = PushCloud::start(SimDevice::fixture_set(), Duration::from_millis(20))
-        .await
-        .expect("cloud");
-    let (lg, mut subscriber) = connected_client(&cloud, "client-life").await;
+    let cloud = fixture_cloud().await;
+    let (lg, mut subscriber) = cloud.client("client-life").await;
     lg.ok("POST", "/push/devices", None)
         .await
         .expect("device list subscribe");
-    lg.ok(
-        "POST",
-        &format!("/event/{AIR_CONDITIONER_ID}/subscribe"),
-        Some(&json!({"expire": {"unit": "HOUR", "timer": 1}})),
-    )
-    .await
-    .expect("event subscribe");
+    lg.event_subscribe(AIR_CONDITIONER_ID, 1)
+        .await
+        .expect("event subscribe");
 
     let mut extra = SimDevice::fixture_set()
         .into_iter()

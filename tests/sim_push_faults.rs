@@ -8,55 +8,15 @@
 
 mod support;
 
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::{LgClient, PAT, PushCloud, Subscriber, WAIT, tls_client_config};
-use thinq_addon::secret::Secret;
+use support::lg::csr;
+use support::{LgClient, PushCloud, Subscriber, WAIT, code, sorted, thinq_api, wait_until};
 use thinq_addon::sim::devices::{AIR_CONDITIONER_ID, WASHER_ID};
 use thinq_addon::sim::{Fault, SimDevice, SimHandle};
-use thinq_addon::thinq::api::{ApiConfig, ThinqApi};
 
 const HOUR: Duration = Duration::from_secs(3600);
-
-fn code(envelope: &Value) -> &str {
-    envelope["error"]["code"].as_str().unwrap_or("")
-}
-
-/// The add-on's own REST client, pointed at the simulator.
-fn thinq_api(sim: &SimHandle, client_id: &str) -> ThinqApi {
-    ThinqApi::new(ApiConfig {
-        base_url: sim.api_url(),
-        pat: Secret::new(PAT),
-        country: "DE".to_owned(),
-        client_id: client_id.to_owned(),
-    })
-    .expect("client")
-}
-
-/// Registers `client_id`, gets its certificate, and connects a subscriber on the first
-/// topic of its certificate answer (as the SDK does).
-async fn connected_client(cloud: &PushCloud, client_id: &str) -> (LgClient, Subscriber) {
-    let lg = LgClient::new(&cloud.sim.api_url(), client_id);
-    let (cert, key, topic) = lg.certify().await.expect("certificate");
-    let tls = tls_client_config(&cloud.ca.ca_pem(), Some((&cert, &key))).expect("tls");
-    let subscriber = Subscriber::connect(cloud.broker.port(), client_id, &topic, Some(tls), None)
-        .await
-        .unwrap_or_else(|err| panic!("subscriber: {err:#}\n{}", cloud.broker.log()));
-    (lg, subscriber)
-}
-
-/// Publishes a marker to `client_id` and asserts it is the next message: whatever the
-/// cloud sent before it on the same connection would have arrived first.
-async fn next_is_marker(sim: &SimHandle, subscriber: &mut Subscriber, client_id: &str) {
-    let marker = format!("marker-{}", uuid::Uuid::new_v4().simple());
-    sim.publish_raw(client_id, marker.clone().into_bytes())
-        .await;
-    let (_, payload) = subscriber.next(WAIT).await.expect("the marker arrives");
-    assert_eq!(String::from_utf8_lossy(&payload), marker);
-}
 
 fn status_pushes(sim: &SimHandle, device_id: &str) -> usize {
     sim.pushes()
@@ -66,25 +26,38 @@ fn status_pushes(sim: &SimHandle, device_id: &str) -> usize {
         .count()
 }
 
-fn sorted(mut ids: Vec<String>) -> Vec<String> {
-    ids.sort();
-    ids
+/// Reports `report` from the air conditioner and shows that no push went out for it: the
+/// cloud's record has no new status, and a marker is the next message `client_id` receives.
+async fn goes_unpushed(
+    cloud: &PushCloud,
+    subscriber: &mut Subscriber,
+    client_id: &str,
+    report: Value,
+) {
+    let before = status_pushes(&cloud.sim, AIR_CONDITIONER_ID);
+    cloud.sim.report(AIR_CONDITIONER_ID, report).await;
+    assert_eq!(status_pushes(&cloud.sim, AIR_CONDITIONER_ID), before);
+    cloud.next_is_marker(subscriber, client_id).await;
 }
 
-async fn poll_until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while !done() {
-        assert!(tokio::time::Instant::now() < deadline, "never: {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+/// The fixture devices behind a push broker, carrying out controls after 10 ms.
+async fn fixture_cloud() -> PushCloud {
+    PushCloud::start(SimDevice::fixture_set(), Duration::from_millis(10))
+        .await
+        .expect("cloud")
+}
+
+/// A cloud without appliances, for the certificate tests.
+async fn empty_cloud() -> PushCloud {
+    PushCloud::start(Vec::new(), Duration::ZERO)
+        .await
+        .expect("cloud")
 }
 
 #[tokio::test]
 async fn event_subscriptions_live_at_most_a_day_and_then_go_quiet() {
-    let cloud = PushCloud::start(SimDevice::fixture_set(), Duration::from_millis(10))
-        .await
-        .expect("cloud");
-    let (lg, mut subscriber) = connected_client(&cloud, "events-client").await;
+    let cloud = fixture_cloud().await;
+    let (lg, mut subscriber) = cloud.client("events-client").await;
     let api = thinq_api(&cloud.sim, "events-client");
     // The SDK's 4464 hours are granted as LG's maximum, 24.
     api.event_subscribe(AIR_CONDITIONER_ID, 4464)
@@ -124,16 +97,8 @@ async fn event_subscriptions_live_at_most_a_day_and_then_go_quiet() {
     // A day after subscribing, nothing is left and reports go nowhere.
     cloud.sim.advance_clock(22 * HOUR);
     assert!(api.event_list().await.expect("GET /event").is_empty());
-    let before = status_pushes(&cloud.sim, AIR_CONDITIONER_ID);
-    cloud
-        .sim
-        .report(
-            AIR_CONDITIONER_ID,
-            json!({"airFlow": {"windStrength": "HIGH"}}),
-        )
-        .await;
-    assert_eq!(status_pushes(&cloud.sim, AIR_CONDITIONER_ID), before);
-    next_is_marker(&cloud.sim, &mut subscriber, "events-client").await;
+    let report = json!({"airFlow": {"windStrength": "HIGH"}});
+    goes_unpushed(&cloud, &mut subscriber, "events-client", report).await;
     assert_eq!(
         cloud.sim.device_state(AIR_CONDITIONER_ID).expect("state")["airFlow"]["windStrength"],
         "HIGH",
@@ -163,32 +128,18 @@ async fn event_subscriptions_live_at_most_a_day_and_then_go_quiet() {
         .await
         .expect("subscribe");
     assert_eq!(cloud.sim.lapse_event_subscriptions(), 2);
-    let before = status_pushes(&cloud.sim, AIR_CONDITIONER_ID);
-    cloud
-        .sim
-        .report(
-            AIR_CONDITIONER_ID,
-            json!({"airFlow": {"windStrength": "LOW"}}),
-        )
-        .await;
-    assert_eq!(status_pushes(&cloud.sim, AIR_CONDITIONER_ID), before);
-    next_is_marker(&cloud.sim, &mut subscriber, "events-client").await;
+    let report = json!({"airFlow": {"windStrength": "LOW"}});
+    goes_unpushed(&cloud, &mut subscriber, "events-client", report).await;
     cloud.sim.shutdown().await;
 }
 
 #[tokio::test]
 async fn a_silent_change_shows_only_in_a_state_read() {
-    let cloud = PushCloud::start(SimDevice::fixture_set(), Duration::from_millis(10))
+    let cloud = fixture_cloud().await;
+    let (lg, mut subscriber) = cloud.client("silent-client").await;
+    lg.event_subscribe(AIR_CONDITIONER_ID, 24)
         .await
-        .expect("cloud");
-    let (lg, mut subscriber) = connected_client(&cloud, "silent-client").await;
-    lg.ok(
-        "POST",
-        &format!("/event/{AIR_CONDITIONER_ID}/subscribe"),
-        Some(&json!({"expire": {"unit": "HOUR", "timer": 24}})),
-    )
-    .await
-    .expect("subscribe");
+        .expect("subscribe");
     let pushes_before = cloud.sim.pushes().len();
     assert!(cloud.sim.set_state_silently(
         AIR_CONDITIONER_ID,
@@ -196,7 +147,7 @@ async fn a_silent_change_shows_only_in_a_state_read() {
     ));
     assert!(!cloud.sim.set_state_silently("no-such-device", json!({})));
     assert_eq!(cloud.sim.pushes().len(), pushes_before);
-    next_is_marker(&cloud.sim, &mut subscriber, "silent-client").await;
+    cloud.next_is_marker(&mut subscriber, "silent-client").await;
     let state = lg
         .ok("GET", &format!("/devices/{AIR_CONDITIONER_ID}/state"), None)
         .await
@@ -207,13 +158,11 @@ async fn a_silent_change_shows_only_in_a_state_read() {
 
 #[tokio::test]
 async fn certificate_answers_list_two_topics_and_pushes_can_use_the_second() {
-    let cloud = PushCloud::start(SimDevice::fixture_set(), Duration::from_millis(10))
-        .await
-        .expect("cloud");
+    let cloud = fixture_cloud().await;
     let api = thinq_api(&cloud.sim, "topics-client");
     api.register_client().await.expect("register");
-    let csr = csr_base64();
-    let issued = api.issue_certificate(&csr.0).await.expect("certificate");
+    let (csr, key) = csr();
+    let issued = api.issue_certificate(&csr).await.expect("certificate");
     assert_eq!(
         issued.subscriptions,
         vec![
@@ -227,32 +176,16 @@ async fn certificate_answers_list_two_topics_and_pushes_can_use_the_second() {
     );
 
     // The bridge as the SDK does it (subscriptions[0] only), and a watcher of the second.
-    let tls = tls_client_config(&cloud.ca.ca_pem(), Some((&issued.certificate_pem, &csr.1)))
-        .expect("tls");
-    let port = cloud.broker.port();
-    let mut first_only = Subscriber::connect(
-        port,
-        "topics-client",
-        &issued.subscriptions[0],
-        Some(tls),
-        None,
-    )
-    .await
-    .expect("subscriber");
-    let (_, mut watcher) = {
+    let identity = (issued.certificate_pem.as_str(), key.as_str());
+    let mut first_only = cloud
+        .subscribe("topics-client", &issued.subscriptions[0], identity)
+        .await;
+    let mut watcher = {
         let lg = LgClient::new(&cloud.sim.api_url(), "topics-watcher");
         let (cert, key, _) = lg.certify().await.expect("certificate");
-        let tls = tls_client_config(&cloud.ca.ca_pem(), Some((&cert, &key))).expect("tls");
-        let watcher = Subscriber::connect(
-            port,
-            "topics-watcher",
-            &issued.subscriptions[1],
-            Some(tls),
-            None,
-        )
-        .await
-        .expect("watcher");
-        (lg, watcher)
+        cloud
+            .subscribe("topics-watcher", &issued.subscriptions[1], (&cert, &key))
+            .await
     };
     api.event_subscribe(AIR_CONDITIONER_ID, 24)
         .await
@@ -279,23 +212,8 @@ async fn certificate_answers_list_two_topics_and_pushes_can_use_the_second() {
     // Back on the first topic: the subscriber of subscriptions[0] gets the marker first,
     // so the status sent on the inbox never reached it.
     cloud.sim.set_push_topic_index(0);
-    next_is_marker(&cloud.sim, &mut first_only, "topics-client").await;
+    cloud.next_is_marker(&mut first_only, "topics-client").await;
     cloud.sim.shutdown().await;
-}
-
-/// A fresh P-256 key and its CSR as the SDK sends it: (base64 DER, key PEM).
-fn csr_base64() -> (String, String) {
-    use base64::Engine as _;
-    let key = rcgen::KeyPair::generate().expect("key");
-    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
-    let mut dn = rcgen::DistinguishedName::new();
-    dn.push(rcgen::DnType::CommonName, "lg_thinq");
-    params.distinguished_name = dn;
-    let csr = params.serialize_request(&key).expect("csr");
-    (
-        base64::engine::general_purpose::STANDARD.encode(csr.der()),
-        key.serialize_pem(),
-    )
 }
 
 /// Seconds from now to the certificate's `notAfter`.
@@ -309,18 +227,15 @@ fn seconds_left(cert_pem: &str) -> i64 {
 
 #[tokio::test]
 async fn short_lived_certificates_run_out_at_the_broker() {
-    let cloud = PushCloud::start(Vec::new(), Duration::ZERO)
-        .await
-        .expect("cloud");
+    let cloud = empty_cloud().await;
     let lg = LgClient::new(&cloud.sim.api_url(), "short-lived");
-    let port = cloud.broker.port();
 
     cloud.sim.set_certificate_validity(Duration::from_secs(600));
     let (cert, key, topic) = lg.certify().await.expect("certificate");
     let left = seconds_left(&cert);
     assert!((595..=600).contains(&left), "{left}");
-    let tls = tls_client_config(&cloud.ca.ca_pem(), Some((&cert, &key))).expect("tls");
-    Subscriber::connect(port, "short-lived", &topic, Some(tls), None)
+    cloud
+        .try_subscribe("short-lived", &topic, (&cert, &key))
         .await
         .expect("a valid certificate connects");
 
@@ -330,10 +245,10 @@ async fn short_lived_certificates_run_out_at_the_broker() {
     assert!((0..=1).contains(&left), "{left}");
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
-        // A fresh TLS config each time: a resumed TLS session is not checked again, so a
-        // reused one would carry the certificate past its end.
-        let tls = tls_client_config(&cloud.ca.ca_pem(), Some((&cert, &key))).expect("tls");
-        let attempt = Subscriber::connect(port, "short-lived", &topic, Some(tls), None).await;
+        // A fresh TLS config each time (try_subscribe makes one).
+        let attempt = cloud
+            .try_subscribe("short-lived", &topic, (&cert, &key))
+            .await;
         if attempt.is_err() {
             break;
         }
@@ -367,18 +282,16 @@ async fn broker_logs(cloud: &PushCloud, line: &str) -> bool {
 
 #[tokio::test]
 async fn untrusted_certificates_are_refused_by_the_broker() {
-    let cloud = PushCloud::start(Vec::new(), Duration::ZERO)
-        .await
-        .expect("cloud");
+    let cloud = empty_cloud().await;
     let lg = LgClient::new(&cloud.sim.api_url(), "untrusted");
-    let port = cloud.broker.port();
     cloud.sim.inject(Fault::UntrustedCertificate { times: 2 });
     for _ in 0..2 {
         let (cert, key, topic) = lg.certify().await.expect("issued like any other");
         assert!(verifies(&cloud.sim.untrusted_ca_pem(), &cert));
         assert!(!verifies(&cloud.ca.ca_pem(), &cert));
-        let tls = tls_client_config(&cloud.ca.ca_pem(), Some((&cert, &key))).expect("tls");
-        let refused = Subscriber::connect(port, "untrusted", &topic, Some(tls), None).await;
+        let refused = cloud
+            .try_subscribe("untrusted", &topic, (&cert, &key))
+            .await;
         assert!(
             refused.is_err(),
             "the broker must refuse a certificate of another CA"
@@ -391,8 +304,8 @@ async fn untrusted_certificates_are_refused_by_the_broker() {
     );
     let (cert, key, topic) = lg.certify().await.expect("the third is good");
     assert!(verifies(&cloud.ca.ca_pem(), &cert));
-    let tls = tls_client_config(&cloud.ca.ca_pem(), Some((&cert, &key))).expect("tls");
-    Subscriber::connect(port, "untrusted", &topic, Some(tls), None)
+    cloud
+        .try_subscribe("untrusted", &topic, (&cert, &key))
         .await
         .expect("a trusted certificate connects");
     assert_eq!(cloud.sim.count("POST", "/client/certificate"), 3);
@@ -423,97 +336,21 @@ fn verifies(ca_pem: &str, cert_pem: &str) -> bool {
         .is_ok()
 }
 
-/// A mutual-TLS Mosquitto on a port of our choosing, so it can be stopped and started
-/// again where the simulator's publisher expects it.
-struct FixedPortBroker {
-    child: Option<Child>,
-    config: std::path::PathBuf,
-    port: u16,
-}
-
-impl FixedPortBroker {
-    fn new(dir: &Path, ca: &thinq_addon::sim::TestCa) -> FixedPortBroker {
-        let (cert, key) = ca.server_cert(&["127.0.0.1"]).expect("server cert");
-        let write = |name: &str, text: &str| {
-            let path = dir.join(name);
-            std::fs::write(&path, text).expect("write");
-            path
-        };
-        let port = support::mosquitto::free_port().expect("port");
-        let settings = format!(
-            "listener {port} 127.0.0.1\ncafile {}\ncertfile {}\nkeyfile {}\nrequire_certificate true\nuse_identity_as_username true\npersistence false\nuser root\n",
-            write("ca.pem", &ca.ca_pem()).display(),
-            write("server.pem", &cert).display(),
-            write("server.key", &key).display(),
-        );
-        let config = write("mosquitto.conf", &settings);
-        FixedPortBroker {
-            child: None,
-            config,
-            port,
-        }
-    }
-
-    async fn start(&mut self) {
-        let child = Command::new("/usr/sbin/mosquitto")
-            .arg("-c")
-            .arg(&self.config)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("mosquitto");
-        self.child = Some(child);
-        let port = self.port;
-        poll_until("the broker listens", || {
-            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
-        })
-        .await;
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for FixedPortBroker {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
 #[tokio::test]
 async fn pushes_made_while_the_broker_is_away_are_lost_not_replayed() {
-    use std::sync::Arc;
-    use thinq_addon::sim::{PushBroker, SimConfig, Simulator, TestCa};
-    thinq_addon::install_crypto_provider();
-    let dir = tempfile::tempdir().expect("dir");
-    let ca = Arc::new(TestCa::generate().expect("ca"));
-    let mut broker = FixedPortBroker::new(dir.path(), &ca);
-    broker.start().await;
-    let mut config = SimConfig::with_pat(PAT);
-    config.push_broker = Some(PushBroker {
-        host: "127.0.0.1".to_owned(),
-        port: broker.port,
-    });
-    let sim = Simulator::start(config, ca.clone(), support::loopback())
+    let mut cloud = PushCloud::start(SimDevice::fixture_set(), Duration::from_millis(50))
         .await
-        .expect("sim");
+        .expect("cloud");
+    let sim = cloud.sim.clone();
     let lg = LgClient::new(&sim.api_url(), "outage-client");
     let (cert, key, topic) = lg.certify().await.expect("certificate");
-    lg.ok(
-        "POST",
-        &format!("/event/{AIR_CONDITIONER_ID}/subscribe"),
-        Some(&json!({"expire": {"unit": "HOUR", "timer": 24}})),
-    )
-    .await
-    .expect("subscribe");
-    poll_until("the simulator's link is up", || sim.push_link_up()).await;
+    lg.event_subscribe(AIR_CONDITIONER_ID, 24)
+        .await
+        .expect("subscribe");
+    wait_until("the simulator's link is up", || sim.push_link_up()).await;
 
-    broker.stop();
-    poll_until("the simulator notices the broker is gone", || {
+    cloud.broker.stop();
+    wait_until("the simulator notices the broker is gone", || {
         !sim.push_link_up()
     })
     .await;
@@ -525,13 +362,13 @@ async fn pushes_made_while_the_broker_is_away_are_lost_not_replayed() {
     let last = sim.pushes().pop().expect("recorded");
     assert!(last.lost, "a push while the link is down is lost");
 
-    broker.start().await;
-    poll_until("the simulator reconnects", || sim.push_link_up()).await;
-    let tls = tls_client_config(&ca.ca_pem(), Some((&cert, &key))).expect("tls");
-    let mut subscriber = Subscriber::connect(broker.port, "outage-client", &topic, Some(tls), None)
-        .await
-        .expect("subscriber");
-    next_is_marker(&sim, &mut subscriber, "outage-client").await;
+    // Back on the same port, where the simulator's publisher expects it.
+    cloud.broker.start_again().expect("the broker starts again");
+    wait_until("the simulator reconnects", || sim.push_link_up()).await;
+    let mut subscriber = cloud
+        .subscribe("outage-client", &topic, (&cert, &key))
+        .await;
+    cloud.next_is_marker(&mut subscriber, "outage-client").await;
     sim.report(
         AIR_CONDITIONER_ID,
         json!({"airFlow": {"windStrength": "LOW"}}),

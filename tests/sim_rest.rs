@@ -6,13 +6,9 @@ mod support;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use support::{LgClient, start_sim};
+use support::{LgClient, code, sim_and_client};
 use thinq_addon::sim::Fault;
 use thinq_addon::sim::devices::{AIR_CONDITIONER_ID, HOOD_ID, WASHER_ID};
-
-fn code(envelope: &Value) -> &str {
-    envelope["error"]["code"].as_str().unwrap_or("")
-}
 
 fn assert_envelope_ids(envelope: &Value) {
     let id = envelope["messageId"].as_str().expect("messageId");
@@ -27,8 +23,7 @@ fn assert_envelope_ids(envelope: &Value) {
 
 #[tokio::test]
 async fn each_missing_or_wrong_header_gets_its_code() {
-    let sim = start_sim().await.expect("sim");
-    let lg = LgClient::new(&sim.api_url(), "test-client");
+    let (sim, lg) = sim_and_client("test-client").await;
     let cases: [(&str, Option<&str>, u16, &str); 10] = [
         ("authorization", None, 401, "1103"),
         ("authorization", Some("Bearer not-a-known-pat"), 401, "1103"),
@@ -86,8 +81,7 @@ async fn each_missing_or_wrong_header_gets_its_code() {
 
 #[tokio::test]
 async fn success_envelope_and_device_endpoints() {
-    let sim = start_sim().await.expect("sim");
-    let lg = LgClient::new(&sim.api_url(), "test-client");
+    let (sim, lg) = sim_and_client("test-client").await;
     let (status, envelope) = lg.call("GET", "/devices", None).await.expect("devices");
     assert_eq!(status, 200);
     assert_envelope_ids(&envelope);
@@ -148,8 +142,7 @@ async fn success_envelope_and_device_endpoints() {
 
 #[tokio::test]
 async fn controls_are_checked_against_the_profile_and_applied() {
-    let sim = start_sim().await.expect("sim");
-    let lg = LgClient::new(&sim.api_url(), "test-client");
+    let (sim, lg) = sim_and_client("test-client").await;
     let path = format!("/devices/{AIR_CONDITIONER_ID}/control");
     let refused = [
         (json!({"airConJobMode": {"currentJobMode": "HEAT"}}), "1102"),
@@ -204,8 +197,7 @@ async fn controls_are_checked_against_the_profile_and_applied() {
 
 #[tokio::test]
 async fn client_registration_and_certificate_signing() {
-    let sim = start_sim().await.expect("sim");
-    let lg = LgClient::new(&sim.api_url(), "home-assistant-test");
+    let (sim, lg) = sim_and_client("home-assistant-test").await;
 
     // A certificate before registration is refused.
     let body = json!({"service-code": "SVC202", "csr": "AAAA"});
@@ -309,8 +301,7 @@ fn verify_against(ca_pem: &str, cert_pem: &str) -> anyhow::Result<()> {
 
 #[tokio::test]
 async fn subscriptions_answer_like_lg() {
-    let sim = start_sim().await.expect("sim");
-    let lg = LgClient::new(&sim.api_url(), "subscriber");
+    let (sim, lg) = sim_and_client("subscriber").await;
     let push = format!("/push/{AIR_CONDITIONER_ID}/subscribe");
     lg.ok("POST", &push, None).await.expect("first subscribe");
     let (status, envelope) = lg.call("POST", &push, None).await.expect("call");
@@ -378,8 +369,7 @@ async fn subscriptions_answer_like_lg() {
 
 #[tokio::test]
 async fn faults_produce_lgs_codes() {
-    let sim = start_sim().await.expect("sim");
-    let lg = LgClient::new(&sim.api_url(), "faulty");
+    let (sim, lg) = sim_and_client("faulty").await;
 
     sim.inject(Fault::RateLimit { times: 2 });
     for _ in 0..2 {

@@ -13,7 +13,8 @@ mod support;
 
 use serde_json::Value;
 use std::time::Duration;
-use support::bridge::{World, fixture_devices, wait_until, wait_until_lg_idle};
+use support::world::{fixture_devices, wait_until_lg_idle};
+use support::{World, wait_until};
 use thinq_addon::hass::stale_templates::{LAYOUT, MARKER_FILE, PASS_THROUGH};
 use thinq_addon::hass::topics::Topics;
 
