@@ -91,11 +91,12 @@ async fn bridges_every_fixture_device_live_with_control_and_restart() {
             .await;
         // Only what changed is sent: one message for one changed value. The bridge sends a
         // report's messages together and in order, so everything the report before left in
-        // flight arrived before this report's own message.
+        // flight arrived before this report's own message. (The energy figures are LG's
+        // energy reads, on their own schedule, which may fall between two reports.)
         if i > 0 {
             let for_ac: Vec<&String> = ha.received[mark..]
                 .iter()
-                .filter(|t| t.starts_with(&ac_prefix))
+                .filter(|t| t.starts_with(&ac_prefix) && !t.contains("/energy_"))
                 .collect();
             assert_eq!(for_ac, [&ac_state], "report #{i} changed one value");
         }
