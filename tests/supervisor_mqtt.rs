@@ -96,6 +96,24 @@ impl FakeSupervisor {
     fn seen(&self) -> Vec<Seen> {
         self.seen.lock().unwrap().clone()
     }
+
+    /// Asserts the lookup asked `times` times, each with the token.
+    fn assert_asked(&self, times: usize, why: &str) {
+        let seen = self.seen();
+        assert_eq!(seen.len(), times, "{why}");
+        assert_every_request_authorized(&seen);
+    }
+
+    /// The bridge's lookup against this Supervisor, with [`quick_policy`].
+    async fn look_up(&self) -> Result<BrokerAddress, OptionsError> {
+        resolve_mqtt_with_policy(
+            &options(),
+            &self.supervisor(),
+            &CancellationToken::new(),
+            &quick_policy(),
+        )
+        .await
+    }
 }
 
 fn options() -> Options {
@@ -116,11 +134,14 @@ fn ok(data: Value) -> (u16, Value) {
     (200, json!({"result": "ok", "data": data}))
 }
 
+/// The Supervisor's error envelope with `status`.
+fn refusal(status: u16, message: &str) -> (u16, Value) {
+    (status, json!({"result": "error", "message": message}))
+}
+
+/// Before a broker add-on provides the MQTT service.
 fn not_enabled() -> (u16, Value) {
-    (
-        400,
-        json!({"result": "error", "message": "Service not enabled"}),
-    )
+    refusal(400, "Service not enabled")
 }
 
 fn assert_every_request_authorized(seen: &[Seen]) {
@@ -154,9 +175,7 @@ async fn numeric_port_and_v1_addon_slug() {
             tls: false,
         }
     );
-    let seen = fake.seen();
-    assert_eq!(seen.len(), 1);
-    assert_every_request_authorized(&seen);
+    fake.assert_asked(1, "one answer");
 }
 
 #[tokio::test]
@@ -181,84 +200,52 @@ async fn service_not_enabled_is_retried_until_the_broker_appears() {
     let fake = FakeSupervisor::start(vec![
         not_enabled(),
         not_enabled(),
-        (502, json!({"result": "error", "message": "Bad gateway"})),
+        refusal(502, "Bad gateway"),
         ok(json!({"addon": "core_mosquitto", "host": "core-mosquitto", "port": 1883})),
     ])
     .await;
-    let settings = resolve_mqtt_with_policy(
-        &options(),
-        &fake.supervisor(),
-        &CancellationToken::new(),
-        &quick_policy(),
-    )
-    .await
-    .unwrap();
+    let settings = fake.look_up().await.unwrap();
     assert_eq!(settings.host, "core-mosquitto");
     assert_eq!(settings.username, None);
-    let seen = fake.seen();
-    assert_eq!(seen.len(), 4, "three refusals then the answer");
-    assert_every_request_authorized(&seen);
+    fake.assert_asked(4, "three refusals then the answer");
+}
+
+/// A lookup the Supervisor refuses with `status`: it fails after one request, no retry,
+/// with an error `expected` accepts.
+async fn fails_at_once(
+    status: u16,
+    message: &str,
+    expected: fn(&OptionsError) -> bool,
+) -> OptionsError {
+    let fake = FakeSupervisor::start(vec![refusal(status, message)]).await;
+    let error = fake.look_up().await.unwrap_err();
+    assert!(expected(&error), "{error}");
+    fake.assert_asked(1, &format!("no retry after {status}"));
+    error
 }
 
 #[tokio::test]
 async fn forbidden_fails_at_once_with_the_fix() {
-    let fake = FakeSupervisor::start(vec![(
-        403,
-        json!({"result": "error", "message": "No access to mqtt service!"}),
-    )])
+    let error = fails_at_once(403, "No access to mqtt service!", |e| {
+        matches!(e, OptionsError::MqttServiceForbidden)
+    })
     .await;
-    let error = resolve_mqtt_with_policy(
-        &options(),
-        &fake.supervisor(),
-        &CancellationToken::new(),
-        &quick_policy(),
-    )
-    .await
-    .unwrap_err();
-    assert!(
-        matches!(error, OptionsError::MqttServiceForbidden),
-        "{error}"
-    );
     assert!(error.to_string().contains("mqtt:need"));
     assert!(!error.to_string().contains(TOKEN));
-    let seen = fake.seen();
-    assert_eq!(seen.len(), 1, "no retry after 403");
-    assert_every_request_authorized(&seen);
 }
 
 #[tokio::test]
 async fn unauthorized_fails_at_once() {
-    let fake = FakeSupervisor::start(vec![(
-        401,
-        json!({"result": "error", "message": "Unauthorized"}),
-    )])
+    fails_at_once(401, "Unauthorized", |e| {
+        matches!(e, OptionsError::SupervisorUnauthorized)
+    })
     .await;
-    let error = resolve_mqtt_with_policy(
-        &options(),
-        &fake.supervisor(),
-        &CancellationToken::new(),
-        &quick_policy(),
-    )
-    .await
-    .unwrap_err();
-    assert!(
-        matches!(error, OptionsError::SupervisorUnauthorized),
-        "{error}"
-    );
-    assert_eq!(fake.seen().len(), 1);
 }
 
 #[tokio::test]
 async fn gives_up_with_the_last_answer_when_no_broker_ever_appears() {
     let fake = FakeSupervisor::start(vec![not_enabled()]).await;
-    let error = resolve_mqtt_with_policy(
-        &options(),
-        &fake.supervisor(),
-        &CancellationToken::new(),
-        &quick_policy(),
-    )
-    .await
-    .unwrap_err();
+    let error = fake.look_up().await.unwrap_err();
     match &error {
         OptionsError::MqttServiceUnavailable { last, .. } => {
             assert!(last.contains("Service not enabled"), "{last}")
