@@ -44,19 +44,24 @@ pub async fn signing_lg(ca: Arc<TestCa>, validity: time::Duration) -> (FakeLg, A
     (lg, issued)
 }
 
+/// A signing LG server with a fresh CA (certificates valid for `validity`), the count of
+/// certificates it issued, and a credential store in a fresh data directory.
+async fn scene(
+    validity: time::Duration,
+) -> (FakeLg, Arc<AtomicUsize>, tempfile::TempDir, CredentialStore) {
+    let (lg, issued) = signing_lg(Arc::new(TestCa::generate().unwrap()), validity).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = CredentialStore::new(dir.path());
+    (lg, issued, dir, store)
+}
+
 fn mode(path: &std::path::Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
 #[tokio::test]
 async fn identity_is_issued_once_stored_and_reused() {
-    let (lg, issued) = signing_lg(
-        Arc::new(TestCa::generate().unwrap()),
-        time::Duration::days(365),
-    )
-    .await;
-    let dir = tempfile::tempdir().unwrap();
-    let store = CredentialStore::new(dir.path());
+    let (lg, issued, dir, store) = scene(time::Duration::days(365)).await;
     let client_id = store.client_id(None).unwrap();
     let api = lg.api(&client_id);
 
@@ -90,13 +95,7 @@ async fn identity_is_issued_once_stored_and_reused() {
 
 #[tokio::test]
 async fn corrupt_or_foreign_files_lead_to_a_new_certificate() {
-    let (lg, issued) = signing_lg(
-        Arc::new(TestCa::generate().unwrap()),
-        time::Duration::days(365),
-    )
-    .await;
-    let dir = tempfile::tempdir().unwrap();
-    let store = CredentialStore::new(dir.path());
+    let (lg, issued, dir, store) = scene(time::Duration::days(365)).await;
     let api = lg.api("thinq-addon-a");
     let key = dir.path().join("thinq-mqtt-key.pem");
     let identity = dir.path().join("thinq-mqtt-identity.json");
@@ -143,13 +142,7 @@ async fn corrupt_or_foreign_files_lead_to_a_new_certificate() {
 
 #[tokio::test]
 async fn a_certificate_near_its_end_is_replaced() {
-    let (lg, issued) = signing_lg(
-        Arc::new(TestCa::generate().unwrap()),
-        time::Duration::hours(1),
-    )
-    .await;
-    let dir = tempfile::tempdir().unwrap();
-    let store = CredentialStore::new(dir.path());
+    let (lg, issued, _dir, store) = scene(time::Duration::hours(1)).await;
     let api = lg.api("thinq-addon-x");
     assert!(store.identity(&api).await.unwrap().1);
     assert!(
@@ -161,13 +154,7 @@ async fn a_certificate_near_its_end_is_replaced() {
 
 #[tokio::test]
 async fn forget_certificate_forces_a_new_one_and_keeps_the_client_id() {
-    let (lg, issued) = signing_lg(
-        Arc::new(TestCa::generate().unwrap()),
-        time::Duration::days(365),
-    )
-    .await;
-    let dir = tempfile::tempdir().unwrap();
-    let store = CredentialStore::new(dir.path());
+    let (lg, issued, _dir, store) = scene(time::Duration::days(365)).await;
     let client_id = store.client_id(None).unwrap();
     let api = lg.api(&client_id);
     let (first, _) = store.identity(&api).await.unwrap();
