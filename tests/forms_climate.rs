@@ -6,44 +6,25 @@
 //! cloud's own profile check (`sim::check_control`, written apart from the add-on's control
 //! code) accepts.
 
+#[path = "support/fixtures.rs"]
+mod fixtures;
+
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::path::Path;
 use thinq_addon::hass::topics::Topics;
 use thinq_addon::hass::{DeviceModel, DiscoveryContext};
-use thinq_addon::thinq::{DeviceInfo, DeviceSummary};
-
-fn read(folder: &str, name: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/lg-developer")
-        .join(folder)
-        .join(name);
-    serde_json::from_str(&std::fs::read_to_string(&path).expect("fixture")).expect("JSON")
-}
 
 /// A device of LG's example `folder` with `profile` (the example's, or one derived from it).
 fn model(folder: &str, profile: &Value) -> DeviceModel {
-    let device = DeviceSummary {
-        device_id: format!("LGDEV-{}", folder.to_ascii_uppercase()),
-        device_info: DeviceInfo {
-            device_type: format!("DEVICE_{}", folder.to_ascii_uppercase()),
-            model_name: "EXAMPLE".to_owned(),
-            alias: folder.to_owned(),
-            reportable: true,
-            group_id: None,
-        },
-    };
+    let (device, _, _) = fixtures::lg_example(folder);
     DeviceModel::new(device, profile).expect("profile parses")
 }
 
 /// The example as LG published it: model, raw profile, status.
 fn example(folder: &str) -> (DeviceModel, Value, Value) {
-    let profile = read(folder, "profile.json");
-    (
-        model(folder, &profile),
-        profile,
-        read(folder, "status.json"),
-    )
+    let (device, profile, status) = fixtures::lg_example(folder);
+    let model = DeviceModel::new(device, &profile).expect("profile parses");
+    (model, profile, status)
 }
 
 fn components(model: &DeviceModel) -> BTreeMap<String, Value> {
@@ -293,15 +274,11 @@ fn outdoor_unit_stays_read_only_sensors() {
 /// LG's air conditioner example with AUTO and HEAT writable: its state reports AUTO with two
 /// set points, but the published profile lists only AIR_DRY, COOL and AIR_CLEAN.
 fn two_set_air_conditioner() -> (DeviceModel, Value, Value) {
-    let mut profile = read("air_conditioner", "profile.json");
+    let (_, mut profile, status) = fixtures::lg_example("air_conditioner");
     let modes = json!(["AIR_DRY", "COOL", "AIR_CLEAN", "AUTO", "HEAT"]);
     profile["property"]["airConJobMode"]["currentJobMode"]["value"] =
         json!({"r": modes, "w": modes});
-    (
-        model("air_conditioner", &profile),
-        profile,
-        read("air_conditioner", "status.json"),
-    )
+    (model("air_conditioner", &profile), profile, status)
 }
 
 #[test]
@@ -322,7 +299,7 @@ fn two_set_air_conditioner_has_heat_cool_with_a_target_range() {
     ] {
         assert_eq!(
             climate[key],
-            format!("thinq/LGDEV-AIR_CONDITIONER/climate/{feature}"),
+            format!("thinq/LGDEV-AIR-CONDITIONER/climate/{feature}"),
             "{key}"
         );
     }

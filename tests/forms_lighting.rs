@@ -4,12 +4,13 @@
 //! for the example status, and Home Assistant's own command payloads turned into control bodies
 //! the simulated LG cloud's independent profile check accepts.
 
+#[path = "support/fixtures.rs"]
+mod fixtures;
+
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use std::path::Path;
 use thinq_addon::hass::topics::Topics;
 use thinq_addon::hass::{DeviceModel, DiscoveryContext};
-use thinq_addon::thinq::{DeviceInfo, DeviceSummary};
 
 /// Discovery keys a light / cover / lock / siren / switch component may carry: Home
 /// Assistant's abbreviations (`homeassistant/components/mqtt/abbreviations.py`) and the
@@ -58,30 +59,13 @@ struct Example {
 
 impl Example {
     fn load(folder: &str) -> Example {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/lg-developer")
-            .join(folder);
-        let read = |name: &str| -> Value {
-            serde_json::from_str(&std::fs::read_to_string(dir.join(name)).expect("fixture"))
-                .expect("JSON")
-        };
-        let id = format!("LGDEV-{}", folder.replace('_', "-").to_ascii_uppercase());
-        let device = DeviceSummary {
-            device_id: id.clone(),
-            device_info: DeviceInfo {
-                device_type: format!("DEVICE_{}", folder.to_ascii_uppercase()),
-                model_name: "EXAMPLE".to_owned(),
-                alias: folder.to_owned(),
-                reportable: true,
-                group_id: None,
-            },
-        };
-        let profile = read("profile.json");
+        let (device, profile, status) = fixtures::lg_example(folder);
+        let id = device.device_id.clone();
         let model = DeviceModel::new(device, &profile).expect("profile parses");
         Example {
             model,
             profile,
-            status: read("status.json"),
+            status,
             id,
         }
     }
