@@ -53,38 +53,6 @@ fn written(body: &Value, out: &mut BTreeSet<String>) {
     }
 }
 
-/// Every writable `resource.attribute` of a raw profile, any type.
-fn writable(profile: &Value, out: &mut BTreeSet<String>) {
-    let resources = |property: &Value, out: &mut BTreeSet<String>| {
-        for (resource, body) in property.as_object().into_iter().flatten() {
-            let entries: Vec<&Value> = match body {
-                Value::Array(items) => items.iter().collect(),
-                other => vec![other],
-            };
-            for entry in entries.iter().filter_map(|e| e.as_object()) {
-                for (attribute, spec) in entry {
-                    let is_writable = spec["mode"]
-                        .as_array()
-                        .is_some_and(|m| m.contains(&"w".into()));
-                    if is_writable {
-                        out.insert(format!("{resource}.{attribute}"));
-                    }
-                }
-            }
-        }
-    };
-    for sub in ["washer", "dryer"] {
-        if let Some(sub_profile) = profile.get(sub) {
-            writable(sub_profile, out);
-        }
-    }
-    match profile.get("property") {
-        Some(Value::Array(locations)) => locations.iter().for_each(|l| resources(l, out)),
-        Some(property) => resources(property, out),
-        None => {}
-    }
-}
-
 /// Attributes of LG's older resources whose newer twin has another name: the system boiler's
 /// single-unit `temperature` targets are its room air targets in `roomTemperatureInUnits`.
 const TWINS: &[(&str, &str)] = &[
@@ -203,22 +171,6 @@ fn commands(component: &Value) -> Vec<(String, String)> {
                 }
             }
             add(&c["cmd_t"], p);
-            add(
-                &c["set_pos_t"],
-                range_values(
-                    number(c, "pos_clsd", 0.0),
-                    number(c, "pos_open", 100.0),
-                    1.0,
-                ),
-            );
-            add(
-                &c["tilt_cmd_t"],
-                range_values(
-                    number(c, "tilt_min", 0.0),
-                    number(c, "tilt_max", 100.0),
-                    1.0,
-                ),
-            );
         }
         // Lights use the JSON schema: one message with everything a turn-on sets.
         "light" => {
@@ -295,18 +247,17 @@ fn commands(component: &Value) -> Vec<(String, String)> {
     for key in ["temp_cmd_t", "temp_lo_cmd_t", "temp_hi_cmd_t"] {
         add(&c[key], degrees.clone());
     }
-    add(
-        &c["pct_cmd_t"],
-        range_values(
-            number(c, "spd_rng_min", 1.0),
-            number(c, "spd_rng_max", 100.0),
-            1.0,
-        ),
-    );
-    add(
-        &c["hum_cmd_t"],
-        range_values(number(c, "min_hum", 0.0), number(c, "max_hum", 100.0), 1.0),
-    );
+    // Sliders, whole steps: a cover's position and tilt, a fan's speed, a humidity target
+    // (the topic, the option with its range's low end and with its high end, as defaults).
+    for (topic, (low, low_default), (high, high_default)) in [
+        ("set_pos_t", ("pos_clsd", 0.0), ("pos_open", 100.0)),
+        ("tilt_cmd_t", ("tilt_min", 0.0), ("tilt_max", 100.0)),
+        ("pct_cmd_t", ("spd_rng_min", 1.0), ("spd_rng_max", 100.0)),
+        ("hum_cmd_t", ("min_hum", 0.0), ("max_hum", 100.0)),
+    ] {
+        let (low, high) = (number(c, low, low_default), number(c, high, high_default));
+        add(&c[topic], range_values(low, high, 1.0));
+    }
     if c["p"] == "humidifier" || c["p"] == "fan" {
         // `modes` above already covers a humidifier's modes; nothing more.
     }
@@ -457,7 +408,11 @@ fn every_writable_property_of_every_fixture_is_written_by_a_body_lg_accepts() {
             }
         }
         let mut expected = BTreeSet::new();
-        writable(&profile, &mut expected);
+        expected.extend(
+            fixtures::writable_attributes(&profile)
+                .into_iter()
+                .map(|(a, _)| a),
+        );
         let kind = device.device_info.device_type.as_str();
         let reached: BTreeSet<String> = reached.iter().map(|p| setting(p, kind)).collect();
         let expected: BTreeSet<String> = expected.iter().map(|p| setting(p, kind)).collect();

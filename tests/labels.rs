@@ -137,34 +137,13 @@ fn switched_off(status: &Value) -> Value {
 
 /// Every `resource.attribute` → writable enum values of a raw profile.
 fn writable_enums(profile: &Value, out: &mut BTreeMap<String, BTreeSet<String>>) {
-    let resources = |property: &Value, out: &mut BTreeMap<String, BTreeSet<String>>| {
-        for (resource, body) in property.as_object().into_iter().flatten() {
-            let entries: Vec<&Value> = match body {
-                Value::Array(items) => items.iter().collect(),
-                other => vec![other],
-            };
-            for (attribute, spec) in entries.iter().filter_map(|e| e.as_object()).flatten() {
-                let writable = spec["mode"]
-                    .as_array()
-                    .is_some_and(|m| m.contains(&"w".into()));
-                if spec["type"] == "enum" && writable {
-                    let values = spec["value"]["w"].as_array().into_iter().flatten();
-                    out.entry(format!("{resource}.{attribute}"))
-                        .or_default()
-                        .extend(values.filter_map(|v| v.as_str().map(str::to_owned)));
-                }
-            }
+    for (attribute, spec) in fixtures::writable_attributes(profile) {
+        if spec["type"] == "enum" {
+            let values = spec["value"]["w"].as_array().into_iter().flatten();
+            out.entry(attribute)
+                .or_default()
+                .extend(values.filter_map(|v| v.as_str().map(str::to_owned)));
         }
-    };
-    for sub in ["washer", "dryer"] {
-        if let Some(sub_profile) = profile.get(sub) {
-            writable_enums(sub_profile, out);
-        }
-    }
-    match profile.get("property") {
-        Some(Value::Array(locations)) => locations.iter().for_each(|l| resources(l, out)),
-        Some(property) => resources(property, out),
-        None => {}
     }
 }
 

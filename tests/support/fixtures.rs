@@ -73,3 +73,39 @@ pub fn lg_example(folder: &str) -> (DeviceSummary, Value, Value) {
         read_json(&dir.join("status.json")),
     )
 }
+
+/// Every writable attribute of a raw profile, any type: `resource.attribute` and its spec,
+/// from the profile's `property` (one object, or one per location) and from a WashTower's
+/// `washer` and `dryer` profiles.
+pub fn writable_attributes(profile: &Value) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    for sub in ["washer", "dryer"] {
+        if let Some(sub_profile) = profile.get(sub) {
+            out.extend(writable_attributes(sub_profile));
+        }
+    }
+    let properties: Vec<&Value> = match profile.get("property") {
+        Some(Value::Array(locations)) => locations.iter().collect(),
+        Some(property) => vec![property],
+        None => Vec::new(),
+    };
+    for (resource, body) in properties
+        .into_iter()
+        .filter_map(Value::as_object)
+        .flatten()
+    {
+        let entries: Vec<&Value> = match body {
+            Value::Array(items) => items.iter().collect(),
+            other => vec![other],
+        };
+        for (attribute, spec) in entries.iter().filter_map(|e| e.as_object()).flatten() {
+            let is_writable = spec["mode"]
+                .as_array()
+                .is_some_and(|m| m.contains(&"w".into()));
+            if is_writable {
+                out.push((format!("{resource}.{attribute}"), spec.clone()));
+            }
+        }
+    }
+    out
+}
