@@ -59,6 +59,26 @@ impl Running {
     fn plain_port(&self) -> u16 {
         self.broker.plain_addr().expect("plain listener").port()
     }
+
+    /// A client on the plain listener, its id `prefix` and a number of its own.
+    async fn client(&self, prefix: &str) -> TestClient {
+        TestClient::connect(plain_options(&unique_id(prefix), self.plain_port())).await
+    }
+
+    /// [`client`](Self::client), subscribed to `filter` at `qos`.
+    async fn subscriber(&self, prefix: &str, filter: &str, qos: QoS) -> TestClient {
+        let mut client = self.client(prefix).await;
+        client.subscribe(filter, qos).await;
+        client
+    }
+
+    /// A client `id` on the plain listener with a last will: (topic, payload, QoS, retain).
+    async fn client_with_will(&self, id: &str, will: (&str, &str, QoS, bool)) -> TestClient {
+        let (topic, payload, qos, retain) = will;
+        let mut options = plain_options(id, self.plain_port());
+        options.set_last_will(LastWill::new(topic, payload, qos, retain));
+        TestClient::connect(options).await
+    }
 }
 
 async fn start(cfg: BrokerConfig) -> Running {
@@ -152,6 +172,18 @@ impl TestClient {
             .expect("an incoming packet or the end of the connection")
     }
 
+    /// Takes in packets until one that `wanted` accepts; fails when the connection ends
+    /// first.
+    async fn until(&mut self, what: &str, wanted: impl Fn(&Packet) -> bool) {
+        loop {
+            match self.next_packet().await {
+                Some(packet) if wanted(&packet) => return,
+                Some(_) => {}
+                None => panic!("connection ended while waiting for {what}"),
+            }
+        }
+    }
+
     async fn next_publish(&mut self) -> Publish {
         loop {
             match self.next_packet().await {
@@ -187,13 +219,8 @@ impl TestClient {
             .publish(topic, QoS::AtLeastOnce, retain, payload.to_vec())
             .await
             .expect("queue PUBLISH");
-        loop {
-            match self.next_packet().await {
-                Some(Packet::PubAck(_)) => return,
-                Some(_) => {}
-                None => panic!("connection ended while waiting for a PUBACK"),
-            }
-        }
+        self.until("a PUBACK", |p| matches!(p, Packet::PubAck(_)))
+            .await;
     }
 
     /// Waits until the broker closes this client's connection.
@@ -234,12 +261,11 @@ fn topics_and_payloads(publishes: &[Publish]) -> Vec<(String, Vec<u8>)> {
 #[tokio::test]
 async fn wildcard_subscriptions_receive_only_matching_publishes() {
     let broker = start_plain().await;
-    let port = broker.plain_port();
-    let mut subscriber = TestClient::connect(plain_options(&unique_id("sub"), port)).await;
+    let mut subscriber = broker.client("sub").await;
     for filter in ["home/+/temperature", "device/#", "end"] {
         subscriber.subscribe(filter, QoS::AtMostOnce).await;
     }
-    let mut publisher = TestClient::connect(plain_options(&unique_id("pub"), port)).await;
+    let mut publisher = broker.client("pub").await;
     for topic in [
         "home/kitchen/temperature",
         "home/kitchen/humidity",
@@ -275,13 +301,9 @@ async fn wildcard_subscriptions_receive_only_matching_publishes() {
 
     // After UNSUBSCRIBE nothing more arrives on that filter.
     subscriber.client.unsubscribe("device/#").await.unwrap();
-    loop {
-        match subscriber.next_packet().await {
-            Some(Packet::UnsubAck(_)) => break,
-            Some(_) => {}
-            None => panic!("connection ended"),
-        }
-    }
+    subscriber
+        .until("the UNSUBACK", |p| matches!(p, Packet::UnsubAck(_)))
+        .await;
     publisher.publish_acked("device/washer", b"x", false).await;
     publisher.publish_acked("end", b"end", false).await;
     let received = collect_until(&mut subscriber, "end").await;
@@ -294,8 +316,7 @@ async fn wildcard_subscriptions_receive_only_matching_publishes() {
 #[tokio::test]
 async fn retained_messages_are_delivered_on_subscribe_and_deleted_by_an_empty_payload() {
     let broker = start_plain().await;
-    let port = broker.plain_port();
-    let mut publisher = TestClient::connect(plain_options(&unique_id("pub"), port)).await;
+    let mut publisher = broker.client("pub").await;
     publisher
         .publish_acked("thinq/washer/state", b"RUNNING", true)
         .await;
@@ -307,8 +328,9 @@ async fn retained_messages_are_delivered_on_subscribe_and_deleted_by_an_empty_pa
         .publish_acked("thinq/washer/state", b"END", true)
         .await;
 
-    let mut late = TestClient::connect(plain_options(&unique_id("late"), port)).await;
-    late.subscribe("thinq/+/state", QoS::AtLeastOnce).await;
+    let mut late = broker
+        .subscriber("late", "thinq/+/state", QoS::AtLeastOnce)
+        .await;
     let first = late.next_publish().await;
     let second = late.next_publish().await;
     assert!(
@@ -331,8 +353,9 @@ async fn retained_messages_are_delivered_on_subscribe_and_deleted_by_an_empty_pa
     assert_eq!(deletion.topic, "thinq/washer/state");
     assert!(deletion.payload.is_empty() && !deletion.retain);
 
-    let mut later = TestClient::connect(plain_options(&unique_id("later"), port)).await;
-    later.subscribe("thinq/washer/#", QoS::AtMostOnce).await;
+    let mut later = broker
+        .subscriber("later", "thinq/washer/#", QoS::AtMostOnce)
+        .await;
     later.subscribe("marker", QoS::AtMostOnce).await;
     publisher.publish_acked("marker", b"m", false).await;
     let received = collect_until(&mut later, "marker").await;
@@ -346,18 +369,12 @@ async fn retained_messages_are_delivered_on_subscribe_and_deleted_by_an_empty_pa
 #[tokio::test]
 async fn last_will_is_published_on_abrupt_drop_and_retained_when_asked() {
     let broker = start_plain().await;
-    let port = broker.plain_port();
-    let mut watcher = TestClient::connect(plain_options(&unique_id("watch"), port)).await;
-    watcher.subscribe("status/#", QoS::AtLeastOnce).await;
+    let mut watcher = broker
+        .subscriber("watch", "status/#", QoS::AtLeastOnce)
+        .await;
 
-    let mut options = plain_options("bridge", port);
-    options.set_last_will(LastWill::new(
-        "status/bridge",
-        "offline",
-        QoS::AtLeastOnce,
-        true,
-    ));
-    let mut bridge = TestClient::connect(options).await;
+    let will = ("status/bridge", "offline", QoS::AtLeastOnce, true);
+    let mut bridge = broker.client_with_will("bridge", will).await;
     bridge.publish_acked("status/bridge", b"online", true).await;
     let online = watcher.next_publish().await;
     assert_eq!(online.payload, "online");
@@ -370,8 +387,9 @@ async fn last_will_is_published_on_abrupt_drop_and_retained_when_asked() {
     );
 
     // The will was retained: it replaced "online" for anyone who subscribes later.
-    let mut late = TestClient::connect(plain_options(&unique_id("late"), port)).await;
-    late.subscribe("status/bridge", QoS::AtMostOnce).await;
+    let mut late = broker
+        .subscriber("late", "status/bridge", QoS::AtMostOnce)
+        .await;
     let retained = late.next_publish().await;
     assert!(retained.retain);
     assert_eq!(retained.payload, "offline");
@@ -382,17 +400,11 @@ async fn last_will_is_published_on_abrupt_drop_and_retained_when_asked() {
     );
 
     // A clean DISCONNECT discards the will.
-    let mut options = plain_options("polite", port);
-    options.set_last_will(LastWill::new(
-        "status/polite",
-        "offline",
-        QoS::AtMostOnce,
-        false,
-    ));
-    let mut polite = TestClient::connect(options).await;
+    let will = ("status/polite", "offline", QoS::AtMostOnce, false);
+    let mut polite = broker.client_with_will("polite", will).await;
     polite.client.disconnect().await.unwrap();
     polite.expect_closed().await;
-    let mut publisher = TestClient::connect(plain_options(&unique_id("pub"), port)).await;
+    let mut publisher = broker.client("pub").await;
     publisher.publish_acked("status/marker", b"m", false).await;
     let next = watcher.next_publish().await;
     assert_eq!(
@@ -404,22 +416,20 @@ async fn last_will_is_published_on_abrupt_drop_and_retained_when_asked() {
 #[tokio::test]
 async fn qos1_round_trip_is_acknowledged_and_delivered_at_the_lower_qos() {
     let broker = start_plain().await;
-    let port = broker.plain_port();
-    let mut at_least_once = TestClient::connect(plain_options(&unique_id("q1"), port)).await;
+    let mut at_least_once = broker.client("q1").await;
     assert_eq!(
         at_least_once.subscribe("cmd/#", QoS::AtLeastOnce).await,
         SubscribeReasonCode::Success(QoS::AtLeastOnce)
     );
-    let mut at_most_once = TestClient::connect(plain_options(&unique_id("q0"), port)).await;
-    at_most_once.subscribe("cmd/#", QoS::AtMostOnce).await;
-    let mut exactly_once = TestClient::connect(plain_options(&unique_id("q2"), port)).await;
+    let mut at_most_once = broker.subscriber("q0", "cmd/#", QoS::AtMostOnce).await;
+    let mut exactly_once = broker.client("q2").await;
     assert_eq!(
         exactly_once.subscribe("cmd/#", QoS::ExactlyOnce).await,
         SubscribeReasonCode::Success(QoS::AtLeastOnce),
         "QoS 2 subscriptions are granted QoS 1"
     );
 
-    let mut publisher = TestClient::connect(plain_options(&unique_id("pub"), port)).await;
+    let mut publisher = broker.client("pub").await;
     publisher.publish_acked("cmd/power", b"ON", false).await;
 
     let delivered = at_least_once.next_publish().await;
@@ -437,13 +447,9 @@ async fn qos1_round_trip_is_acknowledged_and_delivered_at_the_lower_qos() {
         .publish("cmd/mode", QoS::ExactlyOnce, false, b"COOL".to_vec())
         .await
         .unwrap();
-    loop {
-        match publisher.next_packet().await {
-            Some(Packet::PubComp(_)) => break,
-            Some(_) => {}
-            None => panic!("publisher connection ended"),
-        }
-    }
+    publisher
+        .until("the PUBCOMP", |p| matches!(p, Packet::PubComp(_)))
+        .await;
     publisher.publish_acked("cmd/marker", b"m", false).await;
     let received = collect_until(&mut at_least_once, "cmd/marker").await;
     assert_eq!(
@@ -460,17 +466,10 @@ async fn qos1_round_trip_is_acknowledged_and_delivered_at_the_lower_qos() {
 async fn a_second_connection_with_the_same_client_id_takes_over() {
     let broker = start_plain().await;
     let port = broker.plain_port();
-    let mut watcher = TestClient::connect(plain_options(&unique_id("watch"), port)).await;
-    watcher.subscribe("dup/#", QoS::AtMostOnce).await;
+    let mut watcher = broker.subscriber("watch", "dup/#", QoS::AtMostOnce).await;
 
-    let mut first_options = plain_options("same-id", port);
-    first_options.set_last_will(LastWill::new(
-        "dup/will",
-        "first gone",
-        QoS::AtMostOnce,
-        false,
-    ));
-    let mut first = TestClient::connect(first_options).await;
+    let will = ("dup/will", "first gone", QoS::AtMostOnce, false);
+    let mut first = broker.client_with_will("same-id", will).await;
     first.subscribe("dup/#", QoS::AtMostOnce).await;
 
     let mut second = TestClient::connect(plain_options("same-id", port)).await;
@@ -674,9 +673,9 @@ async fn mqtt5_is_refused_cleanly_and_mqtt31_is_accepted() {
 #[tokio::test]
 async fn keep_alive_expiry_closes_the_connection_and_publishes_the_will() {
     let broker = start_plain().await;
-    let port = broker.plain_port();
-    let mut watcher = TestClient::connect(plain_options(&unique_id("watch"), port)).await;
-    watcher.subscribe("silent/status", QoS::AtMostOnce).await;
+    let mut watcher = broker
+        .subscriber("watch", "silent/status", QoS::AtMostOnce)
+        .await;
 
     // Keep-alive 1 s, then silence: the broker gives up after 1.5 s.
     let mut tcp = TcpStream::connect(broker.broker.plain_addr().unwrap())
@@ -701,8 +700,9 @@ async fn keep_alive_expiry_closes_the_connection_and_publishes_the_will() {
 async fn a_subscriber_that_stops_reading_is_disconnected_instead_of_buffered_forever() {
     let broker = start_plain().await;
     let addr = broker.broker.plain_addr().unwrap();
-    let mut watcher = TestClient::connect(plain_options(&unique_id("watch"), addr.port())).await;
-    watcher.subscribe("slow/status", QoS::AtMostOnce).await;
+    let mut watcher = broker
+        .subscriber("watch", "slow/status", QoS::AtMostOnce)
+        .await;
 
     // A subscriber with a tiny receive buffer that never reads after its SUBACK.
     let socket = TcpSocket::new_v4().unwrap();
