@@ -36,6 +36,21 @@ fn parsed(dir: &str) -> Profile {
     Profile::parse(&load(&format!("{dir}/profile.json"))).unwrap_or_else(|e| panic!("{dir}: {e}"))
 }
 
+/// A fixture's parsed profile and its state document.
+fn fixture(dir: &str) -> (Profile, Value) {
+    (parsed(dir), load(&format!("{dir}/status.json")))
+}
+
+/// Asserts what each property `key` reads out of `state` (`None`: nothing to read).
+fn assert_reads((profile, state): (&Profile, &Value), expected: &[(&str, Option<Value>)]) {
+    for (key, value) in expected {
+        let property = profile
+            .get(key)
+            .unwrap_or_else(|| panic!("no property {key}"));
+        assert_eq!(&property.read(state), value, "{key}");
+    }
+}
+
 #[test]
 fn every_fixture_profile_parses_with_properties() {
     let dirs = profile_dirs();
@@ -120,8 +135,7 @@ fn every_fixture_state_gives_some_readable_value() {
 
 #[test]
 fn air_conditioner_unit_array_pattern_c() {
-    let profile = parsed("air_conditioner");
-    let state = load("air_conditioner/status.json");
+    let (profile, state) = fixture("air_conditioner");
     assert_eq!(profile.notifications, ["WATER_IS_FULL"]);
     let f_target = profile
         .get("temperatureInUnits.F.targetTemperature")
@@ -129,11 +143,9 @@ fn air_conditioner_unit_array_pattern_c() {
     assert_eq!(f_target.path.location_kind, LocationKind::UnitArray);
     assert_eq!(f_target.unit.as_deref(), Some("F"));
     assert_eq!(f_target.read(&state), Some(Value::from(66)));
-    assert_eq!(
-        profile
-            .get("temperatureInUnits.C.currentTemperature")
-            .and_then(|p| p.read(&state)),
-        Some(25.into())
+    assert_reads(
+        (&profile, &state),
+        &[("temperatureInUnits.C.currentTemperature", Some(25.into()))],
     );
     let cool = profile
         .get("temperatureInUnits.C.coolTargetTemperature")
@@ -148,35 +160,27 @@ fn air_conditioner_unit_array_pattern_c() {
     // The `unit` member of a unit entry is the entry's key, not a property.
     assert!(profile.get("temperatureInUnits.C.unit").is_none());
     // The plain resource still parses alongside the unit array.
-    assert_eq!(
-        profile
-            .get("temperature.targetTemperature")
-            .and_then(|p| p.read(&state)),
-        Some(19.into())
-    );
-    assert_eq!(
-        profile
-            .get("airConJobMode.currentJobMode")
-            .and_then(|p| p.read(&state)),
-        Some("COOL".into())
+    assert_reads(
+        (&profile, &state),
+        &[
+            ("temperature.targetTemperature", Some(19.into())),
+            ("airConJobMode.currentJobMode", Some("COOL".into())),
+        ],
     );
 }
 
 #[test]
 fn washer_location_array_pattern_a_with_plain_object_state() {
-    let profile = parsed("washer");
-    let state = load("washer/status.json");
+    let (profile, state) = fixture("washer");
     assert!(state.is_object(), "the fixture quirk this test is about");
     let current = profile
         .get("MAIN.runState.currentState")
         .expect("current state");
     assert_eq!(current.path.location_kind, LocationKind::PropertyArray);
     assert_eq!(current.read(&state), Some("POWER_OFF".into()));
-    assert_eq!(
-        profile
-            .get("MAIN.timer.remainMinute")
-            .and_then(|p| p.read(&state)),
-        Some(45.into())
+    assert_reads(
+        (&profile, &state),
+        &[("MAIN.timer.remainMinute", Some(45.into()))],
     );
     let detergent = profile
         .get("MAIN.detergent.detergentSetting")
@@ -196,19 +200,16 @@ fn washer_location_array_pattern_a_with_plain_object_state() {
 
 #[test]
 fn oven_location_array_reads_each_cavity() {
-    let profile = parsed("oven");
-    let state = load("oven/status.json");
-    assert_eq!(
-        profile
-            .get("UPPER.runState.currentState")
-            .and_then(|p| p.read(&state)),
-        Some("COOKING_IN_PROGRESS".into())
-    );
-    assert_eq!(
-        profile
-            .get("LOWER.timer.remainMinute")
-            .and_then(|p| p.read(&state)),
-        Some(10.into())
+    let (profile, state) = fixture("oven");
+    assert_reads(
+        (&profile, &state),
+        &[
+            (
+                "UPPER.runState.currentState",
+                Some("COOKING_IN_PROGRESS".into()),
+            ),
+            ("LOWER.timer.remainMinute", Some(10.into())),
+        ],
     );
     assert_eq!(
         profile.get("info.type").map(|p| &p.spec),
@@ -218,8 +219,7 @@ fn oven_location_array_reads_each_cavity() {
 
 #[test]
 fn lg_oven_unit_entries_inside_a_location() {
-    let profile = parsed("lg-developer/oven");
-    let state = load("lg-developer/oven/status.json");
+    let (profile, state) = fixture("lg-developer/oven");
     let f = profile
         .get("UPPER.temperature.targetTemperature@F")
         .expect("F entry");
@@ -227,11 +227,9 @@ fn lg_oven_unit_entries_inside_a_location() {
     assert_eq!(f.unit.as_deref(), Some("F"));
     // The state reports one object in the current unit (F), so only F has a value.
     assert_eq!(f.read(&state), Some(0.into()));
-    assert_eq!(
-        profile
-            .get("UPPER.temperature.targetTemperature@C")
-            .and_then(|p| p.read(&state)),
-        None
+    assert_reads(
+        (&profile, &state),
+        &[("UPPER.temperature.targetTemperature@C", None)],
     );
     // LOWER is in the state but not in the profile: ignored.
     assert!(
@@ -244,43 +242,41 @@ fn lg_oven_unit_entries_inside_a_location() {
 
 #[test]
 fn kimchi_named_entries_pattern_b_with_odd_types() {
-    let profile = parsed("kimchi_refrigerator");
-    let state = load("kimchi_refrigerator/status.json");
+    let (profile, state) = fixture("kimchi_refrigerator");
     let top = profile
         .get("temperature.TOP.targetTemperature")
         .expect("TOP");
     assert_eq!(top.path.location_kind, LocationKind::ResourceArray);
     // The profile says enum ["TEMPERATURE_NUMBER"]; the device reports a number.
     assert_eq!(top.read(&state), Some(6.into()));
-    assert_eq!(
-        profile
-            .get("temperature.MIDDLE.targetTemperature")
-            .and_then(|p| p.read(&state)),
-        Some("KIMCHI".into())
+    assert_reads(
+        (&profile, &state),
+        &[(
+            "temperature.MIDDLE.targetTemperature",
+            Some("KIMCHI".into()),
+        )],
     );
     assert!(profile.get("temperature.TOP.locationName").is_none());
 }
 
 #[test]
 fn refrigerator_named_entries_keep_suffix_and_unit() {
-    let profile = parsed("lg-developer/refrigerator");
-    let state = load("lg-developer/refrigerator/status.json");
+    let (profile, state) = fixture("lg-developer/refrigerator");
     let fridge_c = profile
         .get("temperatureInUnits.FRIDGE.targetTemperatureC")
         .expect("fridge C");
     assert_eq!(fridge_c.unit.as_deref(), Some("C"));
     assert_eq!(fridge_c.read(&state), Some(7.into()));
-    assert_eq!(
-        profile
-            .get("temperatureInUnits.FREEZER.targetTemperatureF")
-            .and_then(|p| p.read(&state)),
-        Some(8.into())
+    assert_reads(
+        (&profile, &state),
+        &[(
+            "temperatureInUnits.FREEZER.targetTemperatureF",
+            Some(8.into()),
+        )],
     );
-    assert_eq!(
-        profile
-            .get("doorStatus.MAIN.doorState")
-            .and_then(|p| p.read(&state)),
-        Some("CLOSE".into())
+    assert_reads(
+        (&profile, &state),
+        &[("doorStatus.MAIN.doorState", Some("CLOSE".into()))],
     );
     // `temperature` entries carry both locationName and a plain unit: named, unit "C".
     let fridge = profile
@@ -289,11 +285,9 @@ fn refrigerator_named_entries_keep_suffix_and_unit() {
     assert_eq!(fridge.unit.as_deref(), Some("C"));
     assert_eq!(fridge.read(&state), Some(8.into()));
     // The `unit` enum of temperatureInUnits entries is a real (read-only) property.
-    assert_eq!(
-        profile
-            .get("temperatureInUnits.FRIDGE.unit")
-            .and_then(|p| p.read(&state)),
-        Some("C".into())
+    assert_reads(
+        (&profile, &state),
+        &[("temperatureInUnits.FRIDGE.unit", Some("C".into()))],
     );
     // The freezer F range has an except list.
     match &profile
@@ -310,20 +304,14 @@ fn refrigerator_named_entries_keep_suffix_and_unit() {
 
 #[test]
 fn washtower_sub_devices_pattern_d() {
-    let profile = parsed("lg-developer/washtower");
-    let state = load("lg-developer/washtower/status.json");
+    let (profile, state) = fixture("lg-developer/washtower");
     assert_eq!(profile.sub_devices, ["washer", "dryer"]);
-    assert_eq!(
-        profile
-            .get("washer.runState.currentState")
-            .and_then(|p| p.read(&state)),
-        Some("POWER_OFF".into())
-    );
-    assert_eq!(
-        profile
-            .get("dryer.timer.remainMinute")
-            .and_then(|p| p.read(&state)),
-        Some(0.into())
+    assert_reads(
+        (&profile, &state),
+        &[
+            ("washer.runState.currentState", Some("POWER_OFF".into())),
+            ("dryer.timer.remainMinute", Some(0.into())),
+        ],
     );
     assert!(
         profile
@@ -359,41 +347,36 @@ fn microwave_string_modes() {
 
 #[test]
 fn switch_entries_are_named_by_switch_name() {
-    let profile = parsed("lg-developer/switch_strip");
-    let state = load("lg-developer/switch_strip/status.json");
+    let (profile, state) = fixture("lg-developer/switch_strip");
     let usb = profile
         .get("switchState.SWITCH_USB.currentSwitch")
         .expect("usb");
     assert_eq!(usb.path.entry_name_key(), "switchName");
     assert_eq!(usb.read(&state), Some("ON".into()));
-    assert_eq!(
-        profile
-            .get("switchState.SWITCH_2.currentSwitch")
-            .and_then(|p| p.read(&state)),
-        Some("OFF".into())
+    assert_reads(
+        (&profile, &state),
+        &[("switchState.SWITCH_2.currentSwitch", Some("OFF".into()))],
     );
 }
 
 #[test]
 fn system_boiler_two_unit_arrays() {
-    let profile = parsed("lg-developer/system_boiler");
-    let state = load("lg-developer/system_boiler/status.json");
-    assert_eq!(
-        profile
-            .get("roomTemperatureInUnits.F.targetTemperature")
-            .and_then(|p| p.read(&state)),
-        Some(64.into())
+    let (profile, state) = fixture("lg-developer/system_boiler");
+    assert_reads(
+        (&profile, &state),
+        &[(
+            "roomTemperatureInUnits.F.targetTemperature",
+            Some(64.into()),
+        )],
     );
     assert!(
         profile
             .get("hotWaterTemperatureInUnits.C.targetTemperature")
             .is_some_and(|p| p.writable)
     );
-    assert_eq!(
-        profile
-            .get("hotWaterTemperatureInUnits.C.targetTemperature")
-            .and_then(|p| p.read(&state)),
-        None
+    assert_reads(
+        (&profile, &state),
+        &[("hotWaterTemperatureInUnits.C.targetTemperature", None)],
     );
 }
 
