@@ -164,12 +164,10 @@ async fn calls_are_counted_in_a_window_and_by_prefix() {
     lg.ok("GET", "/devices", None).await.expect("devices");
     let mark = sim.call_mark();
     for id in [AIR_CONDITIONER_ID, WASHER_ID] {
-        lg.ok("GET", &format!("/devices/{id}/profile"), None)
-            .await
-            .expect("profile");
-        lg.ok("GET", &format!("/devices/{id}/state"), None)
-            .await
-            .expect("state");
+        for read in ["profile", "state"] {
+            let path = format!("/devices/{id}/{read}");
+            lg.ok("GET", &path, None).await.expect(read);
+        }
     }
     lg.ok("GET", "/route", None).await.expect("route");
     let window = sim.calls_since(mark);

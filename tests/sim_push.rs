@@ -10,24 +10,13 @@ use support::{PushCloud, Subscriber, WAIT, tls_client_config};
 use thinq_addon::sim::SimDevice;
 use thinq_addon::sim::devices::{AIR_CONDITIONER_ID, WASHER_ID};
 
-/// The fixture devices behind a push broker, carrying out controls after 20 ms.
-async fn fixture_cloud() -> PushCloud {
-    PushCloud::start(SimDevice::fixture_set(), Duration::from_millis(20))
-        .await
-        .expect("cloud")
-}
-
 fn is_push(kind: &'static str, device: &'static str) -> impl Fn(&Value) -> bool {
     move |v| v["pushType"] == kind && v["deviceId"] == device
 }
 
 #[tokio::test]
 async fn a_valid_control_comes_back_as_device_status_over_mtls() {
-    let cloud = fixture_cloud().await;
-    let (lg, mut subscriber) = cloud.client("home-assistant-one").await;
-    lg.event_subscribe(AIR_CONDITIONER_ID, 24)
-        .await
-        .expect("event subscribe");
+    let (cloud, lg, mut subscriber) = PushCloud::watching_ac("home-assistant-one").await;
 
     let body = json!({"airFlow": {"windStrength": "HIGH"}});
     lg.ok(
@@ -55,11 +44,7 @@ async fn a_valid_control_comes_back_as_device_status_over_mtls() {
     // A refused control sends nothing; a report from the device does.
     let refused = json!({"airFlow": {"windStrength": "TURBO"}});
     let (status_code, _) = lg
-        .call(
-            "POST",
-            &format!("/devices/{AIR_CONDITIONER_ID}/control"),
-            Some(&refused),
-        )
+        .control(AIR_CONDITIONER_ID, &refused)
         .await
         .expect("call");
     assert_eq!(status_code, 400);
@@ -83,7 +68,7 @@ async fn a_valid_control_comes_back_as_device_status_over_mtls() {
 
 #[tokio::test]
 async fn pushes_reach_only_subscribed_clients_in_both_shapes() {
-    let cloud = fixture_cloud().await;
+    let cloud = PushCloud::with_fixtures().await;
     let (lg, mut subscribed) = cloud.client("client-subscribed").await;
     let (_other, mut bystander) = cloud.client("client-bystander").await;
     lg.ok("POST", &format!("/push/{WASHER_ID}/subscribe"), None)
@@ -144,7 +129,7 @@ async fn pushes_reach_only_subscribed_clients_in_both_shapes() {
 
 #[tokio::test]
 async fn device_list_changes_and_life_send_pushes() {
-    let cloud = fixture_cloud().await;
+    let cloud = PushCloud::with_fixtures().await;
     let (lg, mut subscriber) = cloud.client("client-life").await;
     lg.ok("POST", "/push/devices", None)
         .await
@@ -186,9 +171,7 @@ async fn device_list_changes_and_life_send_pushes() {
 
 #[tokio::test]
 async fn the_broker_refuses_a_client_without_a_certificate() {
-    let cloud = PushCloud::start(Vec::new(), Duration::ZERO)
-        .await
-        .expect("cloud");
+    let cloud = PushCloud::empty().await;
     let tls = tls_client_config(&cloud.ca.ca_pem(), None).expect("tls");
     let result = Subscriber::connect(cloud.broker.port(), "anonymous", "#", Some(tls), None).await;
     assert!(

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use support::lg::csr;
 use support::{LgClient, PushCloud, Subscriber, WAIT, code, sorted, thinq_api, wait_until};
 use thinq_addon::sim::devices::{AIR_CONDITIONER_ID, WASHER_ID};
-use thinq_addon::sim::{Fault, SimDevice, SimHandle};
+use thinq_addon::sim::{Fault, SimHandle};
 
 const HOUR: Duration = Duration::from_secs(3600);
 
@@ -24,6 +24,21 @@ fn status_pushes(sim: &SimHandle, device_id: &str) -> usize {
         .filter_map(|p| p.json())
         .filter(|v| v["pushType"] == "DEVICE_STATUS" && v["deviceId"] == device_id)
         .count()
+}
+
+/// The air conditioner's fan speed set to `wind`, as a report.
+fn wind(wind: &str) -> Value {
+    json!({"airFlow": {"windStrength": wind}})
+}
+
+/// Reports [`wind`] from the air conditioner and returns the `DEVICE_STATUS` push the
+/// subscriber receives next (`what` names it when none comes).
+async fn pushed(sim: &SimHandle, subscriber: &mut Subscriber, speed: &str, what: &str) -> Value {
+    sim.report(AIR_CONDITIONER_ID, wind(speed)).await;
+    subscriber
+        .next_json(|v| v["pushType"] == "DEVICE_STATUS")
+        .await
+        .expect(what)
 }
 
 /// Reports `report` from the air conditioner and shows that no push went out for it: the
@@ -40,23 +55,9 @@ async fn goes_unpushed(
     cloud.next_is_marker(subscriber, client_id).await;
 }
 
-/// The fixture devices behind a push broker, carrying out controls after 10 ms.
-async fn fixture_cloud() -> PushCloud {
-    PushCloud::start(SimDevice::fixture_set(), Duration::from_millis(10))
-        .await
-        .expect("cloud")
-}
-
-/// A cloud without appliances, for the certificate tests.
-async fn empty_cloud() -> PushCloud {
-    PushCloud::start(Vec::new(), Duration::ZERO)
-        .await
-        .expect("cloud")
-}
-
 #[tokio::test]
 async fn event_subscriptions_live_at_most_a_day_and_then_go_quiet() {
-    let cloud = fixture_cloud().await;
+    let cloud = PushCloud::with_fixtures().await;
     let (lg, mut subscriber) = cloud.client("events-client").await;
     let api = thinq_api(&cloud.sim, "events-client");
     // The SDK's 4464 hours are granted as LG's maximum, 24.
@@ -74,13 +75,14 @@ async fn event_subscriptions_live_at_most_a_day_and_then_go_quiet() {
         sorted(vec![AIR_CONDITIONER_ID.into(), WASHER_ID.into()])
     );
 
-    let report = json!({"airFlow": {"windStrength": "LOW"}});
-    cloud.sim.report(AIR_CONDITIONER_ID, report.clone()).await;
-    let status = subscriber
-        .next_json(|v| v["pushType"] == "DEVICE_STATUS")
-        .await
-        .expect("status while subscribed");
-    assert_eq!(status["report"], report);
+    let status = pushed(
+        &cloud.sim,
+        &mut subscriber,
+        "LOW",
+        "status while subscribed",
+    )
+    .await;
+    assert_eq!(status["report"], wind("LOW"));
 
     // Two hours later the washer's subscription has lapsed, the air conditioner's has not.
     cloud.sim.advance_clock(2 * HOUR);
@@ -97,8 +99,7 @@ async fn event_subscriptions_live_at_most_a_day_and_then_go_quiet() {
     // A day after subscribing, nothing is left and reports go nowhere.
     cloud.sim.advance_clock(22 * HOUR);
     assert!(api.event_list().await.expect("GET /event").is_empty());
-    let report = json!({"airFlow": {"windStrength": "HIGH"}});
-    goes_unpushed(&cloud, &mut subscriber, "events-client", report).await;
+    goes_unpushed(&cloud, &mut subscriber, "events-client", wind("HIGH")).await;
     assert_eq!(
         cloud.sim.device_state(AIR_CONDITIONER_ID).expect("state")["airFlow"]["windStrength"],
         "HIGH",
@@ -109,17 +110,7 @@ async fn event_subscriptions_live_at_most_a_day_and_then_go_quiet() {
     api.event_subscribe(AIR_CONDITIONER_ID, 24)
         .await
         .expect("renew");
-    cloud
-        .sim
-        .report(
-            AIR_CONDITIONER_ID,
-            json!({"airFlow": {"windStrength": "MID"}}),
-        )
-        .await;
-    let status = subscriber
-        .next_json(|v| v["pushType"] == "DEVICE_STATUS")
-        .await
-        .expect("status after renewal");
+    let status = pushed(&cloud.sim, &mut subscriber, "MID", "status after renewal").await;
     assert_eq!(status["report"]["airFlow"]["windStrength"], "MID");
     assert_eq!(cloud.sim.lapse_event_subscription(AIR_CONDITIONER_ID), 1);
     assert!(api.event_list().await.expect("GET /event").is_empty());
@@ -128,23 +119,19 @@ async fn event_subscriptions_live_at_most_a_day_and_then_go_quiet() {
         .await
         .expect("subscribe");
     assert_eq!(cloud.sim.lapse_event_subscriptions(), 2);
-    let report = json!({"airFlow": {"windStrength": "LOW"}});
-    goes_unpushed(&cloud, &mut subscriber, "events-client", report).await;
+    goes_unpushed(&cloud, &mut subscriber, "events-client", wind("LOW")).await;
     cloud.sim.shutdown().await;
 }
 
 #[tokio::test]
 async fn a_silent_change_shows_only_in_a_state_read() {
-    let cloud = fixture_cloud().await;
-    let (lg, mut subscriber) = cloud.client("silent-client").await;
-    lg.event_subscribe(AIR_CONDITIONER_ID, 24)
-        .await
-        .expect("subscribe");
+    let (cloud, lg, mut subscriber) = PushCloud::watching_ac("silent-client").await;
     let pushes_before = cloud.sim.pushes().len();
-    assert!(cloud.sim.set_state_silently(
-        AIR_CONDITIONER_ID,
-        json!({"airFlow": {"windStrength": "HIGH"}})
-    ));
+    assert!(
+        cloud
+            .sim
+            .set_state_silently(AIR_CONDITIONER_ID, wind("HIGH"))
+    );
     assert!(!cloud.sim.set_state_silently("no-such-device", json!({})));
     assert_eq!(cloud.sim.pushes().len(), pushes_before);
     cloud.next_is_marker(&mut subscriber, "silent-client").await;
@@ -158,7 +145,7 @@ async fn a_silent_change_shows_only_in_a_state_read() {
 
 #[tokio::test]
 async fn certificate_answers_list_two_topics_and_pushes_can_use_the_second() {
-    let cloud = fixture_cloud().await;
+    let cloud = PushCloud::with_fixtures().await;
     let api = thinq_api(&cloud.sim, "topics-client");
     api.register_client().await.expect("register");
     let (csr, key) = csr();
@@ -192,13 +179,7 @@ async fn certificate_answers_list_two_topics_and_pushes_can_use_the_second() {
         .expect("subscribe");
 
     cloud.sim.set_push_topic_index(1);
-    cloud
-        .sim
-        .report(
-            AIR_CONDITIONER_ID,
-            json!({"airFlow": {"windStrength": "HIGH"}}),
-        )
-        .await;
+    cloud.sim.report(AIR_CONDITIONER_ID, wind("HIGH")).await;
     let (topic, payload) = watcher.next(WAIT).await.expect("push on the inbox topic");
     assert_eq!(topic, "app/clients/topics-client/inbox");
     let push: Value = serde_json::from_slice(&payload).expect("json");
@@ -227,7 +208,7 @@ fn seconds_left(cert_pem: &str) -> i64 {
 
 #[tokio::test]
 async fn short_lived_certificates_run_out_at_the_broker() {
-    let cloud = empty_cloud().await;
+    let cloud = PushCloud::empty().await;
     let lg = LgClient::new(&cloud.sim.api_url(), "short-lived");
 
     cloud.sim.set_certificate_validity(Duration::from_secs(600));
@@ -282,7 +263,7 @@ async fn broker_logs(cloud: &PushCloud, line: &str) -> bool {
 
 #[tokio::test]
 async fn untrusted_certificates_are_refused_by_the_broker() {
-    let cloud = empty_cloud().await;
+    let cloud = PushCloud::empty().await;
     let lg = LgClient::new(&cloud.sim.api_url(), "untrusted");
     cloud.sim.inject(Fault::UntrustedCertificate { times: 2 });
     for _ in 0..2 {
@@ -338,9 +319,7 @@ fn verifies(ca_pem: &str, cert_pem: &str) -> bool {
 
 #[tokio::test]
 async fn pushes_made_while_the_broker_is_away_are_lost_not_replayed() {
-    let mut cloud = PushCloud::start(SimDevice::fixture_set(), Duration::from_millis(50))
-        .await
-        .expect("cloud");
+    let mut cloud = PushCloud::with_fixtures().await;
     let sim = cloud.sim.clone();
     let lg = LgClient::new(&sim.api_url(), "outage-client");
     let (cert, key, topic) = lg.certify().await.expect("certificate");
@@ -354,11 +333,7 @@ async fn pushes_made_while_the_broker_is_away_are_lost_not_replayed() {
         !sim.push_link_up()
     })
     .await;
-    sim.report(
-        AIR_CONDITIONER_ID,
-        json!({"airFlow": {"windStrength": "HIGH"}}),
-    )
-    .await;
+    sim.report(AIR_CONDITIONER_ID, wind("HIGH")).await;
     let last = sim.pushes().pop().expect("recorded");
     assert!(last.lost, "a push while the link is down is lost");
 
@@ -369,15 +344,7 @@ async fn pushes_made_while_the_broker_is_away_are_lost_not_replayed() {
         .subscribe("outage-client", &topic, (&cert, &key))
         .await;
     cloud.next_is_marker(&mut subscriber, "outage-client").await;
-    sim.report(
-        AIR_CONDITIONER_ID,
-        json!({"airFlow": {"windStrength": "LOW"}}),
-    )
-    .await;
-    let status = subscriber
-        .next_json(|v| v["pushType"] == "DEVICE_STATUS")
-        .await
-        .expect("pushes flow again");
+    let status = pushed(&sim, &mut subscriber, "LOW", "pushes flow again").await;
     assert_eq!(status["report"]["airFlow"]["windStrength"], "LOW");
     assert!(!sim.pushes().pop().expect("recorded").lost);
     sim.shutdown().await;

@@ -128,14 +128,7 @@ async fn success_envelope_and_device_endpoints() {
         .expect("call");
     assert_eq!((status, code(&envelope)), (400, "1222"));
     let body = json!({"airFlow": {"windStrength": "LOW"}});
-    let (_, envelope) = lg
-        .call(
-            "POST",
-            &format!("/devices/{AIR_CONDITIONER_ID}/control"),
-            Some(&body),
-        )
-        .await
-        .expect("call");
+    let (_, envelope) = lg.control(AIR_CONDITIONER_ID, &body).await.expect("call");
     assert_eq!(code(&envelope), "1222");
     sim.shutdown().await;
 }
@@ -200,11 +193,7 @@ async fn client_registration_and_certificate_signing() {
     let (sim, lg) = sim_and_client("home-assistant-test").await;
 
     // A certificate before registration is refused.
-    let body = json!({"service-code": "SVC202", "csr": "AAAA"});
-    let (status, envelope) = lg
-        .call("POST", "/client/certificate", Some(&body))
-        .await
-        .expect("call");
+    let (status, envelope) = lg.sign("AAAA").await.expect("call");
     assert_eq!((status, code(&envelope)), (400, "1210"));
 
     let (cert_pem, _key, topic) = lg.certify().await.expect("certify");
@@ -219,14 +208,7 @@ async fn client_registration_and_certificate_signing() {
 
     // A CSR whose signature does not verify is refused.
     let csr = tampered_csr();
-    let (status, envelope) = lg
-        .call(
-            "POST",
-            "/client/certificate",
-            Some(&json!({"service-code": "SVC202", "csr": csr})),
-        )
-        .await
-        .expect("call");
+    let (status, envelope) = lg.sign(&csr).await.expect("call");
     assert_eq!((status, code(&envelope)), (400, "1102"));
 
     // Registering again without allowExist is refused; DELETE unregisters.
@@ -258,15 +240,9 @@ async fn rsa_csr_certificate(lg: &LgClient) -> String {
     params.distinguished_name = dn;
     let csr = params.serialize_request(&key_pair).expect("csr");
     let body = base64::engine::general_purpose::STANDARD.encode(csr.der());
-    let answer = lg
-        .ok(
-            "POST",
-            "/client/certificate",
-            Some(&json!({"service-code": "SVC202", "csr": body})),
-        )
-        .await
-        .expect("RSA CSR accepted");
-    answer["result"]["certificatePem"]
+    let (status, answer) = lg.sign(&body).await.expect("call");
+    assert_eq!(status, 200, "RSA CSR refused: {answer}");
+    answer["response"]["result"]["certificatePem"]
         .as_str()
         .expect("pem")
         .to_owned()

@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::bail;
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS, TlsConfiguration, Transport};
 use serde_json::Value;
+use thinq_addon::sim::devices::AIR_CONDITIONER_ID;
 use thinq_addon::sim::{PushBroker, SimConfig, SimDevice, SimHandle, Simulator, TestCa};
 use tokio::sync::mpsc;
 
@@ -76,6 +77,37 @@ impl PushCloud {
         };
         let sim = Simulator::start(config, ca.clone(), loopback()).await?;
         Ok(PushCloud { ca, broker, sim })
+    }
+
+    /// The fixture devices, carrying out a control after 20 ms.
+    pub async fn with_fixtures() -> PushCloud {
+        PushCloud::start(SimDevice::fixture_set(), Duration::from_millis(20))
+            .await
+            .expect("cloud")
+    }
+
+    /// A cloud without appliances, for tests of certificates and the broker.
+    pub async fn empty() -> PushCloud {
+        PushCloud::start(Vec::new(), Duration::ZERO)
+            .await
+            .expect("cloud")
+    }
+
+    /// The usual start of a push test: [`with_fixtures`](Self::with_fixtures), and a
+    /// client `client_id` subscribed for a day to the air conditioner's events.
+    pub async fn watching_ac(client_id: &str) -> (PushCloud, LgClient, Subscriber) {
+        let cloud = PushCloud::with_fixtures().await;
+        let (lg, subscriber) = cloud.events_client(client_id, AIR_CONDITIONER_ID).await;
+        (cloud, lg, subscriber)
+    }
+
+    /// [`client`](Self::client), subscribed for a day to the events of `device_id`.
+    pub async fn events_client(&self, client_id: &str, device_id: &str) -> (LgClient, Subscriber) {
+        let (lg, subscriber) = self.client(client_id).await;
+        lg.event_subscribe(device_id, 24)
+            .await
+            .expect("event subscription");
+        (lg, subscriber)
     }
 
     /// Registers `client_id`, gets its certificate, and connects a subscriber on the first

@@ -130,6 +130,19 @@ impl LgClient {
         Ok(envelope.get("response").cloned().unwrap_or(Value::Null))
     }
 
+    /// `POST /devices/{device_id}/control` with `body`: the HTTP status and the envelope.
+    pub async fn control(&self, device_id: &str, body: &Value) -> anyhow::Result<(u16, Value)> {
+        let path = format!("/devices/{device_id}/control");
+        self.call("POST", &path, Some(body)).await
+    }
+
+    /// `POST /client/certificate` with `csr` (base64 DER or PEM): the HTTP status and the
+    /// envelope.
+    pub async fn sign(&self, csr: &str) -> anyhow::Result<(u16, Value)> {
+        let body = json!({"service-code": "SVC202", "csr": csr});
+        self.call("POST", "/client/certificate", Some(&body)).await
+    }
+
     /// `POST /event/{device_id}/subscribe` for `hours`, as the SDK asks for device events.
     pub async fn event_subscribe(&self, device_id: &str, hours: u32) -> anyhow::Result<Value> {
         let body = json!({"expire": {"unit": "HOUR", "timer": hours}});
