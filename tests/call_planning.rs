@@ -139,6 +139,20 @@ async fn fresh_watcher(world: &World) -> Watcher {
 const SCALE: f64 = 0.01;
 const HOUR: Duration = Duration::from_secs(36);
 
+/// LG's 59 examples on an account that LG allows `per_hour` calls an hour, every interval
+/// at [`SCALE`], and a [`fresh_watcher`] on it.
+async fn under_a_quota(per_hour: usize) -> (World, Watcher) {
+    let world = World::with(SimDevice::lg_examples())
+        .scaled(SCALE)
+        .start()
+        .await;
+    world
+        .sim
+        .set_quota(Some(Quota::per_hour(per_hour).scaled(SCALE)));
+    let ha = fresh_watcher(&world).await;
+    (world, ha)
+}
+
 fn bridge_value(state: &Value, key: &str) -> u64 {
     state[key].as_u64().unwrap_or(0)
 }
@@ -298,17 +312,11 @@ async fn every_fixture_device_is_ready_within_the_first_limit() {
 /// calls make every appliance ready, about 360 more or less with notifications and energy.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn under_a_quota_of_300_an_hour_every_appliance_is_ready_in_the_first_hour() {
-    let hour = HOUR;
-    let devices = SimDevice::lg_examples();
-    let n = devices.len();
-    let world = World::with(devices).scaled(SCALE).start().await;
-    world
-        .sim
-        .set_quota(Some(Quota::per_hour(300).scaled(SCALE)));
-    let mut ha = fresh_watcher(&world).await;
+    let (world, mut ha) = under_a_quota(300).await;
+    let n = world.devices.len();
     let started = Instant::now();
     let bridge = world.bridge();
-    all_ready(&world, &mut ha, hour).await;
+    all_ready(&world, &mut ha, HOUR).await;
     println!(
         "every appliance ready {:.1} (scaled) minutes into the first hour",
         started.elapsed().as_secs_f64() / SCALE / 60.0
@@ -316,7 +324,7 @@ async fn under_a_quota_of_300_an_hour_every_appliance_is_ready_in_the_first_hour
     // The bridge reaches its own limit within the first hour and waits: a command then
     // still goes through.
     let waiting = ha
-        .wait_json_within(BRIDGE_STATE, hour.saturating_sub(started.elapsed()), |v| {
+        .wait_json_within(BRIDGE_STATE, HOUR.saturating_sub(started.elapsed()), |v| {
             v["api_waits_for"]
                 .as_str()
                 .is_some_and(|w| w.contains("hourly limit"))
@@ -326,7 +334,7 @@ async fn under_a_quota_of_300_an_hour_every_appliance_is_ready_in_the_first_hour
     println!("while it waits: {waiting}");
     world.assert_command_round_trip(&ha).await;
     // Within the second hour: notifications and energy for every appliance.
-    let deadline = started + 2 * hour;
+    let deadline = started + 2 * HOUR;
     loop {
         let calls = world.sim.requests();
         let pushes = ids(&device_calls(&calls, "POST", "push")).len();
@@ -358,17 +366,11 @@ async fn under_a_quota_of_300_an_hour_every_appliance_is_ready_in_the_first_hour
 /// learns to stay below, and remembers it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lg_refusals_teach_a_lower_limit_that_survives_a_restart() {
-    let hour = HOUR;
-    let devices = SimDevice::lg_examples();
-    let world = World::with(devices).scaled(SCALE).start().await;
-    world
-        .sim
-        .set_quota(Some(Quota::per_hour(150).scaled(SCALE)));
-    let mut ha = fresh_watcher(&world).await;
+    let (world, mut ha) = under_a_quota(150).await;
     let started = Instant::now();
     let bridge = world.bridge();
     let learned = ha
-        .wait_json_within(BRIDGE_STATE, hour, |v| {
+        .wait_json_within(BRIDGE_STATE, HOUR, |v| {
             bridge_value(v, "api_limit") > 0 && bridge_value(v, "api_limit") < 150
         })
         .await
@@ -378,7 +380,7 @@ async fn lg_refusals_teach_a_lower_limit_that_survives_a_restart() {
     all_ready(
         &world,
         &mut ha,
-        (started + 2 * hour).saturating_duration_since(Instant::now()),
+        (started + 2 * HOUR).saturating_duration_since(Instant::now()),
     )
     .await;
     println!(
@@ -387,7 +389,7 @@ async fn lg_refusals_teach_a_lower_limit_that_survives_a_restart() {
         world.sim.quota_refusals()
     );
     // Another hour of notifications and energy, without another refusal.
-    tokio::time::sleep((started + 3 * hour).saturating_duration_since(Instant::now())).await;
+    tokio::time::sleep((started + 3 * HOUR).saturating_duration_since(Instant::now())).await;
     let refusals = world.sim.most_quota_refusals_in_a_window();
     assert!(refusals <= 1, "{refusals} refusals within one hour");
     world.assert_ha_matches_sim().await;

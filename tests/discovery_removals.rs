@@ -16,24 +16,17 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use support::World;
-use support::world::{discovery_payloads, one_device_washtower, wait_until_lg_idle};
+use support::world::{components_of, discovery_payloads, one_device_washtower, wait_until_lg_idle};
 use thinq_addon::hass::discovery::{components, is_removal_marker};
 use thinq_addon::sim::SimDevice;
 
 /// The removal markers of a discovery payload: component id → platform.
 fn markers(payload: &[u8]) -> BTreeMap<String, String> {
-    let Ok(value) = serde_json::from_slice::<Value>(payload) else {
-        return BTreeMap::new();
-    };
-    value["cmps"]
-        .as_object()
-        .map(|cmps| {
-            cmps.iter()
-                .filter(|(_, c)| is_removal_marker(c))
-                .map(|(k, c)| (k.clone(), c["p"].as_str().unwrap_or("").to_owned()))
-                .collect()
-        })
-        .unwrap_or_default()
+    components_of(payload)
+        .into_iter()
+        .filter(|(_, c)| is_removal_marker(c))
+        .map(|(k, c)| (k, c["p"].as_str().unwrap_or("").to_owned()))
+        .collect()
 }
 
 fn washtower(world: &World) -> &SimDevice {

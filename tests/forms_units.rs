@@ -361,15 +361,21 @@ async fn wait_all(ha: &mut Watcher, topics: &[String], check: impl Fn(&[u8]) -> 
     }
 }
 
+/// A world of a WashTower and an air conditioner; the tower's id and its three discovery
+/// topics (the tower, its washer, its dryer).
+async fn washtower_beside_an_air_conditioner() -> (World, String, Vec<String>) {
+    let tower = sim_device("DEVICE_WASHTOWER");
+    let topics = model(&tower).discovery_topics(&ctx().topics);
+    let id = tower.id().to_owned();
+    let world = World::start(vec![tower, sim_device("DEVICE_AIR_CONDITIONER")]).await;
+    (world, id, topics)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn removing_a_washtower_clears_all_three_devices_and_birth_fires_no_event() {
-    let tower = sim_device("DEVICE_WASHTOWER");
-    let air_conditioner = sim_device("DEVICE_AIR_CONDITIONER");
-    let id = tower.summary.device_id.clone();
-    let world = World::start(vec![tower.clone(), air_conditioner]).await;
+    let (world, id, topics) = washtower_beside_an_air_conditioner().await;
     let bridge = world.bridge();
     let mut ha = world.home_assistant().await;
-    let topics = model(&tower).discovery_topics(&ctx().topics);
     assert_eq!(topics.len(), 3);
     wait_all(&mut ha, &topics, |p| !p.is_empty()).await;
     world.assert_ha_matches_sim().await;
@@ -400,13 +406,9 @@ async fn removing_a_washtower_clears_all_three_devices_and_birth_fires_no_event(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_washtower_removed_while_stopped_after_an_upgrade_leaves_no_device() {
-    let tower = sim_device("DEVICE_WASHTOWER");
-    let air_conditioner = sim_device("DEVICE_AIR_CONDITIONER");
-    let id = tower.summary.device_id.clone();
-    let world = World::start(vec![tower.clone(), air_conditioner]).await;
+    let (world, id, topics) = washtower_beside_an_air_conditioner().await;
     let bridge = world.bridge();
     let mut ha = world.home_assistant().await;
-    let topics = model(&tower).discovery_topics(&ctx().topics);
     wait_all(&mut ha, &topics, |p| !p.is_empty()).await;
     world.assert_ha_matches_sim().await;
     bridge.stop_ok().await;
@@ -431,11 +433,7 @@ async fn a_washtower_removed_while_stopped_after_an_upgrade_leaves_no_device() {
         Topics::object_id(&id)
     );
     ha.wait_for(&energy, <[u8]>::is_empty).await;
-    let held = world.retained().await;
-    let left: Vec<&String> = held
-        .keys()
-        .filter(|t| t.contains(&Topics::object_id(&id)))
-        .collect();
+    let left = world.topics_left(&id).await;
     assert!(left.is_empty(), "left behind: {left:?}");
     bridge.stop_ok().await;
 }

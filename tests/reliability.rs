@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 use support::bridge::Bridge;
 use support::world::{discovery_topic, fixture_devices, room_temperature};
-use support::{BRIDGE_STATE, PAT, World, wait_until};
+use support::{BRIDGE_STATE, PAT, Watcher, World, wait_until};
 use thinq_addon::hass::topics::Topics;
 use thinq_addon::sim::{Fault, SimDevice};
 
@@ -204,11 +204,7 @@ async fn a_device_removed_while_stopped_leaves_home_assistant_and_restart_costs_
     let (world, bridge) = running(devices).await;
     let washer = world.device_id("DEVICE_WASHER");
     // The first run ends once it has its certificate and push session, as a real one would.
-    world
-        .home_assistant()
-        .await
-        .wait_json(BRIDGE_STATE, |v| v["lg_push"] == "ON")
-        .await;
+    world.wait_lg_push().await;
     bridge.stop_ok().await;
 
     world.sim.remove_device_silently(&washer);
@@ -239,14 +235,21 @@ async fn a_device_removed_while_stopped_leaves_home_assistant_and_restart_costs_
         "a restart with stored credentials took {} calls",
         calls.len()
     );
-    let held = world.retained().await;
-    let washer_topics: Vec<&String> = held
-        .keys()
-        .filter(|t| t.contains(&Topics::object_id(&washer)))
-        .collect();
-    assert!(washer_topics.is_empty(), "left behind: {washer_topics:?}");
+    let left = world.topics_left(&washer).await;
+    assert!(left.is_empty(), "left behind: {left:?}");
     world.assert_command_round_trip(&ha).await;
     bridge.stop_ok().await;
+}
+
+/// LG takes the token again: the bridge device's problem clears, Home Assistant's broker
+/// comes to hold what the simulator holds, and a command goes through.
+async fn token_accepted_again(world: &World, ha: &mut Watcher, fault: &str) {
+    let mark = world.sim.call_mark();
+    world.sim.accept_token_again();
+    let accepted = Instant::now();
+    ha.wait_json(BRIDGE_STATE, |v| v["problem"] == "OFF").await;
+    recovered(world, fault, mark, accepted).await;
+    world.assert_command_round_trip(ha).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -270,12 +273,7 @@ async fn a_rejected_token_is_shown_costs_few_calls_and_heals() {
     println!("calls in one (scaled) hour while the token is rejected: {in_an_hour}");
     assert!(in_an_hour <= 3, "{in_an_hour} calls in an hour");
 
-    let mark = world.sim.call_mark();
-    world.sim.accept_token_again();
-    let accepted = Instant::now();
-    ha.wait_json(BRIDGE_STATE, |v| v["problem"] == "OFF").await;
-    recovered(&world, "PAT rejected at start", mark, accepted).await;
-    world.assert_command_round_trip(&ha).await;
+    token_accepted_again(&world, &mut ha, "PAT rejected at start").await;
 
     // Later: LG rejects the token in the middle of the run (a command finds out).
     world.sim.inject(Fault::TokenRejectedEmptyBody);
@@ -286,12 +284,7 @@ async fn a_rejected_token_is_shown_costs_few_calls_and_heals() {
     )
     .await;
     ha.wait_json(BRIDGE_STATE, |v| v["problem"] == "ON").await;
-    let mark = world.sim.call_mark();
-    world.sim.accept_token_again();
-    let accepted = Instant::now();
-    ha.wait_json(BRIDGE_STATE, |v| v["problem"] == "OFF").await;
-    recovered(&world, "PAT rejected mid-run", mark, accepted).await;
-    world.assert_command_round_trip(&ha).await;
+    token_accepted_again(&world, &mut ha, "PAT rejected mid-run").await;
     let output = bridge.stop_ok().await;
     assert!(output.contains("connect-pat.lgthinq.com"), "{output}");
     assert!(!output.contains(PAT));
@@ -395,11 +388,7 @@ async fn a_second_client_with_our_id_is_reported_and_not_fought() {
 async fn pushes_on_every_certificate_topic_are_heard() {
     let (world, bridge) = running(fixture_devices(4)).await;
     let ac = world.device_id(AC);
-    world
-        .home_assistant()
-        .await
-        .wait_json(BRIDGE_STATE, |v| v["lg_push"] == "ON")
-        .await;
+    world.wait_lg_push().await;
     // The push session may come up after the first reads, and then everything is read
     // again (changes in between were not pushed to us): let that finish first.
     world.wait_until_lg_idle().await;

@@ -13,7 +13,7 @@ mod support;
 
 use serde_json::Value;
 use std::time::Duration;
-use support::world::{fixture_devices, wait_until_lg_idle};
+use support::world::{components_of, fixture_devices, wait_until_lg_idle};
 use support::{World, wait_until};
 use thinq_addon::hass::stale_templates::{LAYOUT, MARKER_FILE, PASS_THROUGH};
 use thinq_addon::hass::topics::Topics;
@@ -24,21 +24,21 @@ fn topics() -> Topics {
 
 /// Components of a discovery payload that carry a template.
 fn templated(payload: &[u8]) -> Vec<String> {
-    let Ok(value) = serde_json::from_slice::<Value>(payload) else {
-        return Vec::new();
-    };
-    value["cmps"]
-        .as_object()
-        .map(|cmps| {
-            cmps.iter()
-                .filter(|(_, c)| {
-                    c.as_object()
-                        .is_some_and(|c| c.keys().any(|k| k.ends_with("_tpl")))
-                })
-                .map(|(k, _)| k.clone())
-                .collect()
+    components_of(payload)
+        .into_iter()
+        .filter(|(_, c)| {
+            c.as_object()
+                .is_some_and(|c| c.keys().any(|k| k.ends_with("_tpl")))
         })
-        .unwrap_or_default()
+        .map(|(k, _)| k)
+        .collect()
+}
+
+/// Asserts that none of `seen` (topic, payload) carries a template.
+fn assert_no_template(seen: &[(String, Vec<u8>)], when: &str) {
+    for (topic, payload) in seen {
+        assert!(templated(payload).is_empty(), "{topic} {when}: a template");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -104,24 +104,14 @@ async fn old_templates_are_replaced_until_home_assistant_restarts_and_never_reta
     ha.drain(Duration::from_millis(500)).await;
     ha.publish("homeassistant/status", "online").await;
     let after_birth = ha.collect_until(&bridge_discovery, |_| true).await;
-    for (topic, payload) in &after_birth {
-        assert!(
-            templated(payload).is_empty(),
-            "{topic} after the birth: a template"
-        );
-    }
+    assert_no_template(&after_birth, "after the birth");
     bridge.stop_ok().await;
 
     let mut ha = world.home_assistant().await;
     ha.drain(Duration::from_millis(500)).await;
     let bridge = world.bridge();
     let restart = ha.collect_until(&bridge_discovery, |_| true).await;
-    for (topic, payload) in &restart {
-        assert!(
-            templated(payload).is_empty(),
-            "{topic} in the next run: a template"
-        );
-    }
+    assert_no_template(&restart, "in the next run");
     world.assert_ha_matches_sim().await;
     bridge.stop_ok().await;
 }

@@ -166,6 +166,28 @@ impl World {
         watcher.last
     }
 
+    /// The topics Home Assistant's broker still holds under `thinq/` for `device_id`.
+    pub async fn topics_left(&self, device_id: &str) -> Vec<String> {
+        let object_id = Topics::object_id(device_id);
+        let mut left: Vec<String> = self
+            .retained()
+            .await
+            .into_keys()
+            .filter(|t| t.contains(&object_id))
+            .collect();
+        left.sort();
+        left
+    }
+
+    /// Waits until the bridge device, read by a Home Assistant that connects now, says the
+    /// push session with LG's broker is up.
+    pub async fn wait_lg_push(&self) {
+        self.home_assistant()
+            .await
+            .wait_json(BRIDGE_STATE, |v| v["lg_push"] == "ON")
+            .await;
+    }
+
     /// The first device of `device_type` (`DEVICE_AIR_CONDITIONER`, …) in the world.
     pub fn device(&self, device_type: &str) -> &SimDevice {
         self.devices
@@ -332,6 +354,20 @@ pub fn availability_topic(device_id: &str) -> String {
 /// The topic a device's refused or failed commands are reported on.
 pub fn error_topic(device_id: &str) -> String {
     format!("thinq/{}/error", Topics::object_id(device_id))
+}
+
+/// The components of a discovery payload as it came off the broker, by component id (none
+/// when it is empty or not JSON).
+pub fn components_of(payload: &[u8]) -> Vec<(String, Value)> {
+    let Ok(value) = serde_json::from_slice::<Value>(payload) else {
+        return Vec::new();
+    };
+    value["cmps"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, c)| (k.clone(), c.clone()))
+        .collect()
 }
 
 /// The first component of `platform` in a discovery payload.
