@@ -17,41 +17,7 @@ use thinq_addon::labels::Language;
 
 #[path = "support/fixtures.rs"]
 mod fixtures;
-use fixtures::devices;
-
-/// `(entity, feature)` of a command topic `<base>/<device>/<entity>/<feature>/set`.
-fn command_target<'a>(topic: &'a str, device_id: &str) -> Option<(&'a str, &'a str)> {
-    topic
-        .strip_prefix(&format!("thinq/{device_id}/"))
-        .and_then(|r| r.strip_suffix("/set"))
-        .and_then(|r| r.split_once('/'))
-}
-
-/// Every `resource.attribute` a control body writes (locations, units and sub-device wrappers
-/// looked through).
-fn written(body: &Value, out: &mut BTreeSet<String>) {
-    let Some(map) = body.as_object() else { return };
-    for (key, value) in map {
-        let entries: Vec<&Value> = match value {
-            Value::Array(items) => items.iter().collect(),
-            other => vec![other],
-        };
-        for inner in entries.into_iter().filter_map(Value::as_object) {
-            if inner.values().all(|v| !v.is_object()) {
-                for attribute in inner.keys() {
-                    // LG's SDK writes a wind strength as `windStrengthDetail` when the profile
-                    // has it (thinq-api.md §4.5): that write stands for both attributes.
-                    if attribute == "windStrengthDetail" {
-                        out.insert(format!("{key}.windStrength"));
-                    }
-                    out.insert(format!("{key}.{attribute}"));
-                }
-            } else {
-                written(value, out);
-            }
-        }
-    }
-}
+use fixtures::{body_writes, command_target, devices, switched_off};
 
 /// Attributes of LG's older resources whose newer twin has another name: the system boiler's
 /// single-unit `temperature` targets are its room air targets in `roomTemperatureInUnits`.
@@ -264,30 +230,6 @@ fn commands(component: &Value) -> Vec<(String, String)> {
     out
 }
 
-/// `status` with every appliance switched off, so commands that switch on as they set a mode
-/// are tried too.
-fn switched_off(status: &Value) -> Value {
-    match status {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| {
-                    let off = k.ends_with("OperationMode") && v == "POWER_ON";
-                    (
-                        k.clone(),
-                        if off {
-                            json!("POWER_OFF")
-                        } else {
-                            switched_off(v)
-                        },
-                    )
-                })
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(switched_off).collect()),
-        other => other.clone(),
-    }
-}
-
 /// `status` with every attribute named `attribute` set to `value`.
 fn with_value(status: &Value, attribute: &str, value: &str) -> Value {
     match status {
@@ -396,7 +338,7 @@ fn every_writable_property_of_every_fixture_is_written_by_a_body_lg_accepts() {
                         match thinq_addon::sim::check_control(&profile, &body) {
                             Ok(()) => {
                                 accepted += 1;
-                                written(&body, &mut reached);
+                                reached.extend(body_writes(&body).into_iter().map(|(a, _)| a));
                             }
                             Err(e) => refused.push(format!(
                                 "{name} [{}] {key}/{feature} {command:?}: {body} refused: {e:?}",

@@ -12,7 +12,7 @@ use thinq_addon::labels::{Labels, Language};
 
 #[path = "support/fixtures.rs"]
 mod fixtures;
-use fixtures::devices;
+use fixtures::{body_writes, command_target, devices, switched_off};
 
 /// The enum values and error codes a raw profile lists, read straight from the JSON.
 fn profile_values(value: &Value, out: &mut BTreeSet<String>) {
@@ -76,63 +76,11 @@ const OPTION_FIELDS: &[(&str, &str)] = &[
     ("swing_modes", "swing_mode_cmd_t"),
 ];
 
-/// `(entity, feature)` of a command topic `<base>/<device>/<entity>/<feature>/set`.
-fn command_target<'a>(topic: &'a str, device_id: &str) -> (&'a str, &'a str) {
-    let rest = topic
-        .strip_prefix(&format!("thinq/{device_id}/"))
-        .and_then(|r| r.strip_suffix("/set"))
-        .unwrap_or_else(|| panic!("command topic {topic}"));
-    rest.split_once('/').expect("entity/feature")
-}
-
-/// The `resource.attribute = value` writes of a control body (location, unit and sub-device
-/// wrappers looked through).
-fn writes(body: &Value, out: &mut BTreeSet<(String, String)>) {
-    let Some(map) = body.as_object() else { return };
-    for (key, value) in map {
-        let entries: Vec<&Value> = match value {
-            Value::Array(items) => items.iter().collect(),
-            other => vec![other],
-        };
-        for inner in entries.into_iter().filter_map(Value::as_object) {
-            if inner.values().all(|v| !v.is_object()) {
-                for (attribute, v) in inner {
-                    if let Some(text) = v.as_str() {
-                        // LG's SDK sends a wind strength as `windStrengthDetail` when the profile
-                        // has it (thinq-api.md §4.5): that write stands for both attributes.
-                        if attribute == "windStrengthDetail" {
-                            out.insert((format!("{key}.windStrength"), text.to_owned()));
-                        }
-                        out.insert((format!("{key}.{attribute}"), text.to_owned()));
-                    }
-                }
-            } else {
-                writes(value, out);
-            }
-        }
-    }
-}
-
-/// `status` with every appliance switched off (`…OperationMode: POWER_ON` → `POWER_OFF`), so
-/// the commands that switch on as they set a mode are tried too.
-fn switched_off(status: &Value) -> Value {
-    match status {
-        Value::Object(map) => Value::Object(
-            map.iter()
-                .map(|(k, v)| {
-                    let off = k.ends_with("OperationMode") && v == "POWER_ON";
-                    let v = if off {
-                        "POWER_OFF".into()
-                    } else {
-                        switched_off(v)
-                    };
-                    (k.clone(), v)
-                })
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.iter().map(switched_off).collect()),
-        other => other.clone(),
-    }
+/// The `resource.attribute = value` writes of a control body whose value is text.
+fn text_writes(body: &Value) -> impl Iterator<Item = (String, String)> {
+    body_writes(body)
+        .into_iter()
+        .filter_map(|(a, v)| Some((a, v.as_str()?.to_owned())))
 }
 
 /// Every `resource.attribute` → writable enum values of a raw profile.
@@ -276,11 +224,12 @@ fn every_offered_option_in_both_languages_becomes_a_body_lg_accepts() {
                 let off = switched_off(&status);
                 for ((topic, option), state) in tries.iter().flat_map(|t| [(t, &status), (t, &off)])
                 {
-                    let (entity, feature) = command_target(topic, &device.device_id);
+                    let (entity, feature) = command_target(topic, &device.device_id)
+                        .unwrap_or_else(|| panic!("command topic {topic}"));
                     commands += 1;
                     match model.command(entity, feature, option, state) {
                         Ok(body) => match thinq_addon::sim::check_control(&profile, &body) {
-                            Ok(()) => writes(&body, &mut reached),
+                            Ok(()) => reached.extend(text_writes(&body)),
                             Err(e) => failures.push(format!(
                                 "{name} [{}] {key} {option:?}: {body} refused: {e:?}",
                                 language.code()

@@ -109,3 +109,63 @@ pub fn writable_attributes(profile: &Value) -> Vec<(String, Value)> {
     }
     out
 }
+
+/// The `resource.attribute` writes of a control body with their values (location, unit and
+/// sub-device wrappers looked through). LG's SDK writes a wind strength as
+/// `windStrengthDetail` when the profile has it (thinq-api.md §4.5): that write stands for
+/// both attributes, and is listed as both.
+pub fn body_writes(body: &Value) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    let Some(map) = body.as_object() else {
+        return out;
+    };
+    for (key, value) in map {
+        let entries: Vec<&Value> = match value {
+            Value::Array(items) => items.iter().collect(),
+            other => vec![other],
+        };
+        for inner in entries.into_iter().filter_map(Value::as_object) {
+            if inner.values().all(|v| !v.is_object()) {
+                for (attribute, v) in inner {
+                    if attribute == "windStrengthDetail" {
+                        out.push((format!("{key}.windStrength"), v.clone()));
+                    }
+                    out.push((format!("{key}.{attribute}"), v.clone()));
+                }
+            } else {
+                out.extend(body_writes(value));
+            }
+        }
+    }
+    out
+}
+
+/// `status` with every appliance switched off (`…OperationMode: POWER_ON` → `POWER_OFF`), so
+/// the commands that switch on as they set a mode are tried too.
+pub fn switched_off(status: &Value) -> Value {
+    match status {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let off = k.ends_with("OperationMode") && v == "POWER_ON";
+                    let v = if off {
+                        "POWER_OFF".into()
+                    } else {
+                        switched_off(v)
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(switched_off).collect()),
+        other => other.clone(),
+    }
+}
+
+/// `(entity, feature)` of a command topic `thinq/<device>/<entity>/<feature>/set`.
+pub fn command_target<'a>(topic: &'a str, device_id: &str) -> Option<(&'a str, &'a str)> {
+    topic
+        .strip_prefix(&format!("thinq/{device_id}/"))
+        .and_then(|r| r.strip_suffix("/set"))
+        .and_then(|r| r.split_once('/'))
+}
