@@ -38,10 +38,7 @@ fn plug_units_are_the_sensor_units_not_entities() {
 #[test]
 fn dish_washer_door_is_a_door_binary_sensor() {
     let (model, status) = lg_example("dish_washer");
-    let payload = model.discovery_payload(&thinq_addon::hass::DiscoveryContext {
-        topics: thinq_addon::hass::topics::Topics::new("homeassistant", "thinq"),
-        sw_version: "test".to_owned(),
-    });
+    let payload = model.discovery_payload(&fixtures::ctx());
     let door = payload["cmps"]
         .as_object()
         .expect("cmps")

@@ -11,8 +11,7 @@
 
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
-use thinq_addon::hass::topics::Topics;
-use thinq_addon::hass::{DeviceModel, DiscoveryContext};
+use thinq_addon::hass::DeviceModel;
 use thinq_addon::labels::Language;
 
 #[path = "support/fixtures.rs"]
@@ -281,10 +280,7 @@ fn modes(value: &Value, out: &mut BTreeSet<(String, String)>) {
 
 #[test]
 fn every_writable_property_of_every_fixture_is_written_by_a_body_lg_accepts() {
-    let ctx = DiscoveryContext {
-        topics: Topics::new("homeassistant", "thinq"),
-        sw_version: "test".to_owned(),
-    };
+    let ctx = fixtures::ctx();
     let mut refused = Vec::new();
     let mut unwritten = Vec::new();
     let (mut tried, mut accepted) = (0, 0);

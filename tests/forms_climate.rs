@@ -11,8 +11,7 @@ mod fixtures;
 
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use thinq_addon::hass::topics::Topics;
-use thinq_addon::hass::{DeviceModel, DiscoveryContext};
+use thinq_addon::hass::DeviceModel;
 
 /// A device of LG's example `folder` with `profile` (the example's, or one derived from it).
 fn model(folder: &str, profile: &Value) -> DeviceModel {
@@ -28,10 +27,7 @@ fn example(folder: &str) -> (DeviceModel, Value, Value) {
 }
 
 fn components(model: &DeviceModel) -> BTreeMap<String, Value> {
-    let payload = model.discovery_payload(&DiscoveryContext {
-        topics: Topics::new("homeassistant", "thinq"),
-        sw_version: "test".to_owned(),
-    });
+    let payload = model.discovery_payload(&fixtures::ctx());
     payload["cmps"]
         .as_object()
         .expect("cmps")

@@ -9,8 +9,7 @@ mod fixtures;
 
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-use thinq_addon::hass::topics::Topics;
-use thinq_addon::hass::{DeviceModel, DiscoveryContext};
+use thinq_addon::hass::DeviceModel;
 
 /// Discovery keys a light / cover / lock / siren / switch component may carry: Home
 /// Assistant's abbreviations (`homeassistant/components/mqtt/abbreviations.py`) and the
@@ -72,10 +71,7 @@ impl Example {
 
     /// Discovery components by key, every key checked against Home Assistant's.
     fn components(&self) -> BTreeMap<String, Value> {
-        let ctx = DiscoveryContext {
-            topics: Topics::new("homeassistant", "thinq"),
-            sw_version: "test".to_owned(),
-        };
+        let ctx = fixtures::ctx();
         let payload = self.model.discovery_payload(&ctx);
         let cmps = payload["cmps"].as_object().expect("cmps").clone();
         for (key, c) in &cmps {

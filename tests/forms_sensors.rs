@@ -10,8 +10,8 @@ mod support;
 use serde_json::{Value, json};
 use std::time::Duration;
 use support::{BRIDGE_STATE, World};
+use thinq_addon::hass::DeviceModel;
 use thinq_addon::hass::topics::Topics;
-use thinq_addon::hass::{DeviceModel, DiscoveryContext};
 use thinq_addon::sim::SimDevice;
 
 struct Example {
@@ -24,7 +24,7 @@ struct Example {
 fn lg_example(folder: &str) -> Example {
     let (device, profile, status) = fixtures::lg_example(folder);
     let model = DeviceModel::new(device, &profile).expect("profile parses");
-    let payload = model.discovery_payload(&ctx());
+    let payload = model.discovery_payload(&fixtures::ctx());
     let errors = thinq_addon::hass::discovery::check_device_payload(&payload);
     assert!(errors.is_empty(), "{folder}: {errors:?}");
     let cmps = payload["cmps"].as_object().expect("cmps").clone();
@@ -36,17 +36,10 @@ fn lg_example(folder: &str) -> Example {
     }
 }
 
-fn ctx() -> DiscoveryContext {
-    DiscoveryContext {
-        topics: Topics::new("homeassistant", "thinq"),
-        sw_version: "test".to_owned(),
-    }
-}
-
 /// The retained value published on `topic` for the example's fixture status.
 fn published(ex: &Example, topic: &str) -> Option<String> {
     ex.model
-        .state_messages(&ctx().topics, &ex.status)
+        .state_messages(&fixtures::ctx().topics, &ex.status)
         .into_iter()
         .find(|(t, _)| t == topic)
         .map(|(_, payload)| payload)
@@ -157,11 +150,15 @@ fn a_motion_push_switches_motion_on_once_and_a_republish_never_does() {
         for _ in 0..2 {
             assert_eq!(published(&ex, &topic).as_deref(), Some("OFF"), "{folder}");
         }
-        let messages = ex.model.push_messages(&ctx().topics, "MOTION_IS_DETECTED");
+        let messages = ex
+            .model
+            .push_messages(&fixtures::ctx().topics, "MOTION_IS_DETECTED");
         let on: Vec<_> = messages.iter().filter(|(t, _)| *t == topic).collect();
         assert_eq!(on.len(), 1, "{folder} {key}: {messages:?}");
         assert_eq!(on[0].1, "ON");
-        let other = ex.model.push_messages(&ctx().topics, "BATTERY_IS_LOW");
+        let other = ex
+            .model
+            .push_messages(&fixtures::ctx().topics, "BATTERY_IS_LOW");
         assert!(!other.iter().any(|(t, _)| *t == topic), "{other:?}");
     }
 }
@@ -186,9 +183,12 @@ fn a_doorbell_ring_is_one_doorbell_event_per_push() {
     let mut events = 0;
     for _press in 0..3 {
         // Between presses the state is republished (reports, reconnects, births): no event.
-        let republished = ex.model.state_messages(&ctx().topics, &ex.status);
+        let republished = ex.model.state_messages(&fixtures::ctx().topics, &ex.status);
         assert!(!republished.iter().any(|(t, _)| *t == topic));
-        for (t, payload) in ex.model.push_messages(&ctx().topics, "DOORBELL_RING") {
+        for (t, payload) in ex
+            .model
+            .push_messages(&fixtures::ctx().topics, "DOORBELL_RING")
+        {
             if t == topic {
                 let payload: Value = serde_json::from_str(&payload).expect("JSON event");
                 assert_eq!(payload, json!({"event_type": "ring"}));
@@ -198,7 +198,9 @@ fn a_doorbell_ring_is_one_doorbell_event_per_push() {
     }
     assert_eq!(events, 3, "one event per ring");
     // The notification event keeps every push code, as before.
-    let notification = ex.model.push_messages(&ctx().topics, "DOORBELL_RING");
+    let notification = ex
+        .model
+        .push_messages(&fixtures::ctx().topics, "DOORBELL_RING");
     assert!(
         notification
             .iter()
@@ -207,7 +209,7 @@ fn a_doorbell_ring_is_one_doorbell_event_per_push() {
     // A push the profile does not list makes nothing.
     assert!(
         ex.model
-            .push_messages(&ctx().topics, "SOMETHING_ELSE")
+            .push_messages(&fixtures::ctx().topics, "SOMETHING_ELSE")
             .is_empty()
     );
 }
@@ -291,7 +293,7 @@ fn vacuum_activity_follows_the_run_state() {
         status["runState"]["currentState"] = json!(lg);
         let payload = ex
             .model
-            .state_messages(&ctx().topics, &status)
+            .state_messages(&fixtures::ctx().topics, &status)
             .into_iter()
             .find(|(t, _)| *t == topic)
             .expect("vacuum state")

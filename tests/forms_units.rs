@@ -17,19 +17,12 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 use support::world::wait_until_lg_idle;
 use support::{Watcher, World};
+use thinq_addon::hass::DeviceModel;
 use thinq_addon::hass::discovery::{check_device_payload, is_removal_marker};
 use thinq_addon::hass::entities::common::unique_id;
 use thinq_addon::hass::entities::timer::rfc3339;
 use thinq_addon::hass::topics::Topics;
-use thinq_addon::hass::{DeviceModel, DiscoveryContext};
 use thinq_addon::sim::{SimDevice, check_control};
-
-fn ctx() -> DiscoveryContext {
-    DiscoveryContext {
-        topics: Topics::new("homeassistant", "thinq"),
-        sw_version: "test".to_owned(),
-    }
-}
 
 fn sim_device(device_type: &str) -> SimDevice {
     SimDevice::fixture_set()
@@ -58,7 +51,7 @@ fn a_washtower_is_a_washer_and_a_dryer_under_the_tower() {
     let tower = sim_device("DEVICE_WASHTOWER");
     let model = model(&tower);
     let id = &tower.summary.device_id;
-    let payloads = model.discovery_payloads(&ctx());
+    let payloads = model.discovery_payloads(&fixtures::ctx());
     let ids: Vec<&str> = payloads.iter().map(|p| p.id.as_str()).collect();
     assert_eq!(
         ids,
@@ -132,7 +125,7 @@ fn one_unit_appliances_stay_one_device() {
         if device.summary.device_info.device_type == "DEVICE_WASHTOWER" {
             continue;
         }
-        let payloads = model(&device).discovery_payloads(&ctx());
+        let payloads = model(&device).discovery_payloads(&fixtures::ctx());
         assert_eq!(payloads.len(), 1, "{}", device.summary.device_id);
         assert!(
             !payloads[0].payload["cmps"]
@@ -148,7 +141,7 @@ fn one_unit_appliances_stay_one_device() {
 fn a_timer_is_one_number_of_minutes_written_in_one_body() {
     let dryer = sim_device("DEVICE_WASHTOWER_DRYER");
     let dryer_model = model(&dryer);
-    let payload = dryer_model.discovery_payload(&ctx());
+    let payload = dryer_model.discovery_payload(&fixtures::ctx());
     let timer = &payload["cmps"]["timer_relative_hour_to_start"];
     assert_eq!(timer["p"], "number");
     assert_eq!(timer["unit_of_meas"], "min");
@@ -171,7 +164,7 @@ fn a_timer_is_one_number_of_minutes_written_in_one_body() {
     // The air conditioner writes both: one body with hour and minute together.
     let ac = sim_device("DEVICE_AIR_CONDITIONER");
     let ac_model = model(&ac);
-    let payload = ac_model.discovery_payload(&ctx());
+    let payload = ac_model.discovery_payload(&fixtures::ctx());
     let timer = &payload["cmps"]["timer_relative_hour_to_start"];
     assert_eq!(
         (timer["step"].clone(), timer["max"].clone()),
@@ -206,7 +199,7 @@ fn a_cooktop_burner_timer_is_one_number_sent_with_its_power_level() {
         .expect("the cooktop example");
     let (_, summary, profile, status) = device;
     let model = DeviceModel::new(summary, &profile).expect("profile");
-    let payload = model.discovery_payload(&ctx());
+    let payload = model.discovery_payload(&fixtures::ctx());
     let timer = &payload["cmps"]["left_front_timer_remain_hour"];
     assert_eq!(timer["name"], "Left front timer");
     assert_eq!(timer["unit_of_meas"], "min");
@@ -228,7 +221,7 @@ fn a_cooktop_burner_timer_is_one_number_sent_with_its_power_level() {
 fn a_scheduled_start_is_one_clock_time_written_in_one_body() {
     let ac = sim_device("DEVICE_AIR_CONDITIONER");
     let model = model(&ac);
-    let payload = model.discovery_payload(&ctx());
+    let payload = model.discovery_payload(&fixtures::ctx());
     let start = &payload["cmps"]["timer_absolute_hour_to_start"];
     assert_eq!(start["p"], "text");
     assert!(
@@ -365,7 +358,7 @@ async fn wait_all(ha: &mut Watcher, topics: &[String], check: impl Fn(&[u8]) -> 
 /// topics (the tower, its washer, its dryer).
 async fn washtower_beside_an_air_conditioner() -> (World, String, Vec<String>) {
     let tower = sim_device("DEVICE_WASHTOWER");
-    let topics = model(&tower).discovery_topics(&ctx().topics);
+    let topics = model(&tower).discovery_topics(&fixtures::ctx().topics);
     let id = tower.id().to_owned();
     let world = World::start(vec![tower, sim_device("DEVICE_AIR_CONDITIONER")]).await;
     (world, id, topics)

@@ -6,8 +6,7 @@
 
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use thinq_addon::hass::topics::Topics;
-use thinq_addon::hass::{DeviceModel, DiscoveryContext};
+use thinq_addon::hass::DeviceModel;
 use thinq_addon::labels::{Labels, Language};
 
 #[path = "support/fixtures.rs"]
@@ -146,10 +145,7 @@ fn form_commands(platform: &str, component: &Value) -> Vec<String> {
 
 #[test]
 fn every_offered_option_in_both_languages_becomes_a_body_lg_accepts() {
-    let ctx = DiscoveryContext {
-        topics: Topics::new("homeassistant", "thinq"),
-        sw_version: "test".to_owned(),
-    };
+    let ctx = fixtures::ctx();
     let mut failures = Vec::new();
     let mut commands = 0;
     let mut unreached = Vec::new();
@@ -272,10 +268,7 @@ fn every_offered_option_in_both_languages_becomes_a_body_lg_accepts() {
 
 #[test]
 fn unique_ids_and_topics_do_not_depend_on_the_language() {
-    let ctx = DiscoveryContext {
-        topics: Topics::new("homeassistant", "thinq"),
-        sw_version: "test".to_owned(),
-    };
+    let ctx = fixtures::ctx();
     for (name, device, profile, _) in devices() {
         let ids = |language| {
             let model = DeviceModel::with_language(device.clone(), &profile, language).unwrap();
@@ -340,10 +333,7 @@ fn english_words(name: &str) -> Vec<&str> {
 
 #[test]
 fn every_entity_name_of_every_fixture_device_reads_in_korean() {
-    let ctx = DiscoveryContext {
-        topics: Topics::new("homeassistant", "thinq"),
-        sw_version: "test".to_owned(),
-    };
+    let ctx = fixtures::ctx();
     let mut missing: BTreeMap<String, (String, String)> = BTreeMap::new();
     let mut names = 0;
     for (name, device, profile, _) in devices() {

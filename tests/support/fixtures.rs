@@ -4,7 +4,18 @@
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
+use thinq_addon::hass::DiscoveryContext;
+use thinq_addon::hass::topics::Topics;
 use thinq_addon::thinq::{DeviceInfo, DeviceSummary};
+
+/// The discovery context of a default installation (`homeassistant/`, `thinq/`), as a
+/// build of version `test`.
+pub fn ctx() -> DiscoveryContext {
+    DiscoveryContext {
+        topics: Topics::new("homeassistant", "thinq"),
+        sw_version: "test".to_owned(),
+    }
+}
 
 pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
