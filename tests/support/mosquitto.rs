@@ -80,24 +80,9 @@ impl Mosquitto {
     /// SUBSCRIBE (it grants every subscription); only the plugin can refuse one in the
     /// SUBACK, which [`deny_subscribe`](Mosquitto::deny_subscribe) needs.
     pub fn plain_with_password(user: &str, password: &str) -> anyhow::Result<Mosquitto> {
-        let broker = tool("mosquitto");
-        let ctrl = tool("mosquitto_ctrl");
-        let plugin = dynamic_security_plugin(&broker);
+        let plugin = dynamic_security_plugin(&tool("mosquitto"));
         let dir = tempfile::tempdir()?;
-        let store = dir.path().join("dynamic-security.json");
-        // `init` hashes the password the plugin's way and makes `user` its administrator.
-        run(Command::new(ctrl)
-            .args(["dynsec", "init"])
-            .arg(&store)
-            .args([user, password]))
-        .context("mosquitto_ctrl dynsec init")?;
-        // The administrator may only manage the plugin; open every topic to every client,
-        // as the Mosquitto add-on does for its users.
-        let mut rules: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&store)?)?;
-        rules["defaultACLAccess"] = serde_json::json!({
-            "publishClientSend": true, "publishClientReceive": true,
-            "subscribe": true, "unsubscribe": true
-        });
+        let (store, rules) = open_rules(dir.path(), user, password)?;
         std::fs::write(&store, serde_json::to_vec_pretty(&rules)?)?;
         let settings = format!(
             "allow_anonymous false\nplugin {}\nplugin_opt_config_file {}\n",
@@ -118,20 +103,7 @@ impl Mosquitto {
     ) -> anyhow::Result<Mosquitto> {
         tool("mosquitto");
         let dir = tempfile::tempdir()?;
-        let write = |name: &str, text: &str| -> anyhow::Result<PathBuf> {
-            let path = dir.path().join(name);
-            std::fs::write(&path, text)?;
-            Ok(path)
-        };
-        let ca = write("ca.pem", ca_pem)?;
-        let cert = write("server.pem", server_cert_pem)?;
-        let key = write("server.key", server_key_pem)?;
-        let settings = format!(
-            "cafile {}\ncertfile {}\nkeyfile {}\nrequire_certificate true\nuse_identity_as_username true\n",
-            ca.display(),
-            cert.display(),
-            key.display()
-        );
+        let settings = mutual_tls_settings(dir.path(), ca_pem, server_cert_pem, server_key_pem)?;
         Mosquitto::start(dir, settings)
     }
 
@@ -149,17 +121,7 @@ impl Mosquitto {
         let plugin = dynamic_security_plugin(&tool("mosquitto"));
         let (admin, password) = ("rules-admin", "rules-admin-secret-5d1e");
         let dir = tempfile::tempdir()?;
-        let store = dir.path().join("dynamic-security.json");
-        run(Command::new(tool("mosquitto_ctrl"))
-            .args(["dynsec", "init"])
-            .arg(&store)
-            .args([admin, password]))
-        .context("mosquitto_ctrl dynsec init")?;
-        let mut rules: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&store)?)?;
-        rules["defaultACLAccess"] = serde_json::json!({
-            "publishClientSend": true, "publishClientReceive": true,
-            "subscribe": true, "unsubscribe": true
-        });
+        let (store, mut rules) = open_rules(dir.path(), admin, password)?;
         // Known clients only: one a certificate names but the rules do not is refused
         // every subscription, as an AWS IoT certificate without a policy.
         rules["roles"]
@@ -173,25 +135,13 @@ impl Mosquitto {
             }));
         }
         std::fs::write(&store, serde_json::to_vec_pretty(&rules)?)?;
-        let write = |name: &str, text: &str| -> anyhow::Result<PathBuf> {
-            let path = dir.path().join(name);
-            std::fs::write(&path, text)?;
-            Ok(path)
-        };
-        let ca = write("ca.pem", ca_pem)?;
-        let cert = write("server.pem", server_cert_pem)?;
-        let key = write("server.key", server_key_pem)?;
+        let tls = mutual_tls_settings(dir.path(), ca_pem, server_cert_pem, server_key_pem)?;
         let admin_port = free_port()?;
         // TLS options belong to the listener above them; the plugin and the refusal of
-        // anonymous clients are global (`per_listener_settings false`). The certificate's CN
-        // is the client's name, without a password, as AWS IoT identifies a device.
+        // anonymous clients are global (`per_listener_settings false`).
         let settings = format!(
-            "cafile {}\ncertfile {}\nkeyfile {}\nrequire_certificate true\nuse_identity_as_username true\n\
-             listener {admin_port} 127.0.0.1\n\
+            "{tls}listener {admin_port} 127.0.0.1\n\
              per_listener_settings false\nallow_anonymous false\nplugin {}\nplugin_opt_config_file {}\n",
-            ca.display(),
-            cert.display(),
-            key.display(),
             plugin.display(),
             store.display()
         );
@@ -406,6 +356,54 @@ fn spawn_and_wait(config: &Path, dir: &Path, port: u16) -> anyhow::Result<Child>
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// The settings of a listener that speaks TLS with the server certificate and key, requires
+/// a client certificate signed by `ca_pem`, and takes the certificate's CN as the client's
+/// name, without a password, as AWS IoT identifies a device; the PEM files go to `dir`.
+fn mutual_tls_settings(
+    dir: &Path,
+    ca_pem: &str,
+    server_cert_pem: &str,
+    server_key_pem: &str,
+) -> anyhow::Result<String> {
+    let write = |name: &str, text: &str| -> anyhow::Result<PathBuf> {
+        let path = dir.join(name);
+        std::fs::write(&path, text)?;
+        Ok(path)
+    };
+    let ca = write("ca.pem", ca_pem)?;
+    let cert = write("server.pem", server_cert_pem)?;
+    let key = write("server.key", server_key_pem)?;
+    Ok(format!(
+        "cafile {}\ncertfile {}\nkeyfile {}\nrequire_certificate true\nuse_identity_as_username true\n",
+        ca.display(),
+        cert.display(),
+        key.display()
+    ))
+}
+
+/// A dynamic-security store in `dir` whose administrator is `admin` with `password`, and its
+/// rules (not yet written back): `mosquitto_ctrl dynsec init` hashes the password the
+/// plugin's way; the administrator may only manage the plugin, and every topic is open to
+/// every client, as the Mosquitto add-on does for its users.
+fn open_rules(
+    dir: &Path,
+    admin: &str,
+    password: &str,
+) -> anyhow::Result<(PathBuf, serde_json::Value)> {
+    let store = dir.join("dynamic-security.json");
+    run(Command::new(tool("mosquitto_ctrl"))
+        .args(["dynsec", "init"])
+        .arg(&store)
+        .args([admin, password]))
+    .context("mosquitto_ctrl dynsec init")?;
+    let mut rules: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&store)?)?;
+    rules["defaultACLAccess"] = serde_json::json!({
+        "publishClientSend": true, "publishClientReceive": true,
+        "subscribe": true, "unsubscribe": true
+    });
+    Ok((store, rules))
 }
 
 /// Runs a Mosquitto client program to completion; its stderr becomes the error.
