@@ -35,6 +35,16 @@ fn model(device: &SimDevice) -> DeviceModel {
     DeviceModel::new(device.summary.clone(), &device.profile).expect("profile")
 }
 
+/// The body that `value` written to the number or text `entity` makes for `device`, which the
+/// simulated LG cloud's own profile check must accept.
+fn accepted_body(model: &DeviceModel, device: &SimDevice, entity: &str, value: &str) -> Value {
+    let body = model
+        .command(entity, "value", value, &device.state)
+        .unwrap_or_else(|e| panic!("{entity} = {value}: {e}"));
+    check_control(&device.profile, &body).expect("the simulator accepts it");
+    body
+}
+
 /// The components of a payload that stand for entities (removal markers left out).
 fn entities(payload: &Value) -> Vec<(String, Value)> {
     payload["cmps"]
@@ -155,11 +165,8 @@ fn a_timer_is_one_number_of_minutes_written_in_one_body() {
         .command("timer_relative_hour_to_start", "value", "150", &dryer.state)
         .expect_err("half an hour this dryer cannot be set to");
     assert!(body.to_string().contains("relativeMinuteToStart"), "{body}");
-    let body = dryer_model
-        .command("timer_relative_hour_to_start", "value", "120", &dryer.state)
-        .expect("two hours");
+    let body = accepted_body(&dryer_model, &dryer, "timer_relative_hour_to_start", "120");
     assert_eq!(body, json!({"timer": {"relativeHourToStart": 2}}));
-    check_control(&dryer.profile, &body).expect("the simulator accepts it");
 
     // The air conditioner writes both: one body with hour and minute together.
     let ac = sim_device("DEVICE_AIR_CONDITIONER");
@@ -175,20 +182,14 @@ fn a_timer_is_one_number_of_minutes_written_in_one_body() {
             .get("timer_relative_minute_to_start")
             .is_none()
     );
-    let body = ac_model
-        .command("timer_relative_hour_to_start", "value", "95", &ac.state)
-        .expect("1 h 35 min");
+    let body = accepted_body(&ac_model, &ac, "timer_relative_hour_to_start", "95");
     assert_eq!(
         body,
         json!({"timer": {"relativeHourToStart": 1, "relativeMinuteToStart": 35}})
     );
-    check_control(&ac.profile, &body).expect("the simulator accepts it");
     // LG's SDK leaves a stop timer's minute out when it is 0.
-    let body = ac_model
-        .command("timer_relative_hour_to_stop", "value", "120", &ac.state)
-        .expect("2 h");
+    let body = accepted_body(&ac_model, &ac, "timer_relative_hour_to_stop", "120");
     assert_eq!(body, json!({"timer": {"relativeHourToStop": 2}}));
-    check_control(&ac.profile, &body).expect("the simulator accepts it");
 }
 
 #[test]
@@ -236,14 +237,11 @@ fn a_scheduled_start_is_one_clock_time_written_in_one_body() {
         .find(|(k, _, _)| *k == "timer_absolute_hour_to_start")
         .map(|(_, _, v)| v.clone());
     assert_eq!(shown, Some(json!("13:14")));
-    let body = model
-        .command("timer_absolute_hour_to_start", "value", "7:30", &ac.state)
-        .expect("7:30");
+    let body = accepted_body(&model, &ac, "timer_absolute_hour_to_start", "7:30");
     assert_eq!(
         body,
         json!({"timer": {"absoluteHourToStart": 7, "absoluteMinuteToStart": 30}})
     );
-    check_control(&ac.profile, &body).expect("the simulator accepts it");
     for wrong in ["24:00", "7.30", "", "07:60"] {
         assert!(
             model
