@@ -76,6 +76,13 @@ fn spawn_demo(args: &[&str]) -> (Demo, mpsc::Receiver<String>) {
     (Demo(child), rx)
 }
 
+/// Asserts that some line of `output` is one `wanted` accepts; fails naming what is
+/// missing, with the whole output.
+fn assert_line(output: &[String], wanted: fn(&str) -> bool, missing: &str) {
+    let text = output.join("\n");
+    assert!(output.iter().any(|l| wanted(l)), "{missing}:\n{text}");
+}
+
 #[test]
 fn demo_for_a_fixed_duration_shows_every_appliance_and_live_changes_then_exits_0() {
     let (mut demo, lines) = spawn_demo(&["--duration", "12"]);
@@ -100,19 +107,16 @@ fn demo_for_a_fixed_duration_shows_every_appliance_and_live_changes_then_exits_0
             "appliance {alias:?} missing from the table:\n{text}"
         );
     }
-    assert!(
-        output
-            .iter()
-            .any(|l| l.contains("mosquitto_sub -h 127.0.0.1 -p ")),
-        "no mosquitto_sub line:\n{text}"
+    assert_line(
+        &output,
+        |l| l.contains("mosquitto_sub -h 127.0.0.1 -p "),
+        "no mosquitto_sub line",
     );
-    assert!(
-        output.iter().any(|l| is_change_line(l)),
-        "no live change line:\n{text}"
-    );
-    assert!(
-        output.iter().any(|l| l.starts_with("Stopped cleanly")),
-        "no clean stop:\n{text}"
+    assert_line(&output, is_change_line, "no live change line");
+    assert_line(
+        &output,
+        |l| l.starts_with("Stopped cleanly"),
+        "no clean stop",
     );
 }
 
@@ -145,15 +149,15 @@ fn ctrl_c_stops_the_demo_cleanly_with_exit_0() {
         status.success(),
         "demo exited with {status} after SIGINT:\n{text}"
     );
-    assert!(
-        output
-            .iter()
-            .any(|l| l.ends_with("ThinQ bridge · availability: offline")),
-        "the bridge did not publish offline:\n{text}"
+    assert_line(
+        &output,
+        |l| l.ends_with("ThinQ bridge · availability: offline"),
+        "the bridge did not publish offline",
     );
-    assert!(
-        output.iter().any(|l| l.starts_with("Stopped cleanly")),
-        "{text}"
+    assert_line(
+        &output,
+        |l| l.starts_with("Stopped cleanly"),
+        "no clean stop",
     );
 }
 
