@@ -65,13 +65,19 @@ async def floors(args, base, token, counter, bench, climate, ac):
             "name": None, "uniq_id": f"perf_{key}",
             "dev": {"ids": [f"perf_{key}"], "name": f"perf {key}"}, **config,
         }), qos=1)
+        # The entity exists before Home Assistant has subscribed to its topic (2026 batches
+        # subscriptions), and a message before that is lost: a value outside the phase's is
+        # sent until the entity shows it.
+        shown = _temperature if kind == "climate" else _sensor_value
+        topic_of_value = next(iter(config.values()))
         deadline = time.monotonic() + 60
-        while _state(base, token, entity_id) is None:
+        while (state := _state(base, token, entity_id)) is None or shown(state) != 39.0:
             if time.monotonic() > deadline:
-                raise SystemExit(f"{entity_id} did not appear")
-            time.sleep(0.2)
-        out[key] = await bench.phase(key, entity_id, sender(next(iter(config.values())), 0, False),
-                                     values, _temperature if kind == "climate" else _sensor_value)
+                raise SystemExit(f"{entity_id} did not appear or take a value")
+            client.publish(topic_of_value, "39", qos=0)
+            time.sleep(0.5)
+        out[key] = await bench.phase(key, entity_id, sender(topic_of_value, 0, False), values,
+                                     shown)
     out["in_process_us"] = request(
         base + "/api/services/perf_probe/measure?return_response",
         {"entity_id": climate, "topic": topic or "", "n": args.reports}, token)["service_response"]
