@@ -6,11 +6,25 @@
 //! Protocol on stdin / stdout, one line each:
 //!
 //! ```text
-//! -> ready <air conditioner device id>       once the simulator and the bridge are started
+//! -> ready <AC device id> <API URL> <CA file> <push port> <PAT>
+//!                                             once the simulator and the bridge are started
 //! <- report <celsius>                         the air conditioner reports a room temperature
 //! -> sent <celsius> <unix time in ns>         taken just before the push leaves the simulator
+//! <- bridge off                               the bridge stops (its pushes go to nobody)
+//! -> bridge off                               once it has
 //! <- quit                                     (or end of input) stops everything
 //! ```
+//!
+//! The report is the one a real air conditioner sends when its room temperature changes, and
+//! the simulator's own appliances too (`sim::life`): the value in each unit of
+//! `temperatureInUnits` (°C and °F) and in the older `temperature` resource. One value changed,
+//! three places in LG's report: how many messages that makes for Home Assistant is what the
+//! script counts.
+//!
+//! The rest of the ready line is for `ha_perf.py --peer lg_thinq`: Home Assistant's own
+//! integration, pointed at the same simulated cloud (API, the CA its push broker's
+//! certificate chains to, the broker's port) with the same token, gets the same pushes once
+//! the bridge is off.
 //!
 //! `cargo run --release --example ha_perf_feed -- 127.0.0.1:1883`. It uses only the library's
 //! simulator and `bridge::run`, so the same file builds against older versions of the bridge
@@ -91,11 +105,21 @@ async fn main() -> anyhow::Result<()> {
         utc_offset: time::UtcOffset::UTC,
     };
     let bridge_stop = CancellationToken::new();
-    let bridge_task = tokio::spawn(bridge::run(bridge_config, bridge_stop.clone()));
+    let mut bridge_task = Some(tokio::spawn(bridge::run(
+        bridge_config,
+        bridge_stop.clone(),
+    )));
 
     // Reports count once the bridge's push session is up: the script waits for the bridge
     // device's `lg_push: ON` on the Home Assistant broker before its first one.
-    println!("ready {AIR_CONDITIONER_ID}");
+    let ca_file = data_dir.path().join("push-ca.pem");
+    std::fs::write(&ca_file, ca.ca_pem())?;
+    println!(
+        "ready {AIR_CONDITIONER_ID} {} {} {} {PAT}",
+        sim.api_url(),
+        ca_file.display(),
+        push_addr.port()
+    );
 
     // Stdin is read on a thread of its own (the crate's tokio has no `io-std`).
     let (tx, mut lines) = tokio::sync::mpsc::unbounded_channel::<String>();
@@ -109,21 +133,44 @@ async fn main() -> anyhow::Result<()> {
     });
     while let Some(line) = lines.recv().await {
         let mut words = line.split_whitespace();
-        match (words.next(), words.next().map(str::parse::<i64>)) {
-            (Some("report"), Some(Ok(celsius))) => {
+        match (words.next(), words.next()) {
+            (Some("report"), Some(value)) if value.parse::<i64>().is_ok() => {
+                let celsius: i64 = value.parse()?;
                 let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos();
                 println!("sent {celsius} {now}");
-                let report =
-                    json!({"temperatureInUnits": [{"currentTemperature": celsius, "unit": "C"}]});
-                sim.report(AIR_CONDITIONER_ID, report).await;
+                sim.report(AIR_CONDITIONER_ID, room_temperature(celsius))
+                    .await;
+            }
+            (Some("bridge"), Some("off")) => {
+                bridge_stop.cancel();
+                if let Some(task) = bridge_task.take() {
+                    let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
+                }
+                println!("bridge off");
             }
             (Some("quit"), _) => break,
             _ => eprintln!("ignored: {line:?}"),
         }
     }
     bridge_stop.cancel();
-    let _ = tokio::time::timeout(Duration::from_secs(10), bridge_task).await;
+    if let Some(task) = bridge_task {
+        let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
+    }
     sim.shutdown().await;
     stop.cancel();
     Ok(())
+}
+
+/// What an air conditioner reports when its room temperature becomes `celsius`: the value in
+/// both units of `temperatureInUnits` (°F rounded, as LG does) and in the older
+/// `temperature` resource, which the fixture keeps in °C.
+fn room_temperature(celsius: i64) -> serde_json::Value {
+    let fahrenheit = (celsius as f64 * 9.0 / 5.0 + 32.0).round() as i64;
+    json!({
+        "temperatureInUnits": [
+            {"currentTemperature": celsius, "unit": "C"},
+            {"currentTemperature": fahrenheit, "unit": "F"}
+        ],
+        "temperature": {"currentTemperature": celsius}
+    })
 }

@@ -87,8 +87,9 @@ pub struct PropertyMeta {
     /// `targetTemperature` is described as an enum but reports a number for some compartments).
     #[serde(default)]
     pub text: bool,
-    /// Hide this property when the profile also has this resource (the newer, richer form of
-    /// the same value, e.g. `temperature` superseded by `temperatureInUnits`).
+    /// Publish this property nowhere when the profile also has this resource (the newer,
+    /// richer form of the same value, e.g. `temperature` superseded by `temperatureInUnits`),
+    /// which shows it: the same value twice would be a second message on every change.
     pub superseded_by: Option<String>,
     /// Number limits for attributes the profile gives no range for (`type: number`).
     pub min: Option<f64>,

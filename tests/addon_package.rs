@@ -207,7 +207,8 @@ fn config_describes_this_addon() {
         str_of(&config, "url"),
         "https://github.com/thinq-addon/thinq-addon"
     );
-    assert_eq!(str_of(&config, "homeassistant"), "2024.11.0");
+    // The oldest release tools/ha_*.py really ran on (issue 17).
+    assert_eq!(str_of(&config, "homeassistant"), "2025.4.4");
     assert_eq!(
         get(&config, "init"),
         Some(&Value::Bool(false)),

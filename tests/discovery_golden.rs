@@ -524,7 +524,15 @@ fn dehumidifier_is_a_humidifier_entity() {
     let state = values(&model, &status);
     assert_eq!(state["humidifier/state"], "ON");
     assert_eq!(state["humidifier/target_humidity"], 55);
-    assert_eq!(state["humidifier/current_humidity"], 80);
+    // The current humidity is its sensor's value; the humidifier reads that topic.
+    assert_eq!(state["humidity_current_humidity/state"], 80);
+    assert_eq!(state.get("humidifier/current_humidity"), None);
+    assert!(
+        humidifier["current_humidity_topic"]
+            .as_str()
+            .is_some_and(|t| t.ends_with("/humidity_current_humidity/state")),
+        "{humidifier}"
+    );
     assert_eq!(state["humidifier/mode"], "Smart humidity");
     let target = model
         .command("humidifier", "target_humidity", "45", &status)
@@ -716,13 +724,15 @@ fn values_no_entity_shows_by_itself_are_attributes_of_the_one_they_qualify() {
     // A plug's unit strings qualify the numbers they are the unit of.
     let plug = attributes("lg-developer_plug", "electricity_power");
     assert_eq!(plug["power_unit"], "W");
-    // The °F twin and the older `temperature` resource beside the compartment's setting.
+    // The °F twin of the compartment's setting is not repeated (the number shows the value,
+    // Home Assistant converts it); the older `temperature` resource the profile does not
+    // list, with a value of its own, is shown by place.
     let fridge = attributes(
         "lg-developer_refrigerator",
         "fridge_temperature_in_units_target_temperature_c",
     );
-    assert_eq!(fridge["target_temperature_f"], 46);
-    assert_eq!(fridge["target_temperature"], 8);
+    assert_eq!(fridge.get("target_temperature_f"), None, "{fridge}");
+    assert_eq!(fridge["temperature_target_temperature_fridge"], 8);
     // The example oven reports a LOWER cavity its profile lacks: shown, labelled, by place.
     let oven = attributes("lg-developer_oven", "run_state_current_state");
     assert_eq!(oven["run_state_current_state_lower"], "Preheating");

@@ -2,72 +2,129 @@
 """Check what a real Home Assistant Core made of thinq-addon's MQTT discovery.
 
 Developer tool, not part of CI (Home Assistant's first start installs its own requirements
-from PyPI and takes minutes). Usage, with Core 2025.4.4 in a Python 3.13 venv:
+from PyPI and takes minutes). Works on any Core from 2025.4.4 on (`ha_harness.py` handles
+what differs: the MQTT config flow's sections, 2026's pending HTTP config); every command
+prints the version it talked to. Usage, with the Python of a Core venv:
 
-    hass -c CONFIG &          # configuration.yaml: default_config + http on 127.0.0.1:PORT
+    hass -c CONFIG &          # configuration.yaml: http on 127.0.0.1:PORT
     python tools/ha_core_check.py setup  http://127.0.0.1:PORT BROKER_HOST BROKER_PORT
     python tools/ha_core_check.py states http://127.0.0.1:PORT [ENTITY_PREFIX]
     python tools/ha_core_check.py call   http://127.0.0.1:PORT DOMAIN SERVICE '{"entity_id": ...}'
+    python tools/ha_core_check.py check  BRIDGE_BINARY   # all of it, in a Core of its own
 
-`setup` onboards an owner user (saved token in ./.ha_token), and adds the MQTT integration
-pointing at the broker. `states` prints every MQTT entity with its state and key attributes.
+`setup` onboards an owner user (saved token in ./.ha_token), confirms a pending HTTP config
+and adds the MQTT integration pointing at the broker. `states` prints every MQTT entity with
+its state and key attributes. `check` starts Mosquitto, Core (`hass` beside this Python) and
+the bridge's demo, waits for the demo's air conditioner, turns it to 22 °C through Home
+Assistant and waits until the bridge's state topic and Home Assistant show it; it fails on a
+warning about MQTT or discovery in Core's log or a repair issue of the MQTT integration.
 """
+import asyncio
 import json
+import subprocess
 import sys
-import urllib.parse
-import urllib.request
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import ha_harness as harness  # noqa: E402
+from ha_harness import request  # noqa: E402
 
 TOKEN_FILE = ".ha_token"
-
-
-def request(url, data=None, token=None, form=False, method=None):
-    headers = {}
-    body = None
-    if data is not None:
-        if form:
-            body = urllib.parse.urlencode(data).encode()
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        else:
-            body = json.dumps(data).encode()
-            headers["Content-Type"] = "application/json"
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    req = urllib.request.Request(url, data=body, headers=headers, method=method)
-    with urllib.request.urlopen(req, timeout=60) as resp:
-        text = resp.read().decode()
-        return json.loads(text) if text else None
+KEYS = ("device_class", "unit_of_measurement", "hvac_modes", "fan_modes", "swing_modes",
+        "temperature", "current_temperature", "min_temp", "max_temp", "target_temp_step",
+        "current_humidity", "options", "event_types", "preset_modes", "percentage",
+        "preset_mode")
 
 
 def setup(base, broker_host, broker_port):
-    client_id = base + "/"
-    code = request(base + "/api/onboarding/users", {
-        "client_id": client_id, "name": "CI", "username": "ci", "password": "ci-password-123", "language": "en",
-    })["auth_code"]
-    tokens = request(base + "/auth/token", {"grant_type": "authorization_code", "code": code, "client_id": client_id}, form=True)
-    token = tokens["access_token"]
+    token = harness.onboard(base, broker_host, int(broker_port), 600)
     open(TOKEN_FILE, "w").write(token)
-    flow = request(base + "/api/config/config_entries/flow", {"handler": "mqtt", "show_advanced_options": False}, token)
-    result = request(base + f"/api/config/config_entries/flow/{flow['flow_id']}", {"broker": broker_host, "port": int(broker_port)}, token)
-    print("mqtt entry:", result.get("type"), result.get("errors"))
+    print(f"Home Assistant {harness.home_assistant_version(base, token)}: mqtt entry created")
 
 
-def states(base, prefix=""):
-    token = open(TOKEN_FILE).read().strip()
+def print_states(base, token, prefix=""):
     for s in sorted(request(base + "/api/states", token=token), key=lambda s: s["entity_id"]):
         if prefix and not s["entity_id"].split(".", 1)[1].startswith(prefix):
             continue
         a = s["attributes"]
-        keep = {k: a[k] for k in ("device_class", "unit_of_measurement", "hvac_modes", "fan_modes", "swing_modes",
-                                   "temperature", "current_temperature", "min_temp", "max_temp", "target_temp_step",
-                                   "options", "event_types", "event_type", "preset_modes", "percentage", "preset_mode") if k in a}
-        print(f"{s['entity_id']:<70} {s['state']!s:<18} {a.get('friendly_name','')!s:<45} {json.dumps(keep) if keep else ''}")
+        keep = {k: a[k] for k in KEYS if k in a}
+        print(f"{s['entity_id']:<70} {s['state']!s:<18} {a.get('friendly_name', '')!s:<45}"
+              f" {json.dumps(keep) if keep else ''}")
+
+
+def states(base, prefix=""):
+    token = open(TOKEN_FILE).read().strip()
+    print(f"Home Assistant {harness.home_assistant_version(base, token)}")
+    print_states(base, token, prefix)
 
 
 def call(base, domain, service, data):
     token = open(TOKEN_FILE).read().strip()
+    print(f"Home Assistant {harness.home_assistant_version(base, token)}")
     print(request(base + f"/api/services/{domain}/{service}", json.loads(data), token))
 
 
+def wait(what, check, timeout=300):
+    deadline = time.monotonic() + timeout
+    while not (found := check()):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"timed out waiting for {what}")
+        time.sleep(1)
+    return found
+
+
+def check(bridge, hass=str(Path(sys.executable).with_name("hass")), mosquitto="mosquitto"):
+    """The whole round trip in a Core of its own; exit status 0 when it held."""
+    workdir = Path(tempfile.mkdtemp(prefix="ha-core-check-"))
+    broker_port, http_port = harness.free_port(), harness.free_port()
+    broker = harness.start_mosquitto(mosquitto, broker_port, workdir)
+    config = workdir / "ha"
+    config.mkdir()
+    core = harness.start_home_assistant(hass, config, http_port, open(workdir / "hass.log", "w"))
+    demo = None
+    try:
+        base = f"http://127.0.0.1:{http_port}"
+        token = harness.onboard(base, "127.0.0.1", broker_port, 600)
+        print(f"Home Assistant {harness.home_assistant_version(base, token)}", flush=True)
+        demo = subprocess.Popen([bridge, "demo", "--mqtt", f"127.0.0.1:{broker_port}"],
+                                stdout=open(workdir / "demo.log", "w"), stderr=subprocess.STDOUT)
+
+        def climate():
+            return next((s for s in request(base + "/api/states", token=token)
+                         if s["entity_id"].startswith("climate.")
+                         and s["attributes"].get("current_temperature") is not None), None)
+        entity = wait("the demo's air conditioner in Home Assistant", climate)["entity_id"]
+        request(base + "/api/services/climate/set_hvac_mode",
+                {"entity_id": entity, "hvac_mode": "cool"}, token)
+        request(base + "/api/services/climate/set_temperature",
+                {"entity_id": entity, "temperature": 22}, token)
+
+        def shows_22():
+            state = request(base + f"/api/states/{entity}", token=token)
+            return state["attributes"].get("temperature") == 22 and state
+        state = wait(f"{entity} at 22 °C (the command through LG and back)", shows_22)
+        print(f"{entity}: {state['state']}, target {state['attributes']['temperature']} °C,"
+              f" room {state['attributes']['current_temperature']} °C")
+        print_states(base, token, entity.split(".", 1)[1].rsplit("_", 1)[0])
+        problems = harness.log_problems(config / "home-assistant.log")
+        repairs = asyncio.run(harness.mqtt_repairs(base, token))
+        print(f"log lines about MQTT/discovery/templates: {len(problems)};"
+              f" MQTT repair issues: {len(repairs)}")
+        for line in problems[:40] + repairs:
+            print(f"  {line}")
+        print(f"(work directory: {workdir})")
+        return 0 if not problems and not repairs else 1
+    finally:
+        for process in (demo, core, broker):
+            if process and process.poll() is None:
+                process.terminate()
+                process.wait(60)
+
+
 if __name__ == "__main__":
-    cmd, base, *rest = sys.argv[1:]
-    {"setup": setup, "states": states, "call": call}[cmd](base, *rest)
+    cmd, first, *rest = sys.argv[1:]
+    if cmd == "check":
+        sys.exit(check(first, *rest))
+    {"setup": setup, "states": states, "call": call}[cmd](first, *rest)

@@ -2,23 +2,24 @@
 """Every fixture device in a real Home Assistant Core: what it made of them, per device.
 
 Developer tool, not part of CI (Home Assistant's first start takes minutes). It starts a
-Mosquitto on a free loopback port, a fresh Home Assistant Core (2025.4.4, see
-reference/ha-addon.md §4) with the MQTT integration on that broker, and the bridge's demo
+Mosquitto on a free loopback port, a fresh Home Assistant Core (any release from 2025.4.4 on,
+see `ha_harness.py`) with the MQTT integration on that broker, and the bridge's demo
 with `--all-fixtures` (the simulated ThinQ cloud with all 70 fixture devices: LG's 59
 example types and Home Assistant's 11 test devices) publishing to that broker. Once every
 device's entities have a state, it prints:
 
 * one table row per device: its Home Assistant platforms with entity counts, how many
   entities are unavailable, unknown, disabled by default or diagnostic;
-* every warning or error line Home Assistant logged about MQTT, discovery or templates
-  (the check fails when there is one);
+* every warning or error line Home Assistant logged about MQTT, discovery or templates, and
+  every repair issue the MQTT integration raised (the check fails when there is one);
 * with `--show TYPE,...`, the entities of the devices whose model starts with a type, with
   their state and key attributes, as a user sees them.
 
-Usage, with Core in a Python 3.13 venv (`pip install homeassistant==2025.4.4 'pycares<5'`):
+Usage, with the Python of a Core venv (2025.4.4 in `/tmp/ha-venv`, 2026.11 in the folder
+`../shared/tools/current-ha.sh` makes); `--hass` defaults to the `hass` beside it:
 
     cargo build --release
-    /tmp/ha-venv/bin/python tools/ha_fixture_check.py [--language ko] \\
+    /tmp/ha-venv-current/bin/python tools/ha_fixture_check.py [--language ko] \\
         [--bridge target/release/thinq-addon] [--show BULB_COLOR,BLIND_MOTOR]
 """
 import argparse
@@ -33,27 +34,17 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ha_perf import Socket, free_port, onboard, start_home_assistant, wait_port  # noqa: E402
+import ha_harness as harness  # noqa: E402
+from ha_harness import Socket, free_port, log_problems  # noqa: E402
 
 import aiohttp  # noqa: E402
 
 DEVICES = 70
-# Words in a log line that make it ours to look at.
-LOG_WORDS = ("mqtt", "discovery", "template", "thinq")
 KEY_ATTRIBUTES = ("device_class", "unit_of_measurement", "hvac_modes", "hvac_mode", "fan_modes",
                   "preset_modes", "options", "event_types", "supported_color_modes",
                   "color_mode", "brightness", "hs_color", "color_temp_kelvin", "effect_list",
                   "current_position", "temperature", "target_temp_low", "target_temp_high",
                   "current_temperature", "available_tones", "fan_speed_list", "battery_level")
-
-
-def start_mosquitto(port, workdir):
-    conf = workdir / "mosquitto.conf"
-    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
-    proc = subprocess.Popen(["mosquitto", "-c", str(conf)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    wait_port(port, 10)
-    return proc
 
 
 async def registry(ws):
@@ -126,20 +117,26 @@ def table(thinq, entities, states, show):
     return totals
 
 
-def log_problems(log_path):
-    problems = []
-    for line in Path(log_path).read_text(errors="replace").splitlines():
-        if (" WARNING " in line or " ERROR " in line) and any(w in line.lower() for w in LOG_WORDS):
-            problems.append(line)
-    return problems
+def write_entities(path, entities):
+    """One JSON line per thinq entity, by unique id: its entity id and the name Home
+    Assistant derived (what automations and dashboards see)."""
+    rows = sorted((e["unique_id"], e["entity_id"], e.get("original_name"))
+                  for e in entities if e["unique_id"].startswith("thinq_"))
+    Path(path).write_text("".join(
+        json.dumps({"unique_id": u, "entity_id": i, "name": n}, ensure_ascii=False) + "\n"
+        for u, i, n in rows))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--hass", default="/tmp/ha-venv/bin/hass")
+    parser.add_argument("--hass", default=str(Path(sys.executable).with_name("hass")))
+    parser.add_argument("--mosquitto", default="mosquitto")
     parser.add_argument("--bridge", default="target/release/thinq-addon")
     parser.add_argument("--language", default="en")
     parser.add_argument("--show", default="", help="comma-separated model prefixes to list")
+    parser.add_argument("--entities", metavar="FILE",
+                        help="write every thinq entity (unique id, entity id, name) here, "
+                             "to compare what two Home Assistant releases derive")
     parser.add_argument("--timeout", type=float, default=900)
     parser.add_argument("--time-scale", default="0.02",
                         help="THINQ_TIME_SCALE for the bridge: 70 devices need ~280 LG calls")
@@ -147,15 +144,16 @@ def main():
 
     workdir = Path(tempfile.mkdtemp(prefix="ha-fixtures-"))
     broker_port, http_port = free_port(), free_port()
-    mosquitto = start_mosquitto(broker_port, workdir)
+    mosquitto = harness.start_mosquitto(args.mosquitto, broker_port, workdir)
     config = workdir / "ha"
     config.mkdir()
     ha_log = open(workdir / "hass.log", "w")
-    hass = start_home_assistant(args.hass, config, http_port, ha_log, probe=False)
+    hass = harness.start_home_assistant(args.hass, config, http_port, ha_log)
     bridge = None
     try:
         base = f"http://127.0.0.1:{http_port}"
-        token = onboard(base, broker_port, 600)
+        token = harness.onboard(base, "127.0.0.1", broker_port, 600)
+        print(f"Home Assistant {harness.home_assistant_version(base, token)}", flush=True)
         env = dict(os.environ, THINQ_TIME_SCALE=args.time_scale)
         bridge_log = open(workdir / "bridge.log", "w")
         bridge = subprocess.Popen(
@@ -163,14 +161,21 @@ def main():
              "--mqtt", f"127.0.0.1:{broker_port}"],
             stdout=bridge_log, stderr=subprocess.STDOUT, env=env)
         thinq, entities, states = asyncio.run(collect(base, token, args.timeout))
+        if args.entities:
+            write_entities(args.entities, entities)
         show = [s for s in args.show.split(",") if s]
         totals = table(thinq, entities, states, show)
         problems = log_problems(config / "home-assistant.log")
         print(f"\nHome Assistant log lines about MQTT/discovery/templates: {len(problems)}")
         for line in problems[:50]:
             print("  " + line)
+        repairs = asyncio.run(harness.mqtt_repairs(base, token))
+        print(f"Repair issues of the MQTT integration: {len(repairs)}")
+        for issue in repairs:
+            print(f"  {issue}")
         print(f"(work directory: {workdir})")
-        ok = totals["devices"] >= DEVICES + 1 and not problems and totals["unavailable"] == 0
+        ok = (totals["devices"] >= DEVICES + 1 and not problems and not repairs
+              and totals["unavailable"] == 0)
         sys.exit(0 if ok else 1)
     finally:
         if bridge:

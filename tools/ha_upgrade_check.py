@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """An upgrade in a real Home Assistant Core: do users keep their entities?
 
-Developer tool, not part of CI. It starts Mosquitto and a fresh Home Assistant Core (as
-`ha_fixture_check.py` does), runs the demo of an OLDER build until Home Assistant has its
+Developer tool, not part of CI. It starts Mosquitto and a fresh Home Assistant Core (any
+release from 2025.4.4 on, as `ha_fixture_check.py` does), runs the demo of an OLDER build
+until Home Assistant has its
 entities, stops it (its retained discovery stays on the broker, as an installed add-on's
 does), then runs the demo of the NEW build on the same broker and compares Home Assistant's
 entity registry before and after:
@@ -15,11 +16,12 @@ entity registry before and after:
 * every sensor of the new build shows in Home Assistant the plain value the bridge holds
   retained on its state topic (an entity that kept an old value template would not: Home
   Assistant keeps a sensor's template when a discovery update drops it);
-* Home Assistant's log has no warning or error about MQTT, discovery or templates.
+* Home Assistant's log has no warning or error about MQTT, discovery or templates, and the
+  MQTT integration raised no repair issue.
 
-Usage:
+Usage, with the Python of a Core venv (`--hass` defaults to the `hass` beside it):
 
-    /tmp/ha-venv/bin/python tools/ha_upgrade_check.py --old /path/to/old/thinq-addon \\
+    /tmp/ha-venv-current/bin/python tools/ha_upgrade_check.py --old /path/to/old/thinq-addon \\
         [--new target/release/thinq-addon]
 """
 import argparse
@@ -34,8 +36,9 @@ from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ha_fixture_check import log_problems, registry, start_mosquitto  # noqa: E402
-from ha_perf import Socket, free_port, onboard, start_home_assistant  # noqa: E402
+import ha_harness as harness  # noqa: E402
+from ha_fixture_check import registry  # noqa: E402
+from ha_harness import Socket, free_port, log_problems  # noqa: E402
 
 import aiohttp  # noqa: E402
 
@@ -63,15 +66,9 @@ async def settled_registry(base, token, timeout, want_devices):
 
 def retained(broker_port):
     """Every retained message under homeassistant/ and thinq/, as {topic: payload}."""
-    out = subprocess.run(
-        ["mosquitto_sub", "-h", "127.0.0.1", "-p", str(broker_port), "-t", "homeassistant/#",
-         "-t", "thinq/#", "--retained-only", "-W", "3", "-F", "%t %p"],
-        capture_output=True, text=True, check=False).stdout
-    messages = {}
-    for line in out.splitlines():
-        topic, _, payload = line.partition(" ")
-        messages[topic] = payload
-    return messages
+    return {topic: payload.decode(errors="replace")
+            for topic, payload in harness.retained(broker_port, ["homeassistant/#", "thinq/#"])
+            .items()}
 
 
 def same_value(payload, state):
@@ -89,8 +86,10 @@ def same_value(payload, state):
 
 
 async def sensor_mismatches(base, token, broker_port, tries=4):
-    """Sensors whose Home Assistant state differs from their retained plain value, in every
-    one of `tries` looks a few seconds apart (the demo's appliances keep changing)."""
+    """Sensors whose Home Assistant state differs from their retained plain value, and
+    climates / humidifiers whose current humidity differs from the value on the topic their
+    discovery names (since issue 17 their Humidity sensor's), in every one of `tries` looks a
+    few seconds apart (the demo's appliances keep changing)."""
     persistent = None
     async with aiohttp.ClientSession() as session:
         ws = await Socket.open(session, base, token)
@@ -102,8 +101,12 @@ async def sensor_mismatches(base, token, broker_port, tries=4):
                     for c in json.loads(payload).get("cmps", {}).values():
                         if c.get("p") == "sensor" and "stat_t" in c and "val_tpl" not in c:
                             topic_of[c["uniq_id"]] = c["stat_t"]
+                        elif "current_humidity_topic" in c:
+                            topic_of[c["uniq_id"]] = c["current_humidity_topic"]
             _, entities = await registry(ws)
-            states = {s["entity_id"]: s["state"]
+            # A sensor's state, a composite's current humidity, as text.
+            states = {s["entity_id"]: s["state"] if s["entity_id"].startswith("sensor.")
+                      else str(s["attributes"].get("current_humidity"))
                       for s in (await ws.call({"type": "get_states"}))["result"]}
             found = set()
             for e in entities:
@@ -128,7 +131,8 @@ def run_demo(binary, broker_port, log_path):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--hass", default="/tmp/ha-venv/bin/hass")
+    parser.add_argument("--hass", default=str(Path(sys.executable).with_name("hass")))
+    parser.add_argument("--mosquitto", default="mosquitto")
     parser.add_argument("--old", required=True)
     parser.add_argument("--new", default="target/release/thinq-addon")
     parser.add_argument("--timeout", type=float, default=600)
@@ -136,15 +140,16 @@ def main():
 
     workdir = Path(tempfile.mkdtemp(prefix="ha-upgrade-"))
     broker_port, http_port = free_port(), free_port()
-    mosquitto = start_mosquitto(broker_port, workdir)
+    mosquitto = harness.start_mosquitto(args.mosquitto, broker_port, workdir)
     config = workdir / "ha"
     config.mkdir()
-    hass = start_home_assistant(args.hass, config, http_port, open(workdir / "hass.log", "w"),
-                                probe=False)
+    hass = harness.start_home_assistant(args.hass, config, http_port,
+                                        open(workdir / "hass.log", "w"))
     demo = None
     try:
         base = f"http://127.0.0.1:{http_port}"
-        token = onboard(base, broker_port, 600)
+        token = harness.onboard(base, "127.0.0.1", broker_port, 600)
+        print(f"Home Assistant {harness.home_assistant_version(base, token)}", flush=True)
         demo = run_demo(args.old, broker_port, workdir / "old.log")
         devices_old, before, unavailable_old = asyncio.run(
             settled_registry(base, token, args.timeout, 17))
@@ -159,7 +164,10 @@ def main():
         kept, renamed, moved, replatformed, gone = [], [], [], [], []
         for uid, e in old.items():
             n = new.get(uid)
-            if n is None or n.get("disabled_by") == "integration":
+            # Disabled by the integration now but not before: the new build left it out.
+            # (Diagnostics disabled by default in both builds are kept, not gone.)
+            if n is None or (n.get("disabled_by") == "integration"
+                             and e.get("disabled_by") != "integration"):
                 gone.append(e["entity_id"])
             elif n["entity_id"].split(".")[0] != e["entity_id"].split(".")[0]:
                 replatformed.append(f"{e['entity_id']} -> {n['entity_id']}")
@@ -188,17 +196,21 @@ def main():
         for line in gone:
             print("  " + line)
         sensors, mismatches = asyncio.run(sensor_mismatches(base, token, broker_port))
-        print(f"sensors whose Home Assistant state differs from the value the bridge holds: "
-              f"{len(mismatches)} of {sensors}")
+        print(f"sensors (and current humidities) whose Home Assistant state differs from the"
+              f" value the bridge holds: {len(mismatches)} of {sensors}")
         for line in mismatches[:40]:
             print("  " + line)
         problems = log_problems(config / "home-assistant.log")
         print(f"Home Assistant log lines about MQTT/discovery/templates: {len(problems)}")
         for line in problems[:40]:
             print("  " + line)
+        repairs = asyncio.run(harness.mqtt_repairs(base, token))
+        print(f"Repair issues of the MQTT integration: {len(repairs)}")
+        for issue in repairs:
+            print(f"  {issue}")
         print(f"(work directory: {workdir})")
-        sys.exit(0 if not renamed and not problems and not mismatches and unavailable == 0
-                 else 1)
+        sys.exit(0 if not renamed and not problems and not repairs and not mismatches
+                 and unavailable == 0 else 1)
     finally:
         if demo:
             demo.terminate()

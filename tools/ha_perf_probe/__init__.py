@@ -59,8 +59,13 @@ async def async_setup(hass: HomeAssistant, _config) -> bool:
         if topic:  # a bridge from before one topic per value has none to replay
             result["mqtt_dispatch_us"] = _per_call_us(dispatch, n)
 
+        # 2026.x reads the native value (the old name is deprecated, with a warning).
+        field = ("_attr_native_current_temperature"
+                 if hasattr(type(entity), "_attr_native_current_temperature")
+                 else "_attr_current_temperature")
+
         def entity_write(i):
-            entity._attr_current_temperature = values[i]  # noqa: SLF001
+            setattr(entity, field, values[i])
             entity.async_write_ha_state()
 
         result["entity_write_us"] = _per_call_us(entity_write, n)

@@ -1,11 +1,15 @@
 //! Values shown as attributes of the entity they qualify, not as entities of their own.
 //!
-//! Some values are a second view of another one (the °F twin of a °C setting, the older
-//! `temperature` resource beside `temperatureInUnits`, the unit string beside a plug's power)
-//! or a part of a composite the composite has no field for (a climate's minimum target).
-//! An entity of their own would be noise; dropping them would hide what LG reports. Home
-//! Assistant shows a JSON object on the entity's `json_attributes_topic` in its attributes,
-//! so they go there, one object per entity on `<entity>/attributes`.
+//! Some values qualify another one (the unit string beside a plug's power) or are a part of a
+//! composite the composite has no field for (a climate's minimum target). An entity of their
+//! own would be noise; dropping them would hide what LG reports. Home Assistant shows a JSON
+//! object on the entity's `json_attributes_topic` in its attributes, so they go there, one
+//! object per entity on `<entity>/attributes`.
+//!
+//! A value that only repeats one an entity shows (the °F twin of a °C value, the older
+//! `temperature` resource beside `temperatureInUnits`) is not among them: it hides nothing
+//! (Home Assistant converts units itself), and on every change it would be a second message
+//! and a second state write in Home Assistant (`build::extras::is_twin`).
 
 use crate::hass::DiscoveryContext;
 use crate::hass::entities::{Entity, common};
@@ -220,5 +224,9 @@ impl Entity for WithAttributes {
 
     fn describe(&self, state: &Value) -> (String, String) {
         self.inner.describe(state)
+    }
+
+    fn read_from_others(&mut self, published_by: &dyn Fn(&PropertyPath) -> Option<String>) {
+        self.inner.read_from_others(published_by);
     }
 }

@@ -15,7 +15,7 @@ use super::Entity;
 use super::common::{self, EntityBase, PowerControl};
 use crate::hass::DiscoveryContext;
 use crate::thinq::control::Write;
-use crate::thinq::profile::{CommandError, Property};
+use crate::thinq::profile::{CommandError, Property, PropertyPath};
 use serde_json::{Value, json};
 
 /// The state features (topic `<base>/<device>/<entity>/<feature>`) of the composite entities.
@@ -70,6 +70,8 @@ pub struct ClimateEntity {
     pub swing: Option<Property>,
     pub swing_horizontal: Option<Property>,
     pub humidity: Option<Property>,
+    /// The entity that publishes the humidity already (see [`Entity::read_from_others`]).
+    pub humidity_published_by: Option<String>,
 }
 
 impl ClimateEntity {
@@ -230,11 +232,11 @@ impl Entity for ClimateEntity {
             c.insert("pr_modes".into(), common::ha_options(&self.presets));
         }
         if self.humidity.is_some() {
-            common::add_state(
+            common::add_shared_state(
                 &mut c,
                 "current_humidity_topic",
-                key,
-                CURRENT_HUMIDITY,
+                (key, CURRENT_HUMIDITY),
+                self.humidity_published_by.as_deref(),
                 device_id,
                 ctx,
             );
@@ -272,9 +274,13 @@ impl Entity for ClimateEntity {
         if !self.presets.is_empty() && self.writable_modes() {
             out.push((PRESET_MODE, self.preset_value(state)));
         }
-        if self.humidity.is_some() {
+        if self.humidity.is_some() && self.humidity_published_by.is_none() {
             out.push((CURRENT_HUMIDITY, read_number(self.humidity.as_ref(), state)));
         }
+    }
+
+    fn read_from_others(&mut self, published_by: &dyn Fn(&PropertyPath) -> Option<String>) {
+        self.humidity_published_by = self.humidity.as_ref().and_then(|h| published_by(&h.path));
     }
 
     fn command(

@@ -152,6 +152,30 @@ pub fn add_state(
     );
 }
 
+/// Adds the state topic of a value a composite shows: the plain state topic of the entity
+/// that publishes it already (`published_by`, see [`super::Entity::read_from_others`]), else
+/// the composite's own `feature`.
+pub fn add_shared_state(
+    c: &mut Map<String, Value>,
+    topic_key: &str,
+    (entity_key, feature): (&str, &str),
+    published_by: Option<&str>,
+    device_id: &str,
+    ctx: &DiscoveryContext,
+) {
+    match published_by {
+        Some(owner) => add_state(
+            c,
+            topic_key,
+            owner,
+            crate::hass::topics::STATE,
+            device_id,
+            ctx,
+        ),
+        None => add_state(c, topic_key, entity_key, feature, device_id, ctx),
+    }
+}
+
 /// Adds a command topic for `feature` under `topic_key`.
 pub fn add_command(
     c: &mut Map<String, Value>,

@@ -7,7 +7,7 @@ use super::common::{self, EntityBase, PowerControl};
 use crate::hass::DiscoveryContext;
 use crate::hass::topics::STATE;
 use crate::thinq::control::Write;
-use crate::thinq::profile::{CommandError, Property, ValueSpec};
+use crate::thinq::profile::{CommandError, Property, PropertyPath, ValueSpec};
 use serde_json::{Value, json};
 
 /// The target humidity: state feature and command feature.
@@ -22,6 +22,9 @@ pub struct HumidifierEntity {
     /// Writable target humidity.
     pub target: Property,
     pub current: Option<Property>,
+    /// The entity that publishes the current humidity already (see
+    /// [`Entity::read_from_others`]).
+    pub current_published_by: Option<String>,
     /// Writable job-mode enum and `(LG value, HA mode)`.
     pub modes: Option<(Property, Vec<(String, String)>)>,
 }
@@ -79,11 +82,11 @@ impl Entity for HumidifierEntity {
             c.insert("max_hum".into(), common::json_number(max));
         }
         if self.current.is_some() {
-            common::add_state(
+            common::add_shared_state(
                 &mut c,
                 "current_humidity_topic",
-                key,
-                CURRENT_HUMIDITY,
+                (key, CURRENT_HUMIDITY),
+                self.current_published_by.as_deref(),
                 device_id,
                 ctx,
             );
@@ -108,12 +111,16 @@ impl Entity for HumidifierEntity {
         if self.target.readable {
             out.push((TARGET_HUMIDITY, Self::number(Some(&self.target), state)));
         }
-        if self.current.is_some() {
+        if self.current.is_some() && self.current_published_by.is_none() {
             out.push((CURRENT_HUMIDITY, Self::number(self.current.as_ref(), state)));
         }
         if self.modes.as_ref().is_some_and(|(p, _)| p.readable) {
             out.push((MODE, self.mode_value(state)));
         }
+    }
+
+    fn read_from_others(&mut self, published_by: &dyn Fn(&PropertyPath) -> Option<String>) {
+        self.current_published_by = self.current.as_ref().and_then(|h| published_by(&h.path));
     }
 
     fn command(

@@ -29,7 +29,7 @@ pub mod words;
 
 use crate::hass::DiscoveryContext;
 use crate::thinq::control::Write;
-use crate::thinq::profile::CommandError;
+use crate::thinq::profile::{CommandError, PropertyPath};
 use serde_json::Value;
 
 /// One Home Assistant entity of a device.
@@ -61,4 +61,10 @@ pub trait Entity: Send + Sync {
     fn on_push(&self, _push_code: &str, _out: &mut Vec<(&'static str, Value)>) {}
     /// Human-readable name and state for the entity table.
     fn describe(&self, state: &Value) -> (String, String);
+    /// `published_by(path)` names the entity of this device that publishes that property on
+    /// its plain state topic already (a numeric sensor of its own). A composite that shows
+    /// such a value too (an air conditioner's current humidity beside its Humidity sensor)
+    /// points its discovery at that topic and publishes nothing: one message per change, and
+    /// the sensor keeps the history. Default: nothing read from others.
+    fn read_from_others(&mut self, _published_by: &dyn Fn(&PropertyPath) -> Option<String>) {}
 }

@@ -2,6 +2,7 @@
 //! conditioner, a system boiler's room heating or an indoor unit (any type whose catalog file
 //! has a `climate:` section), with LG's two-set temperatures as the `heat_cool` range.
 
+use super::extras;
 use super::scope::*;
 use crate::catalog::ClimateSpec;
 use crate::hass::entities::climate::{
@@ -140,6 +141,7 @@ pub(super) fn build_climate(
         swing,
         swing_horizontal,
         humidity,
+        humidity_published_by: None,
     })
 }
 
@@ -168,14 +170,17 @@ fn take_range(
             taken.extend(bounds);
         }
     }
-    // The bounds the range does not read (the other unit, the older resource) are shown as
-    // the climate's attributes.
+    // The bounds the range does not read are the other unit's and the older resource's:
+    // twins of the ones it shows, published nowhere (see `extras::is_twin`). A bound the
+    // range cannot read (write-only) leaves its readable twin as the climate's attribute.
     if let Some(r) = &range {
-        let used: Vec<&PropertyPath> = r.properties().iter().map(|p| &p.path).collect();
-        for p in taken
-            .into_iter()
-            .filter(|p| p.readable && !used.contains(&&p.path))
-        {
+        let used = r.properties();
+        for p in taken.into_iter().filter(|p| {
+            p.readable
+                && !used.iter().any(|u| {
+                    u.path == p.path || (u.readable && extras::is_twin(&p.path, &u.path, true))
+                })
+        }) {
             scope.unshown(p);
         }
     }
@@ -208,6 +213,7 @@ pub(super) fn take_temperature(
     };
     let mut temperature: Option<TemperatureSet> = None;
     let mut taken: Vec<&Property> = Vec::new();
+    let mut all: Vec<&Property> = Vec::new();
     for resource in resources {
         let props = scope.resource(resource);
         if props.is_empty() {
@@ -216,16 +222,17 @@ pub(super) fn take_temperature(
         if temperature.is_none() {
             temperature = TemperatureSet::from_properties(&props, current, target, targets);
         }
+        all.extend(props.iter().copied());
         let unnamed: Vec<&Property> = props.into_iter().filter(|p| !named(&p.path)).collect();
         consumed.extend(unnamed.iter().map(|p| p.path.clone()));
         taken.extend(unnamed);
     }
     if let Some(t) = &mut temperature {
         add_plain_target_from_twin(scope, resources, target, t);
-        // What the set does not read (the other unit, the older resource, limits it has no
-        // field for) is shown as the composite's attributes.
+        // What the set does not read (limits it has no field for, a target of another job
+        // mode) is shown as the composite's attributes, unless it is a twin (below).
         // A write-only target has no value to show; a readable one written but not read (the
-        // older resource's twin) still has its value shown as an attribute.
+        // older resource's) is shown as an attribute when the set reads no target itself.
         let used: Vec<&PropertyPath> = t
             .current
             .iter()
@@ -233,8 +240,27 @@ pub(super) fn take_temperature(
             .chain(t.writes.iter().map(|w| &w.property).filter(|p| !p.readable))
             .map(|p| &p.path)
             .collect();
+        // The entry the set reads (its resource and unit) holds the values it shows, itself or
+        // as attributes or (named) as entities; the same value in the other unit or in the
+        // older resource (the catalog lists them as views of one thing) is a twin, published
+        // nowhere (see `extras::is_twin`): a room temperature change is one message.
+        let home = |p: &Property| (p.path.resource.clone(), p.path.location.clone());
+        let entry = t.current.as_ref().or(t.target.as_ref()).map(home);
+        let originals: Vec<&Property> = all
+            .iter()
+            .copied()
+            .filter(|p| p.readable && Some(home(p)) == entry)
+            .collect();
+        let twin = |p: &Property| {
+            Some(home(p)) != entry
+                && originals
+                    .iter()
+                    .any(|q| extras::is_twin(&p.path, &q.path, true))
+        };
+        let constant_unit =
+            |p: &Property| p.path.attribute == "unit" && matches!(p.spec, ValueSpec::Constant(_));
         for p in taken.into_iter().filter(|p| !used.contains(&&p.path)) {
-            if !(p.path.attribute == "unit" && matches!(p.spec, ValueSpec::Constant(_))) {
+            if !constant_unit(p) && !twin(p) {
                 scope.unshown(p);
             }
         }

@@ -144,6 +144,40 @@ fn qualifies(extra: &PropertyPath, shown: &PropertyPath) -> bool {
         && stem(extra).eq_ignore_ascii_case(stem(shown))
 }
 
+/// Whether `extra` holds the very value `shown` holds, in another unit or an older resource
+/// (`targetTemperatureF` beside `targetTemperatureC`, `temperature.currentTemperature` beside
+/// `temperatureInUnits[C].currentTemperature`), rather than qualifying it (a unit string).
+/// `related` says whether the two resources are views of one thing: by name for the generic
+/// rule, by the catalog's list for a composite's temperature resources.
+///
+/// Such a twin is published nowhere. The entity shows the value in its unit and Home
+/// Assistant shows it in the user's unit system, so the twin repeats it: on a room
+/// temperature change it would be a second message on the attributes topic (°F, and the
+/// older resource's copy, whose name Home Assistant discards as one of the climate's own),
+/// and a second state write and recorder row in Home Assistant, for a value it already has.
+pub(super) fn is_twin(extra: &PropertyPath, shown: &PropertyPath, related: bool) -> bool {
+    // A unit nested in a location (an oven cavity's `targetTemperature@F`) comes alone: the
+    // cavity reports the unit it is set to, so neither unit repeats the other.
+    extra != shown
+        && related
+        && extra.nested_unit().is_none()
+        && shown.nested_unit().is_none()
+        && extra.sub_device == shown.sub_device
+        && !extra.attribute.ends_with("Unit")
+        && extra.attribute != "unit"
+        && stem(extra).eq_ignore_ascii_case(stem(shown))
+}
+
+/// Whether `extra` is a twin (see [`is_twin`]) of a value one of `plans` shows.
+pub(super) fn repeats_a_plan(extra: &Property, plans: &[Plan]) -> bool {
+    plans.iter().any(|plan| {
+        !matches!(plan.kind, Kind::Buttons(_))
+            && plan.property.readable
+            && qualifies(&extra.path, &plan.property.path)
+            && is_twin(&extra.path, &plan.property.path, true)
+    })
+}
+
 /// The key of the entity that shows `extra` as an attribute: a generic entity of a value it
 /// qualifies (same place first), else a composite that took it or a value it qualifies, else
 /// the scope's main entity.

@@ -189,13 +189,14 @@ pub(super) fn plan_properties(scope: &Scope, consumed: &HashSet<PropertyPath>) -
             continue;
         }
         let meta = scope.meta(property).cloned().unwrap_or_default();
-        if meta.platform == Some(PlatformChoice::Hidden) {
-            scope.unshown(property);
-            continue;
-        }
+        // Superseded: the newer resource holds the same value and shows it. Not repeated,
+        // not even as an attribute: every change would be a second message for it.
         if let Some(newer) = &meta.superseded_by
             && !scope.resource(newer).is_empty()
         {
+            continue;
+        }
+        if meta.platform == Some(PlatformChoice::Hidden) {
             scope.unshown(property);
             continue;
         }

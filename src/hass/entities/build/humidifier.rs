@@ -27,6 +27,7 @@ pub(super) fn build_humidifier(
         power,
         target: target.clone(),
         current,
+        current_published_by: None,
         modes,
     })
 }

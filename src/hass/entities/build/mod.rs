@@ -34,17 +34,17 @@ use crate::catalog::Catalog;
 use crate::hass::entities::Entity;
 use crate::hass::entities::common::{self, EntityBase};
 use crate::hass::entities::event::{self, EventEntity};
-use crate::hass::entities::sensor::ErrorSensor;
+use crate::hass::entities::sensor::{ErrorSensor, SensorValue};
 use crate::labels::Labels;
 use crate::thinq::DeviceSummary;
 use crate::thinq::profile::{Profile, Property, PropertyPath};
 use climate::build_climate;
 use duration::build_durations;
 use fan::build_fan;
-use generic::{Plan, plan_properties, resolve_name_clashes};
+use generic::{Kind, Plan, plan_properties, resolve_name_clashes};
 use humidifier::build_humidifier;
 use scope::scopes;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use water_heater::build_water_heater;
 
 /// Builds every entity of a device.
@@ -119,11 +119,32 @@ pub fn build_entities(
         skipped.extend(scope.take_unshown());
     }
     for property in skipped {
+        if extras::repeats_a_plan(&property, &plans) {
+            continue;
+        }
         if let Some(key) = extras::owner(&property, &plans, &taken) {
             extras.push((key, property));
         }
     }
     let unlisted = extras::unlisted_owners(&resources, &plans, &taken);
+    // The composites built so far read a value a numeric sensor of its own shows from that
+    // sensor's topic (see `Entity::read_from_others`).
+    let published: HashMap<PropertyPath, String> = plans
+        .iter()
+        .filter(|p| {
+            matches!(
+                p.kind,
+                Kind::Sensor {
+                    value: SensorValue::Numeric,
+                    ..
+                }
+            )
+        })
+        .map(|p| (p.property.path.clone(), p.key.clone()))
+        .collect();
+    for entity in &mut entities {
+        entity.read_from_others(&|path| published.get(path).cloned());
+    }
     for plan in plans {
         plan.build_into(&mut entities);
     }
