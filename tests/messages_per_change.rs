@@ -15,7 +15,7 @@ mod support;
 use fixtures::devices;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
-use support::bridge::World;
+use support::world::World;
 use thinq_addon::hass::DeviceModel;
 use thinq_addon::hass::topics::Topics;
 use thinq_addon::sim::SimDevice;
