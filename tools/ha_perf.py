@@ -19,7 +19,9 @@ script prints, per report:
 
 A phase: Home Assistant left quiet (`--quiet` s), its idle rate measured (`--idle` s), then
 `--reports` reports `--interval` ms apart, each waited for in Home Assistant's events, then
-`--tail` s for deferred work (the recorder commits every 5 s), all of it counted.
+`--tail` s for deferred work (the recorder commits every 5 s), all of it counted; then the
+idle rate again, and the lower of the two is subtracted (a burst of Home Assistant's own in
+one window is not its idle rate). The JSON line holds every latency, to pool runs.
 
 With `--peer lg_thinq`, the same phase follows for Home Assistant's own LG integration in
 the same Home Assistant, against the same simulated cloud, with the same token and the same
@@ -216,9 +218,7 @@ class Bench:
             await self.shown(entity_id, shown, value)
         values = values[WARMUP:]
         await asyncio.sleep(args.quiet)
-        idle_from, idle_cpu = time.monotonic(), run_seconds(self.hass_pid)
-        await asyncio.sleep(args.idle)
-        idle_rate = (run_seconds(self.hass_pid) - idle_cpu) / (time.monotonic() - idle_from)
+        idle_before = await self.idle_rate()
         profiler = None
         if args.profile:
             profiler = Profiler(args.py_spy, self.hass_pid, Path(args.profile) / f"{name}.txt",
@@ -240,6 +240,11 @@ class Bench:
             profiler.__exit__()
         topics, size = self.counter.snapshot()
         topics.subtract(topics_began)
+        # Home Assistant's background rate, before and after the phase; the lower one is
+        # taken, since a burst of its own (a statistics run, a poll) in one window is not
+        # what it does all the time, and subtracting it would flatter the phase.
+        idle_after = await self.idle_rate()
+        idle_rate = min(idle_before, idle_after)
         n = len(values)
         cpu = user + system - user_began - system_began
         if profiler:
@@ -261,8 +266,16 @@ class Bench:
             "run_ms_per_report": run * 1000 / n,
             "run_ms_per_report_net": max(0.0, run - idle_rate * elapsed) * 1000 / n,
             "idle_cpu_ms_per_s": idle_rate * 1000,
+            "idle_before_after_ms_per_s": [idle_before * 1000, idle_after * 1000],
             "seconds": elapsed,
+            "latencies_ms": [round(x * 1000, 3) for x in latencies],
         }
+
+    async def idle_rate(self):
+        """Home Assistant's CPU seconds per second over `--idle` s while nothing happens."""
+        began, cpu = time.monotonic(), run_seconds(self.hass_pid)
+        await asyncio.sleep(self.args.idle)
+        return (run_seconds(self.hass_pid) - cpu) / (time.monotonic() - began)
 
 
 def temperatures(offset, n):
@@ -381,7 +394,9 @@ def print_phase(name, r):
           f"  max {r['max_ms']:.2f} ms  ({r['entity_id']}, {r['reports']} reports)")
     print(f"  {'':<9} {r['messages_per_report']:.2f} MQTT messages, {r['bytes_per_report']:.0f}"
           f" bytes per report; HA CPU {r['run_ms_per_report_net']:.3f} ms per report net"
-          f" ({r['run_ms_per_report']:.3f} raw, idle {r['idle_cpu_ms_per_s']:.2f} ms/s over"
+          f" ({r['run_ms_per_report']:.3f} raw, idle {r['idle_cpu_ms_per_s']:.2f} ms/s"
+          f" (before/after {r['idle_before_after_ms_per_s'][0]:.2f}/"
+          f"{r['idle_before_after_ms_per_s'][1]:.2f}) over"
           f" {r['seconds']:.1f} s; utime + stime {r['cpu_ms_per_report_net']:.2f} net,"
           f" {r['cpu_ms_per_report']:.2f} raw: user {r['user_ms_per_report']:.2f},"
           f" system {r['system_ms_per_report']:.2f})")
