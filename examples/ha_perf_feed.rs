@@ -87,6 +87,9 @@ async fn main() -> anyhow::Result<()> {
         port: push_addr.port(),
     });
     let sim = Simulator::start(config, ca.clone(), loopback()).await?;
+    // Today's real dates, as Home Assistant's lg_thinq asks for them (`--peer lg_thinq`):
+    // on the simulator's own 2024 clock its energy reads would be "in the future" (1102).
+    sim.use_wall_energy_clock(time::UtcOffset::UTC);
 
     let data_dir = tempfile::tempdir()?;
     let options = Options::from_json(
