@@ -26,28 +26,21 @@
 //! certificate chains to, the broker's port) with the same token, gets the same pushes once
 //! the bridge is off.
 //!
-//! `cargo run --release --example ha_perf_feed -- 127.0.0.1:1883`. It uses only the library's
-//! simulator and `bridge::run`, so the same file builds against older versions of the bridge
-//! for before/after comparisons.
+//! `cargo run --release --example ha_perf_feed -- 127.0.0.1:1883`. It starts from the same
+//! LG side as the demo and the bench (`demo::lg_side`); for a before/after comparison with a
+//! version older than that, build that version's own copy of this file.
 
 use anyhow::anyhow;
 use serde_json::json;
-use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-use thinq_addon::bridge::{self, BridgeConfig};
-use thinq_addon::demo::broker::{BrokerConfig, BrokerTls, EmbeddedBroker};
+use thinq_addon::bridge;
+use thinq_addon::demo::lg_side::LgSide;
 use thinq_addon::options::Options;
 use thinq_addon::sim::devices::AIR_CONDITIONER_ID;
-use thinq_addon::sim::{PushBroker, SimConfig, Simulator, TestCa};
-use thinq_addon::supervisor::Supervisor;
+use thinq_addon::sim::{SimConfig, room_temperature_report};
 use tokio_util::sync::CancellationToken;
 
 const PAT: &str = "thinqpat_perf_0123456789abcdef0123456789abcdef";
-
-fn loopback() -> SocketAddr {
-    SocketAddr::from(([127, 0, 0, 1], 0))
-}
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
@@ -61,32 +54,8 @@ async fn main() -> anyhow::Result<()> {
         .ok_or_else(|| anyhow!("{address:?} is not HOST:PORT"))?;
 
     let stop = CancellationToken::new();
-    let ca = Arc::new(TestCa::generate()?);
-    let (cert, key) = ca.server_cert(&["localhost", "127.0.0.1"])?;
-    let push_broker = EmbeddedBroker::start(
-        BrokerConfig {
-            plain: None,
-            tls: Some((
-                loopback(),
-                BrokerTls {
-                    ca_pem: ca.ca_pem(),
-                    server_cert_pem: cert,
-                    server_key_pem: key,
-                },
-            )),
-        },
-        stop.clone(),
-    )
-    .await?;
-    let push_addr = push_broker
-        .tls_addr()
-        .ok_or_else(|| anyhow!("the push broker has no TLS listener"))?;
-    let mut config = SimConfig::with_pat(PAT);
-    config.push_broker = Some(PushBroker {
-        host: "127.0.0.1".into(),
-        port: push_addr.port(),
-    });
-    let sim = Simulator::start(config, ca.clone(), loopback()).await?;
+    let lg = LgSide::start(SimConfig::with_pat(PAT), stop.clone()).await?;
+    let (sim, ca, push_addr) = (&lg.sim, &lg.ca, lg.push_addr);
     // Today's real dates, as Home Assistant's lg_thinq asks for them (`--peer lg_thinq`):
     // on the simulator's own 2024 clock its energy reads would be "in the future" (1102).
     sim.use_wall_energy_clock(time::UtcOffset::UTC);
@@ -95,18 +64,7 @@ async fn main() -> anyhow::Result<()> {
     let options = Options::from_json(
         &json!({"pat": PAT, "country": "US", "mqtt_host": host, "mqtt_port": port}).to_string(),
     )?;
-    let bridge_config = BridgeConfig {
-        options,
-        data_dir: data_dir.path().to_path_buf(),
-        supervisor: Supervisor {
-            url: "http://127.0.0.1:9".into(),
-            token: None,
-        },
-        api_base_url: Some(sim.api_url()),
-        push_root_ca_pem: Some(ca.ca_pem().into_bytes()),
-        timings: Default::default(),
-        utc_offset: time::UtcOffset::UTC,
-    };
+    let bridge_config = lg.bridge_config(options, data_dir.path().to_path_buf());
     let bridge_stop = CancellationToken::new();
     let mut bridge_task = Some(tokio::spawn(bridge::run(
         bridge_config,
@@ -141,7 +99,7 @@ async fn main() -> anyhow::Result<()> {
                 let celsius: i64 = value.parse()?;
                 let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_nanos();
                 println!("sent {celsius} {now}");
-                sim.report(AIR_CONDITIONER_ID, room_temperature(celsius))
+                sim.report(AIR_CONDITIONER_ID, room_temperature_report(celsius))
                     .await;
             }
             (Some("bridge"), Some("off")) => {
@@ -162,18 +120,4 @@ async fn main() -> anyhow::Result<()> {
     sim.shutdown().await;
     stop.cancel();
     Ok(())
-}
-
-/// What an air conditioner reports when its room temperature becomes `celsius`: the value in
-/// both units of `temperatureInUnits` (°F rounded, as LG does) and in the older
-/// `temperature` resource, which the fixture keeps in °C.
-fn room_temperature(celsius: i64) -> serde_json::Value {
-    let fahrenheit = (celsius as f64 * 9.0 / 5.0 + 32.0).round() as i64;
-    json!({
-        "temperatureInUnits": [
-            {"currentTemperature": celsius, "unit": "C"},
-            {"currentTemperature": fahrenheit, "unit": "F"}
-        ],
-        "temperature": {"currentTemperature": celsius}
-    })
 }

@@ -18,8 +18,8 @@ use std::collections::BTreeSet;
 use support::world::World;
 use thinq_addon::hass::DeviceModel;
 use thinq_addon::hass::topics::Topics;
-use thinq_addon::sim::SimDevice;
 use thinq_addon::sim::devices::AIR_CONDITIONER_ID;
+use thinq_addon::sim::{SimDevice, room_temperature_report};
 use thinq_addon::thinq::state::merge_report;
 
 /// `status` with every `currentTemperature` one step higher: +1 in a °C place, +2 in a °F
@@ -89,18 +89,6 @@ fn a_room_temperature_in_every_unit_changes_only_the_current_temperature() {
     assert!(checked.len() >= 8, "only {checked:?}");
 }
 
-/// A room temperature report as a real air conditioner sends it (and `sim::life`).
-fn room_temperature(celsius: i64) -> Value {
-    let fahrenheit = (celsius as f64 * 9.0 / 5.0 + 32.0).round() as i64;
-    json!({
-        "temperatureInUnits": [
-            {"currentTemperature": celsius, "unit": "C"},
-            {"currentTemperature": fahrenheit, "unit": "F"}
-        ],
-        "temperature": {"currentTemperature": celsius}
-    })
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_bridge_sends_one_message_per_changed_value_and_none_for_an_unchanged_one() {
     let ac = SimDevice::fixture_set()
@@ -123,14 +111,14 @@ async fn the_bridge_sends_one_message_per_changed_value_and_none_for_an_unchange
     let mut reports: Vec<(Value, Vec<(&str, String)>)> = Vec::new();
     for celsius in [21, 22, 23] {
         reports.push((
-            room_temperature(celsius),
+            room_temperature_report(celsius),
             vec![(current.as_str(), celsius.to_string())],
         ));
     }
     // The same temperature again: Home Assistant has it, nothing is sent.
-    reports.push((room_temperature(23), vec![]));
+    reports.push((room_temperature_report(23), vec![]));
     // Two values in one report: two messages.
-    let mut both = room_temperature(24);
+    let mut both = room_temperature_report(24);
     both["airQualitySensor"] = json!({"humidity": 55});
     reports.push((
         both,

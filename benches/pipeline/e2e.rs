@@ -7,12 +7,11 @@ use anyhow::{Context as _, anyhow};
 use serde_json::json;
 use std::path::Path;
 use std::time::{Duration, Instant};
-use thinq_addon::bridge::{self, BridgeConfig};
+use thinq_addon::bridge;
 use thinq_addon::hass::entities::climate::CURRENT_TEMPERATURE;
 use thinq_addon::hass::topics::Topics;
 use thinq_addon::options::Options;
 use thinq_addon::sim::devices::AIR_CONDITIONER_ID;
-use thinq_addon::supervisor::Supervisor;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -74,18 +73,7 @@ async fn start_bridge(cloud: &Cloud, data_dir: &Path) -> anyhow::Result<(Running
         ],
     )
     .await?;
-    let config = BridgeConfig {
-        options,
-        data_dir: data_dir.to_path_buf(),
-        supervisor: Supervisor {
-            url: "http://127.0.0.1:9".into(),
-            token: None,
-        },
-        api_base_url: Some(cloud.sim.api_url()),
-        push_root_ca_pem: Some(cloud.ca.ca_pem().into_bytes()),
-        timings: Default::default(),
-        utc_offset: time::UtcOffset::UTC,
-    };
+    let config = cloud.lg.bridge_config(options, data_dir.to_path_buf());
     let shutdown = CancellationToken::new();
     let started = Instant::now();
     let task = tokio::spawn(bridge::run(config, shutdown.clone()));
@@ -154,7 +142,7 @@ pub async fn run() -> anyhow::Result<Figures> {
         .await
         .context("waiting for the air conditioner's retained state")?;
     let timed = timed_reports(
-        &cloud.sim,
+        &cloud.lg.sim,
         &mut subscriber,
         AIR_CONDITIONER_ID,
         &state_topic,

@@ -148,7 +148,7 @@ fn spawn_bridge(binary: &Path, dir: &Path, ha_port: u16, cloud: &Cloud) -> anyho
         .to_string(),
     )?;
     let ca = dir.join("root-ca.pem");
-    std::fs::write(&ca, cloud.ca.ca_pem())?;
+    std::fs::write(&ca, cloud.lg.ca.ca_pem())?;
     let log = std::fs::File::create(dir.join("bridge.log"))?;
     let child = Command::new(binary)
         .arg("run")
@@ -156,7 +156,7 @@ fn spawn_bridge(binary: &Path, dir: &Path, ha_port: u16, cloud: &Cloud) -> anyho
         .arg(&options)
         .arg("--data-dir")
         .arg(dir.join("data"))
-        .env("THINQ_API_URL", cloud.sim.api_url())
+        .env("THINQ_API_URL", cloud.lg.sim.api_url())
         .env("THINQ_ROOT_CA", &ca)
         .env("SUPERVISOR_URL", "http://127.0.0.1:9")
         .env_remove("SUPERVISOR_TOKEN")
@@ -213,7 +213,7 @@ pub async fn run() -> anyhow::Result<Figures> {
         let mut checkpoints = Vec::new();
         for target in CHECKPOINTS {
             let timed = timed_reports(
-                &cloud.sim,
+                &cloud.lg.sim,
                 &mut subscriber,
                 AIR_CONDITIONER_ID,
                 &state_topic,

@@ -20,7 +20,6 @@ use thinq_addon::bridge::timings::Timings;
 use thinq_addon::bridge::{self, BridgeConfig};
 use thinq_addon::options::Options;
 use thinq_addon::sim::SimDevice;
-use thinq_addon::supervisor::Supervisor;
 use tokio_util::sync::CancellationToken;
 
 /// How long the simulated LG takes to answer each call (LG's answer 100–300 ms away).
@@ -60,18 +59,18 @@ pub async fn run() -> anyhow::Result<Vec<Row>> {
 
 async fn home(devices: usize, scale: Option<f64>) -> anyhow::Result<Row> {
     let cloud = Cloud::start_with(SimDevice::clones(devices)).await?;
-    cloud.sim.set_latency(LG_LATENCY);
+    cloud.lg.sim.set_latency(LG_LATENCY);
     let dir = tempfile::tempdir()?;
     let timings = scale.map_or_else(Timings::production, Timings::scaled);
-    let mark = cloud.sim.call_mark();
+    let mark = cloud.lg.sim.call_mark();
     let (first_ready, stop) = start(&cloud, dir.path(), timings, devices).await?;
-    let first_calls = cloud.sim.calls_since(mark).len();
-    let first_refusals = cloud.sim.quota_refusals();
+    let first_calls = cloud.lg.sim.calls_since(mark).len();
+    let first_refusals = cloud.lg.sim.quota_refusals();
     stop.await?;
     // The restart comes an hour later: the first start's calls no longer count (a restart
     // within that hour waits for them, as LG counts them too). The learned limit stays.
     forget_the_hours_calls(dir.path())?;
-    let mark = cloud.sim.call_mark();
+    let mark = cloud.lg.sim.call_mark();
     let (restart_ready, stop) = start(&cloud, dir.path(), timings, devices).await?;
     // The first start was stopped as soon as its appliances were ready: its notification
     // subscriptions and energy profiles come now, apart from what the restart itself asks.
@@ -80,6 +79,7 @@ async fn home(devices: usize, scale: Option<f64>) -> anyhow::Result<Row> {
             || (c.path.starts_with("/push/") && c.path.ends_with("/subscribe"))
     };
     let at_ready = cloud
+        .lg
         .sim
         .calls_since(mark)
         .iter()
@@ -87,6 +87,7 @@ async fn home(devices: usize, scale: Option<f64>) -> anyhow::Result<Row> {
         .count();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let settled = cloud
+        .lg
         .sim
         .calls_since(mark)
         .iter()
@@ -136,16 +137,8 @@ async fn start(
     let mut subscriber =
         Subscriber::connect(ha.port, &[&format!("{}/bridge/#", options.base_topic)]).await?;
     let config = BridgeConfig {
-        options,
-        data_dir: data_dir.to_path_buf(),
-        supervisor: Supervisor {
-            url: "http://127.0.0.1:9".into(),
-            token: None,
-        },
-        api_base_url: Some(cloud.sim.api_url()),
-        push_root_ca_pem: Some(cloud.ca.ca_pem().into_bytes()),
         timings,
-        utc_offset: time::UtcOffset::UTC,
+        ..cloud.lg.bridge_config(options, data_dir.to_path_buf())
     };
     let shutdown = CancellationToken::new();
     let started = Instant::now();

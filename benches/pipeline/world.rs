@@ -10,9 +10,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use thinq_addon::demo::broker::{BrokerConfig, BrokerTls, EmbeddedBroker};
+use thinq_addon::demo::broker::{BrokerConfig, EmbeddedBroker};
+use thinq_addon::demo::lg_side::LgSide;
 use thinq_addon::hass::topics::Topics;
-use thinq_addon::sim::{PushBroker, SimConfig, SimDevice, SimHandle, Simulator, TestCa};
+use thinq_addon::sim::{SimConfig, SimDevice, SimHandle};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -27,8 +28,8 @@ fn loopback() -> SocketAddr {
 
 /// The LG side: simulator and push broker. Lives for the whole bench.
 pub struct Cloud {
-    pub sim: SimHandle,
-    pub ca: Arc<TestCa>,
+    /// The simulator, its push broker and CA (`thinq_addon::demo::lg_side`).
+    pub lg: LgSide,
     pub device_ids: Vec<String>,
     shutdown: CancellationToken,
 }
@@ -41,37 +42,12 @@ impl Cloud {
     /// The same cloud with other appliances.
     pub async fn start_with(devices: Vec<SimDevice>) -> anyhow::Result<Cloud> {
         let shutdown = CancellationToken::new();
-        let ca = Arc::new(TestCa::generate()?);
-        let (cert, key) = ca.server_cert(&["localhost", "127.0.0.1"])?;
-        let push_broker = EmbeddedBroker::start(
-            BrokerConfig {
-                plain: None,
-                tls: Some((
-                    loopback(),
-                    BrokerTls {
-                        ca_pem: ca.ca_pem(),
-                        server_cert_pem: cert,
-                        server_key_pem: key,
-                    },
-                )),
-            },
-            shutdown.clone(),
-        )
-        .await?;
-        let push_addr = push_broker
-            .tls_addr()
-            .ok_or_else(|| anyhow!("the push broker has no TLS listener"))?;
         let mut config = SimConfig::with_pat(PAT);
         config.devices = devices;
-        config.push_broker = Some(PushBroker {
-            host: "127.0.0.1".into(),
-            port: push_addr.port(),
-        });
-        let sim = Simulator::start(config, ca.clone(), loopback()).await?;
-        let device_ids = sim.device_ids();
+        let lg = LgSide::start(config, shutdown.clone()).await?;
+        let device_ids = lg.sim.device_ids();
         Ok(Cloud {
-            sim,
-            ca,
+            lg,
             device_ids,
             shutdown,
         })
@@ -87,7 +63,7 @@ impl Cloud {
     }
 
     pub async fn stop(self) {
-        self.sim.shutdown().await;
+        self.lg.sim.shutdown().await;
         self.shutdown.cancel();
     }
 }

@@ -20,6 +20,7 @@ pub mod broker;
 pub mod clock;
 pub mod discovered;
 pub mod ha;
+pub mod lg_side;
 pub mod table;
 pub mod view;
 pub mod watch;
@@ -29,14 +30,13 @@ use crate::hass::topics::Topics;
 use crate::options::Options;
 use crate::secret::Secret;
 use crate::sim::devices::AIR_CONDITIONER_ID;
-use crate::sim::{PushBroker, Quota, SimConfig, SimDevice, Simulator, TestCa};
-use crate::supervisor::Supervisor;
+use crate::sim::{Quota, SimConfig, SimDevice};
 use anyhow::Context as _;
-use broker::{BrokerConfig, BrokerError, BrokerTls, EmbeddedBroker};
+use broker::{BrokerConfig, BrokerError, EmbeddedBroker};
 use clock::Clock;
+use lg_side::LgSide;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 use watch::{DemoCommand, WatchConfig};
@@ -134,12 +134,6 @@ pub async fn run(args: DemoArgs, shutdown: CancellationToken) -> anyhow::Result<
     // Everything but the bridge stops on this token, after the bridge has said goodbye.
     let infrastructure = CancellationToken::new();
     let _stop_on_exit = infrastructure.clone().drop_guard();
-    let ca = Arc::new(TestCa::generate().context("creating the test CA")?);
-
-    let push_broker = start_push_broker(&ca, infrastructure.clone()).await?;
-    let push_addr = push_broker
-        .tls_addr()
-        .context("the push broker has no TLS listener")?;
     let (ha_host, ha_port, embedded) = match &args.mqtt {
         Some(address) => (address.host.clone(), address.port, false),
         None => {
@@ -151,21 +145,17 @@ pub async fn run(args: DemoArgs, shutdown: CancellationToken) -> anyhow::Result<
         }
     };
 
-    let sim = Simulator::start(
+    let lg = LgSide::start(
         SimConfig {
             pats: vec![DEMO_PAT.to_owned()],
             devices,
-            push_broker: Some(PushBroker {
-                host: push_addr.ip().to_string(),
-                port: push_addr.port(),
-            }),
+            push_broker: None,
             control_delay: CONTROL_DELAY,
         },
-        ca.clone(),
-        loopback(0),
+        infrastructure.clone(),
     )
-    .await
-    .context("starting the simulated ThinQ cloud")?;
+    .await?;
+    let (sim, push_addr) = (&lg.sim, lg.push_addr);
     // The bridge reads energy for today's real dates.
     sim.use_wall_energy_clock(time::UtcOffset::UTC);
     let (timings, time_scale) = crate::bridge::timings::Timings::from_env();
@@ -215,17 +205,9 @@ pub async fn run(args: DemoArgs, shutdown: CancellationToken) -> anyhow::Result<
     let data_dir = DataDir::create()?;
     let bridge_stop = CancellationToken::new();
     let config = BridgeConfig {
-        options: options(&ha_host, ha_port, &topics),
-        data_dir: data_dir.path.clone(),
-        supervisor: Supervisor {
-            url: "http://127.0.0.1:9".to_owned(),
-            token: None,
-        },
-        api_base_url: Some(sim.api_url()),
-        push_root_ca_pem: Some(ca.ca_pem().into_bytes()),
         // Production intervals, unless `THINQ_TIME_SCALE` shortens them as for the add-on.
         timings,
-        utc_offset: time::UtcOffset::UTC,
+        ..lg.bridge_config(options(&ha_host, ha_port, &topics), data_dir.path.clone())
     };
     let mut bridge_task = tokio::spawn(bridge::run(config, bridge_stop.clone()));
     let _life = sim.start_life(LIFE_TICK);
@@ -275,30 +257,6 @@ pub async fn run(args: DemoArgs, shutdown: CancellationToken) -> anyhow::Result<
 
 fn loopback(port: u16) -> SocketAddr {
     SocketAddr::from((Ipv4Addr::LOCALHOST, port))
-}
-
-/// The stand-in for AWS IoT Core: mutual TLS, server certificate from the test CA.
-async fn start_push_broker(
-    ca: &TestCa,
-    shutdown: CancellationToken,
-) -> anyhow::Result<EmbeddedBroker> {
-    let (server_cert_pem, server_key_pem) = ca
-        .server_cert(&["127.0.0.1", "localhost"])
-        .context("issuing the push broker's certificate")?;
-    let tls = BrokerTls {
-        ca_pem: ca.ca_pem(),
-        server_cert_pem,
-        server_key_pem,
-    };
-    EmbeddedBroker::start(
-        BrokerConfig {
-            plain: None,
-            tls: Some((loopback(0), tls)),
-        },
-        shutdown,
-    )
-    .await
-    .context("starting the push broker")
 }
 
 /// The Home Assistant side: port 1883 when free, any free port otherwise.

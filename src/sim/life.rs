@@ -104,6 +104,21 @@ pub fn drift_toward_target(state: &Value) -> Option<Value> {
     Some(Value::Object(report))
 }
 
+/// What an air conditioner reports when its room temperature becomes `celsius` (a test or a
+/// benchmark saying when, rather than [`drift_toward_target`]): the value in both units of
+/// `temperatureInUnits` (°F rounded, as LG does) and in the older `temperature` resource, which
+/// the fixture air conditioner keeps in °C. One value changed, three places in LG's report.
+pub fn room_temperature_report(celsius: i64) -> Value {
+    let fahrenheit = (celsius as f64 * 9.0 / 5.0 + 32.0).round() as i64;
+    json!({
+        "temperatureInUnits": [
+            {"currentTemperature": celsius, "unit": "C"},
+            {"currentTemperature": fahrenheit, "unit": "F"}
+        ],
+        "temperature": {"currentTemperature": celsius}
+    })
+}
+
 fn step_toward(current: f64, target: f64, step: f64) -> f64 {
     if (target - current).abs() <= step {
         target

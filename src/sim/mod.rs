@@ -52,6 +52,7 @@ pub use devices::SimDevice;
 pub use energy::DEFAULT_ENERGY_CLOCK;
 pub use faults::Fault;
 pub use http::API_KEY;
+pub use life::room_temperature_report;
 pub use push::SentPush;
 pub use quota::Quota;
 

@@ -204,100 +204,42 @@ const fn part(
     }
 }
 
+// One line a part: (topic option, state attribute it sets, template option).
 const PLAIN: &[StatePart] = &[part("state_topic", "state", "value_template")];
+#[rustfmt::skip]
 const CLIMATE: &[StatePart] = &[
     part("mode_state_topic", "state", "mode_state_template"),
-    part(
-        "temperature_state_topic",
-        "temperature",
-        "temperature_state_template",
-    ),
-    part(
-        "temperature_low_state_topic",
-        "target_temp_low",
-        "temperature_low_state_template",
-    ),
-    part(
-        "temperature_high_state_topic",
-        "target_temp_high",
-        "temperature_high_state_template",
-    ),
-    part(
-        "current_temperature_topic",
-        "current_temperature",
-        "current_temperature_template",
-    ),
-    part(
-        "current_humidity_topic",
-        "current_humidity",
-        "current_humidity_template",
-    ),
-    part(
-        "target_humidity_state_topic",
-        "humidity",
-        "target_humidity_state_template",
-    ),
-    part(
-        "fan_mode_state_topic",
-        "fan_mode",
-        "fan_mode_state_template",
-    ),
-    part(
-        "swing_mode_state_topic",
-        "swing_mode",
-        "swing_mode_state_template",
-    ),
-    part(
-        "swing_horizontal_mode_state_topic",
-        "swing_horizontal_mode",
-        "swing_horizontal_mode_state_template",
-    ),
-    part(
-        "preset_mode_state_topic",
-        "preset_mode",
-        "preset_mode_value_template",
-    ),
+    part("temperature_state_topic", "temperature", "temperature_state_template"),
+    part("temperature_low_state_topic", "target_temp_low", "temperature_low_state_template"),
+    part("temperature_high_state_topic", "target_temp_high", "temperature_high_state_template"),
+    part("current_temperature_topic", "current_temperature", "current_temperature_template"),
+    part("current_humidity_topic", "current_humidity", "current_humidity_template"),
+    part("target_humidity_state_topic", "humidity", "target_humidity_state_template"),
+    part("fan_mode_state_topic", "fan_mode", "fan_mode_state_template"),
+    part("swing_mode_state_topic", "swing_mode", "swing_mode_state_template"),
+    part("swing_horizontal_mode_state_topic", "swing_horizontal_mode", "swing_horizontal_mode_state_template"),
+    part("preset_mode_state_topic", "preset_mode", "preset_mode_value_template"),
 ];
+#[rustfmt::skip]
 const WATER_HEATER: &[StatePart] = &[
     part("mode_state_topic", "state", "mode_state_template"),
-    part(
-        "temperature_state_topic",
-        "temperature",
-        "temperature_state_template",
-    ),
-    part(
-        "current_temperature_topic",
-        "current_temperature",
-        "current_temperature_template",
-    ),
+    part("temperature_state_topic", "temperature", "temperature_state_template"),
+    part("current_temperature_topic", "current_temperature", "current_temperature_template"),
 ];
+#[rustfmt::skip]
 const FAN: &[StatePart] = &[
     part("state_topic", "state", "state_value_template"),
-    part(
-        "percentage_state_topic",
-        "percentage",
-        "percentage_value_template",
-    ),
-    part(
-        "preset_mode_state_topic",
-        "preset_mode",
-        "preset_mode_value_template",
-    ),
+    part("percentage_state_topic", "percentage", "percentage_value_template"),
+    part("preset_mode_state_topic", "preset_mode", "preset_mode_value_template"),
 ];
+#[rustfmt::skip]
 const HUMIDIFIER: &[StatePart] = &[
     part("state_topic", "state", "state_value_template"),
-    part(
-        "target_humidity_state_topic",
-        "humidity",
-        "target_humidity_state_template",
-    ),
-    part(
-        "current_humidity_topic",
-        "current_humidity",
-        "current_humidity_template",
-    ),
+    part("target_humidity_state_topic", "humidity", "target_humidity_state_template"),
+    part("current_humidity_topic", "current_humidity", "current_humidity_template"),
     part("mode_state_topic", "mode", "mode_state_template"),
 ];
+#[rustfmt::skip]
 const COVER: &[StatePart] = &[
     part("state_topic", "state", "value_template"),
     part("position_topic", "current_position", "position_template"),
