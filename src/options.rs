@@ -300,11 +300,8 @@ mod tests {
         assert!(!message.contains('\n'), "not one line: {message}");
     }
 
-    #[test]
-    fn minimal_options_get_defaults() {
-        let options = Options::from_json(&minimal().to_string()).unwrap();
-        assert_eq!(options.pat.expose(), PAT);
-        assert_eq!(options.country, "DE");
+    /// What every optional key left out (or left empty) reads as.
+    fn assert_defaults(options: &Options) {
         assert_eq!(options.client_id, None);
         assert_eq!(options.mqtt_host, None);
         assert_eq!(options.mqtt_port, None);
@@ -313,6 +310,14 @@ mod tests {
         assert_eq!(options.discovery_prefix, "homeassistant");
         assert_eq!(options.base_topic, "thinq");
         assert_eq!(options.log_level, "info");
+    }
+
+    #[test]
+    fn minimal_options_get_defaults() {
+        let options = Options::from_json(&minimal().to_string()).unwrap();
+        assert_eq!(options.pat.expose(), PAT);
+        assert_eq!(options.country, "DE");
+        assert_defaults(&options);
     }
 
     #[test]
@@ -348,14 +353,7 @@ mod tests {
         })
         .to_string();
         let options = Options::from_json(&text).unwrap();
-        assert_eq!(options.client_id, None);
-        assert_eq!(options.mqtt_host, None);
-        assert_eq!(options.mqtt_port, None);
-        assert_eq!(options.mqtt_username, None);
-        assert_eq!(options.mqtt_password, None);
-        assert_eq!(options.discovery_prefix, "homeassistant");
-        assert_eq!(options.base_topic, "thinq");
-        assert_eq!(options.log_level, "info");
+        assert_defaults(&options);
     }
 
     #[test]

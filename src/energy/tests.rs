@@ -143,33 +143,28 @@ fn a_lower_final_row_or_a_revised_hour_never_takes_the_total_back() {
     let mut t = tracker(dir.path(), now);
     let day = date!(2024 - 10 - 01);
     let read = usage_reads(t.plan(now, false)).remove(0);
-    let v = t.on_usage(now, &read, Ok(vec![hour(day, 8, 80.0), hour(day, 9, 70.0)]));
-    assert_eq!(values(&v).total_kwh, 0.15);
-    // LG revises 09:00 down to 60: the total stays.
-    let v = t.on_usage(now, &read, Ok(vec![hour(day, 8, 80.0), hour(day, 9, 60.0)]));
-    assert_eq!(values(&v).total_kwh, 0.15);
-    // 10:00 adds 50, of which 10 were counted already by the revised hour.
-    let v = t.on_usage(
-        now,
-        &read,
-        Ok(vec![
-            hour(day, 8, 80.0),
-            hour(day, 9, 60.0),
-            hour(day, 10, 50.0),
-        ]),
-    );
-    assert_eq!(values(&v).total_kwh, 0.19);
-    // The same rows again (a retry) count nothing.
-    let v = t.on_usage(
-        now,
-        &read,
-        Ok(vec![
-            hour(day, 8, 80.0),
-            hour(day, 9, 60.0),
-            hour(day, 10, 50.0),
-        ]),
-    );
-    assert_eq!(values(&v).total_kwh, 0.19);
+    for (hours, total, what) in [
+        (&[(8, 80.0), (9, 70.0)][..], 0.15, "two hours"),
+        (
+            &[(8, 80.0), (9, 60.0)],
+            0.15,
+            "LG revises 09:00 down to 60: the total stays",
+        ),
+        (
+            &[(8, 80.0), (9, 60.0), (10, 50.0)],
+            0.19,
+            "10:00 adds 50, of which 10 were counted already by the revised hour",
+        ),
+        (
+            &[(8, 80.0), (9, 60.0), (10, 50.0)],
+            0.19,
+            "the same rows again (a retry) count nothing",
+        ),
+    ] {
+        let rows = hours.iter().map(|&(h, wh)| hour(day, h, wh)).collect();
+        let v = t.on_usage(now, &read, Ok(rows));
+        assert_eq!(values(&v).total_kwh, total, "{what}");
+    }
     // The day's final row is lower than the hours (Home Assistant's fixtures say 100 for a
     // day whose hours add up to 150): no jump back.
     let next_day = datetime!(2024-10-02 01:30 +1);

@@ -13,6 +13,7 @@
 
 use super::DiscoveryContext;
 use super::entities::Entity;
+use super::entities::component::Component;
 use super::topics::{BRIDGE_ID, Topics};
 use crate::labels::Labels;
 use crate::thinq::DeviceSummary;
@@ -217,7 +218,9 @@ pub fn device_payloads(
 fn payload(dev: Value, device_id: &str, entities: &[&dyn Entity], ctx: &DiscoveryContext) -> Value {
     let mut cmps = Map::new();
     for entity in entities {
-        cmps.insert(entity.key().to_owned(), entity.component(device_id, ctx));
+        let mut component = Component::new(entity.base(), entity.platform(), device_id, ctx);
+        entity.component(&mut component);
+        cmps.insert(entity.key().to_owned(), component.into_value());
     }
     json!({
         "dev": dev,

@@ -233,13 +233,10 @@ impl DeviceModel {
     pub fn describe(&self, state: &Value) -> Vec<EntitySummary> {
         self.entities
             .iter()
-            .map(|entity| {
-                let (name, state) = entity.describe(state);
-                EntitySummary {
-                    platform: entity.platform().to_owned(),
-                    name,
-                    state,
-                }
+            .map(|entity| EntitySummary {
+                platform: entity.platform().to_owned(),
+                name: entity.base().display_name(),
+                state: entity.describe(state),
             })
             .collect()
     }

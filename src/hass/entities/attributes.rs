@@ -11,10 +11,11 @@
 //! (Home Assistant converts units itself), and on every change it would be a second message
 //! and a second state write in Home Assistant (`build::extras::is_twin`).
 
-use crate::hass::DiscoveryContext;
-use crate::hass::entities::{Entity, common};
-use crate::thinq::control::Write;
-use crate::thinq::profile::{CommandError, Property, PropertyPath, ValueSpec};
+use super::Commands;
+use crate::hass::entities::Entity;
+use crate::hass::entities::common::{self, EntityBase};
+use crate::hass::entities::component::Component;
+use crate::thinq::profile::{Property, PropertyPath, ValueSpec};
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -189,23 +190,17 @@ impl WithAttributes {
 }
 
 impl Entity for WithAttributes {
-    fn key(&self) -> &str {
-        self.inner.key()
+    fn base(&self) -> &EntityBase {
+        self.inner.base()
     }
 
     fn platform(&self) -> &'static str {
         self.inner.platform()
     }
 
-    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let mut component = self.inner.component(device_id, ctx);
-        if let Value::Object(c) = &mut component {
-            c.insert(
-                "json_attr_t".into(),
-                json!(ctx.topics.entity_state(device_id, self.key(), ATTRIBUTES)),
-            );
-        }
-        component
+    fn component(&self, c: &mut Component<'_>) {
+        self.inner.component(c);
+        c.state("json_attr_t", ATTRIBUTES);
     }
 
     fn state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
@@ -213,16 +208,11 @@ impl Entity for WithAttributes {
         out.push((ATTRIBUTES, self.object(state)));
     }
 
-    fn command(
-        &self,
-        feature: &str,
-        payload: &str,
-        state: &Value,
-    ) -> Result<Vec<Write>, CommandError> {
+    fn command(&self, feature: &str, payload: &str, state: &Value) -> Commands {
         self.inner.command(feature, payload, state)
     }
 
-    fn describe(&self, state: &Value) -> (String, String) {
+    fn describe(&self, state: &Value) -> String {
         self.inner.describe(state)
     }
 

@@ -3,7 +3,8 @@
 
 use super::Entity;
 use super::common::{self, EntityBase};
-use crate::hass::DiscoveryContext;
+use super::component::Component;
+use super::one_value::OneValue;
 use crate::hass::topics::STATE;
 use crate::thinq::profile::Property;
 use serde_json::{Value, json};
@@ -17,7 +18,13 @@ pub struct BinarySensorEntity {
     pub device_class: Option<String>,
 }
 
-impl BinarySensorEntity {
+impl OneValue for BinarySensorEntity {
+    const PLATFORM: &'static str = "binary_sensor";
+
+    fn base(&self) -> &EntityBase {
+        &self.base
+    }
+
     fn value(&self, state: &Value) -> Value {
         match self.property.read(state) {
             Some(Value::Bool(b)) if self.on_values.is_empty() => common::on_off(b),
@@ -27,32 +34,10 @@ impl BinarySensorEntity {
             _ => Value::Null,
         }
     }
-}
 
-impl Entity for BinarySensorEntity {
-    fn key(&self) -> &str {
-        &self.base.key
-    }
-
-    fn platform(&self) -> &'static str {
-        "binary_sensor"
-    }
-
-    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let mut c = self.base.component(self.platform(), device_id);
-        self.base.add_value_state(&mut c, device_id, ctx);
-        if let Some(class) = &self.device_class {
-            c.insert("dev_cla".into(), json!(class));
-        }
-        Value::Object(c)
-    }
-
-    fn state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
-        out.push((STATE, self.value(state)));
-    }
-
-    fn describe(&self, state: &Value) -> (String, String) {
-        (self.base.display_name(), common::render(&self.value(state)))
+    fn component(&self, c: &mut Component<'_>) {
+        c.value_state();
+        c.insert_some("dev_cla", self.device_class.as_deref());
     }
 }
 
@@ -71,22 +56,18 @@ pub struct PushBinarySensorEntity {
 }
 
 impl Entity for PushBinarySensorEntity {
-    fn key(&self) -> &str {
-        &self.base.key
+    fn base(&self) -> &EntityBase {
+        &self.base
     }
 
     fn platform(&self) -> &'static str {
         "binary_sensor"
     }
 
-    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let mut c = self.base.component(self.platform(), device_id);
-        self.base.add_value_state(&mut c, device_id, ctx);
-        if let Some(class) = &self.device_class {
-            c.insert("dev_cla".into(), json!(class));
-        }
-        c.insert("off_dly".into(), json!(self.off_delay));
-        Value::Object(c)
+    fn component(&self, c: &mut Component<'_>) {
+        c.value_state();
+        c.insert_some("dev_cla", self.device_class.as_deref());
+        c.insert("off_dly", json!(self.off_delay));
     }
 
     fn state(&self, _state: &Value, out: &mut Vec<(&'static str, Value)>) {
@@ -100,10 +81,7 @@ impl Entity for PushBinarySensorEntity {
         }
     }
 
-    fn describe(&self, _state: &Value) -> (String, String) {
-        (
-            self.base.display_name(),
-            format!("OFF (ON for {} s on a push)", self.off_delay),
-        )
+    fn describe(&self, _state: &Value) -> String {
+        format!("OFF (ON for {} s on a push)", self.off_delay)
     }
 }

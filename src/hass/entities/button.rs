@@ -6,11 +6,10 @@
 //! nothing in the UI. These values are actions; a button per action says exactly that, and
 //! each can be put on a dashboard or used in an automation on its own.
 
-use super::Entity;
 use super::common::{self, EntityBase};
-use crate::hass::DiscoveryContext;
-use crate::thinq::control::Write;
-use crate::thinq::profile::{CommandError, Property};
+use super::component::Component;
+use super::{Commands, Entity};
+use crate::thinq::profile::Property;
 use serde_json::{Value, json};
 
 /// The command feature of a button (`<base>/<device>/<key>/press/set`).
@@ -25,35 +24,27 @@ pub struct ButtonEntity {
 }
 
 impl Entity for ButtonEntity {
-    fn key(&self) -> &str {
-        &self.base.key
+    fn base(&self) -> &EntityBase {
+        &self.base
     }
 
     fn platform(&self) -> &'static str {
         "button"
     }
 
-    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let mut c = self.base.component(self.platform(), device_id);
+    fn component(&self, c: &mut Component<'_>) {
         // A button has no state to show.
-        self.base
-            .add_control(&mut c, FEATURE, false, device_id, ctx);
-        Value::Object(c)
+        c.command("cmd_t", FEATURE);
     }
 
     fn state(&self, _state: &Value, _out: &mut Vec<(&'static str, Value)>) {}
 
-    fn command(
-        &self,
-        feature: &str,
-        _payload: &str,
-        _state: &Value,
-    ) -> Result<Vec<Write>, CommandError> {
+    fn command(&self, feature: &str, _payload: &str, _state: &Value) -> Commands {
         self.base.expect_feature(feature, FEATURE)?;
         Ok(vec![common::write_to(&self.property, json!(self.value))])
     }
 
-    fn describe(&self, _state: &Value) -> (String, String) {
-        (self.base.display_name(), format!("press → {}", self.value))
+    fn describe(&self, _state: &Value) -> String {
+        format!("press → {}", self.value)
     }
 }

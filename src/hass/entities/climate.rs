@@ -11,10 +11,9 @@ pub use temperature::{
     TARGET_TEMPERATURE_HIGH, TARGET_TEMPERATURE_LOW, TargetWrite, TemperatureRange, TemperatureSet,
 };
 
-use super::Entity;
 use super::common::{self, EntityBase, PowerControl};
-use crate::hass::DiscoveryContext;
-use crate::thinq::control::Write;
+use super::component::Component;
+use super::{Commands, Entity};
 use crate::thinq::profile::{CommandError, Property, PropertyPath};
 use serde_json::{Value, json};
 
@@ -28,14 +27,6 @@ pub const FAN_MODE: &str = "fan_mode";
 pub const SWING_MODE: &str = "swing_mode";
 pub const SWING_HORIZONTAL_MODE: &str = "swing_horizontal_mode";
 pub const PRESET_MODE: &str = "preset_mode";
-
-fn read_number(property: Option<&Property>, state: &Value) -> Value {
-    property
-        .and_then(|p| p.read(state))
-        .as_ref()
-        .and_then(common::as_number)
-        .map_or(Value::Null, common::json_number)
-}
 
 /// A boolean swing attribute (`windDirection.rotateUpDown`).
 fn swing_value(property: Option<&Property>, state: &Value) -> Value {
@@ -119,7 +110,7 @@ impl ClimateEntity {
     }
 
     /// Writes that set a job mode, turning the unit on first when the state says it is off.
-    fn set_job_mode(&self, lg: &str, state: &Value) -> Result<Vec<Write>, CommandError> {
+    fn set_job_mode(&self, lg: &str, state: &Value) -> Commands {
         let mut writes = Vec::new();
         if self.power.is_on(state) != Some(true) {
             writes.push(self.power.write(true));
@@ -159,17 +150,16 @@ impl ClimateEntity {
 }
 
 impl Entity for ClimateEntity {
-    fn key(&self) -> &str {
-        &self.base.key
+    fn base(&self) -> &EntityBase {
+        &self.base
     }
 
     fn platform(&self) -> &'static str {
         "climate"
     }
 
-    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let key = self.base.key.as_str();
-        let mut c = self.base.component(self.platform(), device_id);
+    fn component(&self, c: &mut Component<'_>) {
+        let _key = self.base.key.as_str();
         let mut modes = vec!["off".to_owned()];
         for (_, ha) in &self.hvac_modes {
             if !modes.contains(ha) {
@@ -179,69 +169,43 @@ impl Entity for ClimateEntity {
         if !self.presets.is_empty() && !modes.contains(&self.preset_hvac_mode) {
             modes.push(self.preset_hvac_mode.clone());
         }
-        common::add_command(&mut c, "mode_cmd_t", key, "mode", device_id, ctx);
-        common::add_state(&mut c, "mode_stat_t", key, MODE, device_id, ctx);
-        c.insert("modes".into(), json!(modes));
-        common::add_command(&mut c, "pow_cmd_t", key, "power", device_id, ctx);
+        c.control(["mode_cmd_t", "mode_stat_t"], MODE, true);
+        c.insert("modes", json!(modes));
+        c.command("pow_cmd_t", "power");
         if let Some(t) = &self.temperature {
-            t.add_component(&mut c, key, device_id, ctx);
+            t.add_component(c);
         }
         if let Some((range, _)) = &self.range {
-            range.add_component(&mut c, key, device_id, ctx);
-            range.widen(&mut c, self.temperature.as_ref().and_then(|t| t.step));
+            range.add_component(c);
+            range.widen(c, self.temperature.as_ref().and_then(|t| t.step));
         }
         if let Some((_, pairs)) = &self.fan {
-            common::add_command(&mut c, "fan_mode_cmd_t", key, "fan_mode", device_id, ctx);
-            common::add_state(&mut c, "fan_mode_stat_t", key, FAN_MODE, device_id, ctx);
-            c.insert("fan_modes".into(), common::ha_options(pairs));
+            c.control(["fan_mode_cmd_t", "fan_mode_stat_t"], FAN_MODE, true);
+            c.insert("fan_modes", common::ha_options(pairs));
         }
         if self.swing.is_some() {
-            common::add_command(
-                &mut c,
-                "swing_mode_cmd_t",
-                key,
-                "swing_mode",
-                device_id,
-                ctx,
-            );
-            common::add_state(&mut c, "swing_mode_stat_t", key, SWING_MODE, device_id, ctx);
-            c.insert("swing_modes".into(), json!(["on", "off"]));
+            c.control(["swing_mode_cmd_t", "swing_mode_stat_t"], SWING_MODE, true);
+            c.insert("swing_modes", json!(["on", "off"]));
         }
         if self.swing_horizontal.is_some() {
-            common::add_command(
-                &mut c,
-                "swing_h_mode_cmd_t",
-                key,
-                "swing_horizontal_mode",
-                device_id,
-                ctx,
-            );
-            common::add_state(
-                &mut c,
-                "swing_h_mode_stat_t",
-                key,
+            c.control(
+                ["swing_h_mode_cmd_t", "swing_h_mode_stat_t"],
                 SWING_HORIZONTAL_MODE,
-                device_id,
-                ctx,
+                true,
             );
-            c.insert("swing_h_modes".into(), json!(["on", "off"]));
+            c.insert("swing_h_modes", json!(["on", "off"]));
         }
         if !self.presets.is_empty() && self.writable_modes() {
-            common::add_command(&mut c, "pr_mode_cmd_t", key, "preset_mode", device_id, ctx);
-            common::add_state(&mut c, "pr_mode_stat_t", key, PRESET_MODE, device_id, ctx);
-            c.insert("pr_modes".into(), common::ha_options(&self.presets));
+            c.control(["pr_mode_cmd_t", "pr_mode_stat_t"], PRESET_MODE, true);
+            c.insert("pr_modes", common::ha_options(&self.presets));
         }
         if self.humidity.is_some() {
-            common::add_shared_state(
-                &mut c,
+            c.shared_state(
                 "current_humidity_topic",
-                (key, CURRENT_HUMIDITY),
+                CURRENT_HUMIDITY,
                 self.humidity_published_by.as_deref(),
-                device_id,
-                ctx,
             );
         }
-        Value::Object(c)
     }
 
     fn state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
@@ -275,7 +239,10 @@ impl Entity for ClimateEntity {
             out.push((PRESET_MODE, self.preset_value(state)));
         }
         if self.humidity.is_some() && self.humidity_published_by.is_none() {
-            out.push((CURRENT_HUMIDITY, read_number(self.humidity.as_ref(), state)));
+            out.push((
+                CURRENT_HUMIDITY,
+                common::number_state(self.humidity.as_ref(), state),
+            ));
         }
     }
 
@@ -283,12 +250,7 @@ impl Entity for ClimateEntity {
         self.humidity_published_by = self.humidity.as_ref().and_then(|h| published_by(&h.path));
     }
 
-    fn command(
-        &self,
-        feature: &str,
-        payload: &str,
-        state: &Value,
-    ) -> Result<Vec<Write>, CommandError> {
+    fn command(&self, feature: &str, payload: &str, state: &Value) -> Commands {
         let key = &self.base.key;
         let payload = payload.trim();
         match feature {
@@ -364,7 +326,7 @@ impl Entity for ClimateEntity {
         }
     }
 
-    fn describe(&self, state: &Value) -> (String, String) {
+    fn describe(&self, state: &Value) -> String {
         let mut parts = vec![common::render(&self.mode_value(state))];
         if let Some(t) = &self.temperature {
             let unit = common::ha_temperature_unit(&t.unit).unwrap_or("");
@@ -390,6 +352,6 @@ impl Entity for ClimateEntity {
         if self.fan.is_some() {
             parts.push(format!("fan {}", common::render(&self.fan_value(state))));
         }
-        (self.base.display_name(), parts.join(", "))
+        parts.join(", ")
     }
 }

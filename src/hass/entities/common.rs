@@ -7,12 +7,11 @@
 //! profile's list, so what is sent to LG is always LG's own spelling. Event types stay the
 //! lower-cased LG value: automations match them, and Home Assistant translates none of them.
 
-use crate::hass::DiscoveryContext;
-use crate::hass::topics::{STATE, Topics};
+use crate::hass::topics::Topics;
 use crate::labels::Labels;
 use crate::thinq::control::Write;
 use crate::thinq::profile::{CommandError, Property, ValueSpec};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 pub use super::words::{numbered_in_order, word_label};
 
@@ -37,54 +36,6 @@ impl EntityBase {
             icon: None,
             entity_category: None,
             enabled: true,
-        }
-    }
-
-    /// The keys every component carries: platform, unique id, name, icon, category.
-    pub fn component(&self, platform: &str, device_id: &str) -> Map<String, Value> {
-        let mut c = Map::new();
-        c.insert("p".into(), json!(platform));
-        c.insert("uniq_id".into(), json!(unique_id(device_id, &self.key)));
-        c.insert(
-            "name".into(),
-            self.name.as_ref().map_or(Value::Null, |n| json!(n)),
-        );
-        if let Some(icon) = &self.icon {
-            c.insert("ic".into(), json!(icon));
-        }
-        if let Some(category) = &self.entity_category {
-            c.insert("ent_cat".into(), json!(category));
-        }
-        if !self.enabled {
-            c.insert("en".into(), json!(false));
-        }
-        c
-    }
-
-    /// The state topic of this entity's main value (`<entity>/state`, plain): how every
-    /// one-value entity (sensor, binary sensor, number, select, switch) shows its state.
-    pub fn add_value_state(
-        &self,
-        c: &mut Map<String, Value>,
-        device_id: &str,
-        ctx: &DiscoveryContext,
-    ) {
-        add_state(c, "stat_t", &self.key, STATE, device_id, ctx);
-    }
-
-    /// The command topic of a one-feature control, and its state only when LG lets us read
-    /// the value: without a state topic Home Assistant shows the last command instead.
-    pub fn add_control(
-        &self,
-        c: &mut Map<String, Value>,
-        feature: &str,
-        readable: bool,
-        device_id: &str,
-        ctx: &DiscoveryContext,
-    ) {
-        add_command(c, "cmd_t", &self.key, feature, device_id, ctx);
-        if readable {
-            self.add_value_state(c, device_id, ctx);
         }
     }
 
@@ -134,61 +85,6 @@ pub fn write_to(property: &Property, value: Value) -> Write {
 /// `thinq_<object id>_<key>`: stable forever, `[A-Za-z0-9_-]` only.
 pub fn unique_id(device_id: &str, key: &str) -> String {
     format!("thinq_{}_{key}", Topics::object_id(device_id))
-}
-
-/// Adds `topic_key` = the plain state topic of `feature` of entity `entity_key`. No template
-/// goes with it: the payload is the value itself, which Home Assistant takes as it is.
-pub fn add_state(
-    c: &mut Map<String, Value>,
-    topic_key: &str,
-    entity_key: &str,
-    feature: &str,
-    device_id: &str,
-    ctx: &DiscoveryContext,
-) {
-    c.insert(
-        topic_key.into(),
-        json!(ctx.topics.entity_state(device_id, entity_key, feature)),
-    );
-}
-
-/// Adds the state topic of a value a composite shows: the plain state topic of the entity
-/// that publishes it already (`published_by`, see [`super::Entity::read_from_others`]), else
-/// the composite's own `feature`.
-pub fn add_shared_state(
-    c: &mut Map<String, Value>,
-    topic_key: &str,
-    (entity_key, feature): (&str, &str),
-    published_by: Option<&str>,
-    device_id: &str,
-    ctx: &DiscoveryContext,
-) {
-    match published_by {
-        Some(owner) => add_state(
-            c,
-            topic_key,
-            owner,
-            crate::hass::topics::STATE,
-            device_id,
-            ctx,
-        ),
-        None => add_state(c, topic_key, entity_key, feature, device_id, ctx),
-    }
-}
-
-/// Adds a command topic for `feature` under `topic_key`.
-pub fn add_command(
-    c: &mut Map<String, Value>,
-    topic_key: &str,
-    entity_key: &str,
-    feature: &str,
-    device_id: &str,
-    ctx: &DiscoveryContext,
-) {
-    c.insert(
-        topic_key.into(),
-        json!(ctx.topics.command(device_id, entity_key, feature)),
-    );
 }
 
 /// An LG enum value as a Home Assistant option.
@@ -287,6 +183,16 @@ pub fn as_number(value: &Value) -> Option<f64> {
         Value::String(s) => s.trim().parse::<f64>().ok().filter(|f| f.is_finite()),
         _ => None,
     }
+}
+
+/// The number `property` reads in `state` as a JSON number (see [`json_number`]); null when
+/// there is no property, or its value is no number.
+pub fn number_state(property: Option<&Property>, state: &Value) -> Value {
+    property
+        .and_then(|p| p.read(state))
+        .as_ref()
+        .and_then(as_number)
+        .map_or(Value::Null, json_number)
 }
 
 /// A command payload as a number.

@@ -2,12 +2,11 @@
 //! the state; the position range is read and written as LG gives it, its minimum closed and its
 //! maximum open (`pos_clsd` / `pos_open`: Home Assistant shows 0…100 % from them).
 
-use super::Entity;
 use super::common::{self, EntityBase};
+use super::component::Component;
 use super::light::RangeControl;
-use crate::hass::DiscoveryContext;
+use super::{Commands, Entity};
 use crate::hass::topics::STATE;
-use crate::thinq::control::Write;
 use crate::thinq::profile::{CommandError, Property};
 use serde_json::{Value, json};
 
@@ -31,14 +30,10 @@ pub struct CoverEntity {
 
 impl CoverEntity {
     fn state_value(&self, state: &Value) -> Value {
-        let Some(Value::String(lg)) = self.property.read(state) else {
+        let Some(lg) = self.property.read(state) else {
             return Value::Null;
         };
-        let ha = self
-            .states
-            .iter()
-            .find(|(v, _)| v.eq_ignore_ascii_case(&lg))
-            .map(|(_, ha)| ha.as_str());
+        let ha = common::option_for_lg(&self.states, &lg);
         // Home Assistant turns `stopped` into "open" unless it saw the cover closing, whatever
         // the position says (a blind stopped at 0 read "open"). With a position at hand, a
         // stopped cover is closed at the closed end and open anywhere else.
@@ -56,33 +51,22 @@ impl CoverEntity {
     }
 
     fn position_value(&self, state: &Value) -> Value {
-        self.position
-            .as_ref()
-            .and_then(|p| p.property.read(state))
-            .and_then(|v| common::as_number(&v))
-            .map_or(Value::Null, common::json_number)
+        common::number_state(self.position.as_ref().map(|p| &p.property), state)
     }
 }
 
 impl Entity for CoverEntity {
-    fn key(&self) -> &str {
-        &self.base.key
+    fn base(&self) -> &EntityBase {
+        &self.base
     }
 
     fn platform(&self) -> &'static str {
         "cover"
     }
 
-    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let key = self.base.key.as_str();
-        let mut c = self.base.component(self.platform(), device_id);
-        if let Some(class) = &self.device_class {
-            c.insert("dev_cla".into(), json!(class));
-        }
-        common::add_command(&mut c, "cmd_t", key, STATE, device_id, ctx);
-        if self.property.readable {
-            common::add_state(&mut c, "stat_t", key, STATE, device_id, ctx);
-        }
+    fn component(&self, c: &mut Component<'_>) {
+        c.insert_some("dev_cla", self.device_class.as_deref());
+        c.value_control(STATE, self.property.readable);
         // Home Assistant's default payloads are OPEN / CLOSE / STOP; one LG does not take is
         // switched off (null), so Home Assistant shows no button for it.
         for (abbr, value) in [
@@ -91,16 +75,15 @@ impl Entity for CoverEntity {
             ("pl_stop", &self.stop),
         ] {
             if value.is_none() {
-                c.insert(abbr.into(), Value::Null);
+                c.insert(abbr, Value::Null);
             }
         }
         if let Some(p) = &self.position {
-            common::add_state(&mut c, "pos_t", key, POSITION, device_id, ctx);
-            common::add_command(&mut c, "set_pos_t", key, POSITION, device_id, ctx);
-            c.insert("pos_clsd".into(), common::json_number(p.range.min));
-            c.insert("pos_open".into(), common::json_number(p.range.max));
+            c.state("pos_t", POSITION);
+            c.command("set_pos_t", POSITION);
+            c.insert("pos_clsd", common::json_number(p.range.min));
+            c.insert("pos_open", common::json_number(p.range.max));
         }
-        Value::Object(c)
     }
 
     fn state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
@@ -112,12 +95,7 @@ impl Entity for CoverEntity {
         }
     }
 
-    fn command(
-        &self,
-        feature: &str,
-        payload: &str,
-        _state: &Value,
-    ) -> Result<Vec<Write>, CommandError> {
+    fn command(&self, feature: &str, payload: &str, _state: &Value) -> Commands {
         let key = &self.base.key;
         match feature {
             STATE => {
@@ -142,7 +120,7 @@ impl Entity for CoverEntity {
         }
     }
 
-    fn describe(&self, state: &Value) -> (String, String) {
+    fn describe(&self, state: &Value) -> String {
         let mut text = common::render(&self.state_value(state));
         if self.position.is_some() {
             text.push_str(&format!(
@@ -150,6 +128,6 @@ impl Entity for CoverEntity {
                 common::render(&self.position_value(state))
             ));
         }
-        (self.base.display_name(), text)
+        text
     }
 }

@@ -6,7 +6,7 @@
 
 use super::Entity;
 use super::common::{self, EntityBase};
-use crate::hass::DiscoveryContext;
+use super::component::Component;
 use serde_json::{Value, json};
 
 /// The component key of the notification event entity.
@@ -34,22 +34,17 @@ impl EventEntity {
 }
 
 impl Entity for EventEntity {
-    fn key(&self) -> &str {
-        &self.base.key
+    fn base(&self) -> &EntityBase {
+        &self.base
     }
 
     fn platform(&self) -> &'static str {
         "event"
     }
 
-    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let mut c = self.base.component(self.platform(), device_id);
-        c.insert(
-            "stat_t".into(),
-            json!(ctx.topics.event(device_id, &self.base.key)),
-        );
-        c.insert("event_types".into(), json!(self.event_types));
-        Value::Object(c)
+    fn component(&self, c: &mut Component<'_>) {
+        c.event_state();
+        c.insert("event_types", json!(self.event_types));
     }
 
     /// Events are not part of the retained state.
@@ -61,8 +56,8 @@ impl Entity for EventEntity {
         }
     }
 
-    fn describe(&self, _state: &Value) -> (String, String) {
-        (self.base.display_name(), self.event_types.join(", "))
+    fn describe(&self, _state: &Value) -> String {
+        self.event_types.join(", ")
     }
 }
 
@@ -91,25 +86,18 @@ impl PushEventEntity {
 }
 
 impl Entity for PushEventEntity {
-    fn key(&self) -> &str {
-        &self.base.key
+    fn base(&self) -> &EntityBase {
+        &self.base
     }
 
     fn platform(&self) -> &'static str {
         "event"
     }
 
-    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let mut c = self.base.component(self.platform(), device_id);
-        c.insert(
-            "stat_t".into(),
-            json!(ctx.topics.entity_state(device_id, &self.base.key, FEATURE)),
-        );
-        c.insert("event_types".into(), json!(self.event_types()));
-        if let Some(class) = &self.device_class {
-            c.insert("dev_cla".into(), json!(class));
-        }
-        Value::Object(c)
+    fn component(&self, c: &mut Component<'_>) {
+        c.state("stat_t", FEATURE);
+        c.insert("event_types", json!(self.event_types()));
+        c.insert_some("dev_cla", self.device_class.as_deref());
     }
 
     fn state(&self, _state: &Value, _out: &mut Vec<(&'static str, Value)>) {}
@@ -125,7 +113,7 @@ impl Entity for PushEventEntity {
         }
     }
 
-    fn describe(&self, _state: &Value) -> (String, String) {
-        (self.base.display_name(), self.event_types().join(", "))
+    fn describe(&self, _state: &Value) -> String {
+        self.event_types().join(", ")
     }
 }

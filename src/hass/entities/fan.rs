@@ -4,12 +4,11 @@
 //! Speeds travel as small integers in `speed_range_min..=speed_range_max`: Home Assistant
 //! converts them to and from percentages itself, so the state never depends on rounding here.
 
-use super::Entity;
 use super::climate::PRESET_MODE;
 use super::common::{self, EntityBase, PowerControl};
-use crate::hass::DiscoveryContext;
+use super::component::Component;
+use super::{Commands, Entity};
 use crate::hass::topics::STATE;
-use crate::thinq::control::Write;
 use crate::thinq::profile::{CommandError, Property};
 use serde_json::{Value, json};
 
@@ -80,7 +79,7 @@ impl FanEntity {
             })
     }
 
-    fn switch(&self, on: bool) -> Result<Vec<Write>, CommandError> {
+    fn switch(&self, on: bool) -> Commands {
         if let Some(power) = &self.power {
             return Ok(vec![power.write(on)]);
         }
@@ -98,31 +97,25 @@ impl FanEntity {
 }
 
 impl Entity for FanEntity {
-    fn key(&self) -> &str {
-        &self.base.key
+    fn base(&self) -> &EntityBase {
+        &self.base
     }
 
     fn platform(&self) -> &'static str {
         "fan"
     }
 
-    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let key = self.base.key.as_str();
-        let mut c = self.base.component(self.platform(), device_id);
-        common::add_command(&mut c, "cmd_t", key, "state", device_id, ctx);
-        common::add_state(&mut c, "stat_t", key, STATE, device_id, ctx);
+    fn component(&self, c: &mut Component<'_>) {
+        c.value_control(STATE, true);
         if let Some((low, high)) = self.speed_range() {
-            common::add_command(&mut c, "pct_cmd_t", key, PERCENTAGE, device_id, ctx);
-            common::add_state(&mut c, "pct_stat_t", key, PERCENTAGE, device_id, ctx);
-            c.insert("spd_rng_min".into(), json!(low));
-            c.insert("spd_rng_max".into(), json!(high));
+            c.control(["pct_cmd_t", "pct_stat_t"], PERCENTAGE, true);
+            c.insert("spd_rng_min", json!(low));
+            c.insert("spd_rng_max", json!(high));
         }
         if let Some((_, pairs)) = &self.presets {
-            common::add_command(&mut c, "pr_mode_cmd_t", key, "preset_mode", device_id, ctx);
-            common::add_state(&mut c, "pr_mode_stat_t", key, PRESET_MODE, device_id, ctx);
-            c.insert("pr_modes".into(), common::ha_options(pairs));
+            c.control(["pr_mode_cmd_t", "pr_mode_stat_t"], PRESET_MODE, true);
+            c.insert("pr_modes", common::ha_options(pairs));
         }
-        Value::Object(c)
     }
 
     fn state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
@@ -138,12 +131,7 @@ impl Entity for FanEntity {
         }
     }
 
-    fn command(
-        &self,
-        feature: &str,
-        payload: &str,
-        state: &Value,
-    ) -> Result<Vec<Write>, CommandError> {
+    fn command(&self, feature: &str, payload: &str, state: &Value) -> Commands {
         let key = &self.base.key;
         match feature {
             "state" => self.switch(common::parse_on_off(key, payload)?),
@@ -190,7 +178,7 @@ impl Entity for FanEntity {
         }
     }
 
-    fn describe(&self, state: &Value) -> (String, String) {
+    fn describe(&self, state: &Value) -> String {
         let mut text = common::on_off_text(self.is_on(state)).to_owned();
         if let (Some(n), Some((_, high))) = (self.speed_number(state), self.speed_range()) {
             text.push_str(&format!(", speed {n}/{high}"));
@@ -198,6 +186,6 @@ impl Entity for FanEntity {
         if let Value::String(p) = self.preset_value(state) {
             text.push_str(&format!(", {p}"));
         }
-        (self.base.display_name(), text)
+        text
     }
 }

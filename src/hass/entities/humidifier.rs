@@ -1,13 +1,12 @@
 //! `humidifier` entities (device class humidifier or dehumidifier): power, target humidity,
 //! job modes as modes, current humidity.
 
-use super::Entity;
 use super::climate::{CURRENT_HUMIDITY, MODE};
 use super::common::{self, EntityBase, PowerControl};
-use crate::hass::DiscoveryContext;
+use super::component::Component;
+use super::{Commands, Entity};
 use crate::hass::topics::STATE;
-use crate::thinq::control::Write;
-use crate::thinq::profile::{CommandError, Property, PropertyPath, ValueSpec};
+use crate::thinq::profile::{Property, PropertyPath, ValueSpec};
 use serde_json::{Value, json};
 
 /// The target humidity: state feature and command feature.
@@ -39,14 +38,6 @@ impl HumidifierEntity {
         }
     }
 
-    fn number(property: Option<&Property>, state: &Value) -> Value {
-        property
-            .and_then(|p| p.read(state))
-            .as_ref()
-            .and_then(common::as_number)
-            .map_or(Value::Null, common::json_number)
-    }
-
     fn mode_value(&self, state: &Value) -> Value {
         self.modes
             .as_ref()
@@ -57,48 +48,37 @@ impl HumidifierEntity {
 }
 
 impl Entity for HumidifierEntity {
-    fn key(&self) -> &str {
-        &self.base.key
+    fn base(&self) -> &EntityBase {
+        &self.base
     }
 
     fn platform(&self) -> &'static str {
         "humidifier"
     }
 
-    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let key = self.base.key.as_str();
-        let mut c = self.base.component(self.platform(), device_id);
-        c.insert("dev_cla".into(), json!(self.device_class));
-        common::add_command(&mut c, "cmd_t", key, "state", device_id, ctx);
-        if self.power.property.readable {
-            common::add_state(&mut c, "stat_t", key, STATE, device_id, ctx);
-        }
-        common::add_command(&mut c, "hum_cmd_t", key, TARGET_HUMIDITY, device_id, ctx);
-        if self.target.readable {
-            common::add_state(&mut c, "hum_stat_t", key, TARGET_HUMIDITY, device_id, ctx);
-        }
+    fn component(&self, c: &mut Component<'_>) {
+        c.insert("dev_cla", json!(self.device_class));
+        c.value_control(STATE, self.power.property.readable);
+        c.control(
+            ["hum_cmd_t", "hum_stat_t"],
+            TARGET_HUMIDITY,
+            self.target.readable,
+        );
         if let Some((min, max)) = self.limits() {
-            c.insert("min_hum".into(), common::json_number(min));
-            c.insert("max_hum".into(), common::json_number(max));
+            c.insert("min_hum", common::json_number(min));
+            c.insert("max_hum", common::json_number(max));
         }
         if self.current.is_some() {
-            common::add_shared_state(
-                &mut c,
+            c.shared_state(
                 "current_humidity_topic",
-                (key, CURRENT_HUMIDITY),
+                CURRENT_HUMIDITY,
                 self.current_published_by.as_deref(),
-                device_id,
-                ctx,
             );
         }
         if let Some((property, pairs)) = &self.modes {
-            common::add_command(&mut c, "mode_cmd_t", key, "mode", device_id, ctx);
-            if property.readable {
-                common::add_state(&mut c, "mode_stat_t", key, MODE, device_id, ctx);
-            }
-            c.insert("modes".into(), common::ha_options(pairs));
+            c.control(["mode_cmd_t", "mode_stat_t"], MODE, property.readable);
+            c.insert("modes", common::ha_options(pairs));
         }
-        Value::Object(c)
     }
 
     fn state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
@@ -109,10 +89,16 @@ impl Entity for HumidifierEntity {
             ));
         }
         if self.target.readable {
-            out.push((TARGET_HUMIDITY, Self::number(Some(&self.target), state)));
+            out.push((
+                TARGET_HUMIDITY,
+                common::number_state(Some(&self.target), state),
+            ));
         }
         if self.current.is_some() && self.current_published_by.is_none() {
-            out.push((CURRENT_HUMIDITY, Self::number(self.current.as_ref(), state)));
+            out.push((
+                CURRENT_HUMIDITY,
+                common::number_state(self.current.as_ref(), state),
+            ));
         }
         if self.modes.as_ref().is_some_and(|(p, _)| p.readable) {
             out.push((MODE, self.mode_value(state)));
@@ -123,12 +109,7 @@ impl Entity for HumidifierEntity {
         self.current_published_by = self.current.as_ref().and_then(|h| published_by(&h.path));
     }
 
-    fn command(
-        &self,
-        feature: &str,
-        payload: &str,
-        _state: &Value,
-    ) -> Result<Vec<Write>, CommandError> {
+    fn command(&self, feature: &str, payload: &str, _state: &Value) -> Commands {
         let key = &self.base.key;
         match feature {
             "state" => Ok(vec![self.power.write(common::parse_on_off(key, payload)?)]),
@@ -147,21 +128,21 @@ impl Entity for HumidifierEntity {
         }
     }
 
-    fn describe(&self, state: &Value) -> (String, String) {
+    fn describe(&self, state: &Value) -> String {
         let power = common::on_off_text(self.power.is_on(state));
         let mut text = format!(
             "{power}, target {} %",
-            common::render(&Self::number(Some(&self.target), state))
+            common::render(&common::number_state(Some(&self.target), state))
         );
         if self.current.is_some() {
             text.push_str(&format!(
                 ", current {} %",
-                common::render(&Self::number(self.current.as_ref(), state))
+                common::render(&common::number_state(self.current.as_ref(), state))
             ));
         }
         if let Value::String(m) = self.mode_value(state) {
             text.push_str(&format!(", {m}"));
         }
-        (self.base.display_name(), text)
+        text
     }
 }

@@ -12,12 +12,12 @@
 //! offered only when LG's range is in kelvin; hue in degrees and saturation in percent, which is
 //! what both sides use.
 
-use super::Entity;
 use super::common::{self, EntityBase, PowerControl};
-use crate::hass::DiscoveryContext;
+use super::component::Component;
+use super::{Commands, Entity};
 use crate::hass::topics::STATE;
 use crate::thinq::control::Write;
-use crate::thinq::profile::{CommandError, Property, RangeSpec, ValueSpec};
+use crate::thinq::profile::{Property, RangeSpec, ValueSpec};
 use serde_json::{Map, Value, json};
 
 /// The command feature: `<entity>/json/set`, a JSON command (plain `ON` / `OFF` too).
@@ -249,11 +249,7 @@ impl LightEntity {
     }
 
     /// The writes for one Home Assistant command (see the module doc for the one-body rule).
-    fn writes_for(
-        &self,
-        command: &Map<String, Value>,
-        state: &Value,
-    ) -> Result<Vec<Write>, CommandError> {
+    fn writes_for(&self, command: &Map<String, Value>, state: &Value) -> Commands {
         let key = &self.base.key;
         let on = match command.get("state").and_then(Value::as_str) {
             Some(s) => common::parse_on_off(key, s)?,
@@ -318,46 +314,42 @@ impl LightEntity {
 }
 
 impl Entity for LightEntity {
-    fn key(&self) -> &str {
-        &self.base.key
+    fn base(&self) -> &EntityBase {
+        &self.base
     }
 
     fn platform(&self) -> &'static str {
         "light"
     }
 
-    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let key = self.base.key.as_str();
-        let mut c = self.base.component(self.platform(), device_id);
-        c.insert("schema".into(), json!("json"));
-        common::add_command(&mut c, "cmd_t", key, FEATURE, device_id, ctx);
-        common::add_state(&mut c, "stat_t", key, STATE, device_id, ctx);
+    fn component(&self, c: &mut Component<'_>) {
+        c.insert("schema", json!("json"));
+        c.value_control(FEATURE, true);
         if self.attributes(&Value::Null).is_some() {
-            common::add_state(&mut c, "json_attr_t", key, ATTRIBUTES, device_id, ctx);
+            c.state("json_attr_t", ATTRIBUTES);
         }
         let modes = self.color_modes();
-        c.insert("sup_clrm".into(), json!(modes));
+        c.insert("sup_clrm", json!(modes));
         if !matches!(modes.as_slice(), ["onoff"]) {
-            c.insert("brightness".into(), json!(true));
-            c.insert("bri_scl".into(), common::json_number(self.scale()));
+            c.insert("brightness", json!(true));
+            c.insert("bri_scl", common::json_number(self.scale()));
         }
         if let Some(b) = self
             .white_brightness
             .as_ref()
             .filter(|_| modes.contains(&"white"))
         {
-            c.insert("whit_scl".into(), common::json_number(b.range.max));
+            c.insert("whit_scl", common::json_number(b.range.max));
         }
         if let Some(ct) = &self.color_temperature {
-            c.insert("clr_temp_k".into(), json!(true));
-            c.insert("min_k".into(), common::json_number(ct.range.min));
-            c.insert("max_k".into(), common::json_number(ct.range.max));
+            c.insert("clr_temp_k", json!(true));
+            c.insert("min_k", common::json_number(ct.range.min));
+            c.insert("max_k", common::json_number(ct.range.max));
         }
         if !self.effects.is_empty() {
-            c.insert("effect".into(), json!(true));
-            c.insert("fx_list".into(), common::ha_options(&self.effects));
+            c.insert("effect", json!(true));
+            c.insert("fx_list", common::ha_options(&self.effects));
         }
-        Value::Object(c)
     }
 
     fn state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
@@ -367,12 +359,7 @@ impl Entity for LightEntity {
         }
     }
 
-    fn command(
-        &self,
-        feature: &str,
-        payload: &str,
-        state: &Value,
-    ) -> Result<Vec<Write>, CommandError> {
+    fn command(&self, feature: &str, payload: &str, state: &Value) -> Commands {
         self.base.expect_feature(feature, FEATURE)?;
         match serde_json::from_str::<Value>(payload.trim()) {
             Ok(Value::Object(command)) => self.writes_for(&command, state),
@@ -384,7 +371,7 @@ impl Entity for LightEntity {
         }
     }
 
-    fn describe(&self, state: &Value) -> (String, String) {
+    fn describe(&self, state: &Value) -> String {
         let s = self.state_object(state);
         let mut text = common::on_off_text(self.power.is_on(state)).to_owned();
         if let Some(b) = s.get("brightness") {
@@ -399,6 +386,6 @@ impl Entity for LightEntity {
         if let Some(Value::String(e)) = s.get("effect") {
             text.push_str(&format!(", {e}"));
         }
-        (self.base.display_name(), text)
+        text
     }
 }

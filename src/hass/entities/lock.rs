@@ -3,11 +3,11 @@
 //! unlock and open write the LG values the catalog names, each only when the profile lets it
 //! be written. `open` is offered (Home Assistant's OPEN feature) only when LG can open.
 
-use super::Entity;
+use super::Commands;
 use super::common::{self, EntityBase};
-use crate::hass::DiscoveryContext;
+use super::component::Component;
+use super::one_value::OneValue;
 use crate::hass::topics::STATE;
-use crate::thinq::control::Write;
 use crate::thinq::profile::{CommandError, Property};
 use serde_json::{Value, json};
 
@@ -22,51 +22,31 @@ pub struct LockEntity {
     pub open: Option<String>,
 }
 
-impl LockEntity {
-    fn state_value(&self, state: &Value) -> Value {
-        let Some(Value::String(lg)) = self.property.read(state) else {
-            return Value::Null;
-        };
-        self.states
-            .iter()
-            .find(|(v, _)| v.eq_ignore_ascii_case(&lg))
-            .map_or(Value::Null, |(_, ha)| json!(ha))
-    }
-}
+impl OneValue for LockEntity {
+    const PLATFORM: &'static str = "lock";
 
-impl Entity for LockEntity {
-    fn key(&self) -> &str {
-        &self.base.key
+    fn base(&self) -> &EntityBase {
+        &self.base
     }
 
-    fn platform(&self) -> &'static str {
-        "lock"
+    fn value(&self, state: &Value) -> Value {
+        common::option_state(&self.property, &self.states, state)
     }
 
-    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let mut c = self.base.component(self.platform(), device_id);
-        self.base
-            .add_control(&mut c, STATE, self.property.readable, device_id, ctx);
+    fn readable(&self) -> bool {
+        self.property.readable
+    }
+
+    fn component(&self, c: &mut Component<'_>) {
+        c.value_control(STATE, self.readable());
         // Home Assistant always offers lock and unlock (payloads LOCK / UNLOCK); it offers
         // open only when `pl_open` is set.
         if self.open.is_some() {
-            c.insert("pl_open".into(), json!("OPEN"));
-        }
-        Value::Object(c)
-    }
-
-    fn state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
-        if self.property.readable {
-            out.push((STATE, self.state_value(state)));
+            c.insert("pl_open", json!("OPEN"));
         }
     }
 
-    fn command(
-        &self,
-        feature: &str,
-        payload: &str,
-        _state: &Value,
-    ) -> Result<Vec<Write>, CommandError> {
+    fn command(&self, feature: &str, payload: &str, _state: &Value) -> Commands {
         self.base.expect_feature(feature, STATE)?;
         let key = &self.base.key;
         let (wanted, what) = match payload.trim().to_ascii_uppercase().as_str() {
@@ -85,12 +65,5 @@ impl Entity for LockEntity {
             .as_ref()
             .ok_or_else(|| CommandError::NotWritable(format!("{key}: LG cannot {what} it")))?;
         Ok(vec![common::write_to(&self.property, json!(value))])
-    }
-
-    fn describe(&self, state: &Value) -> (String, String) {
-        (
-            self.base.display_name(),
-            common::render(&self.state_value(state)),
-        )
     }
 }

@@ -1,11 +1,10 @@
 //! Writable enums whose every readable value can also be written: `select` entities.
 
-use super::Entity;
+use super::Commands;
 use super::common::{self, EntityBase};
-use crate::hass::DiscoveryContext;
-use crate::hass::topics::STATE;
-use crate::thinq::control::Write;
-use crate::thinq::profile::{CommandError, Property};
+use super::component::Component;
+use super::one_value::OneValue;
+use crate::thinq::profile::Property;
 use serde_json::Value;
 
 /// The command feature of a select (`<base>/<device>/<key>/option/set`).
@@ -19,41 +18,27 @@ pub struct SelectEntity {
     pub options: Vec<(String, String)>,
 }
 
-impl SelectEntity {
+impl OneValue for SelectEntity {
+    const PLATFORM: &'static str = "select";
+
+    fn base(&self) -> &EntityBase {
+        &self.base
+    }
+
     fn value(&self, state: &Value) -> Value {
         common::option_state(&self.property, &self.options, state)
     }
-}
 
-impl Entity for SelectEntity {
-    fn key(&self) -> &str {
-        &self.base.key
+    fn readable(&self) -> bool {
+        self.property.readable
     }
 
-    fn platform(&self) -> &'static str {
-        "select"
+    fn component(&self, c: &mut Component<'_>) {
+        c.value_control(FEATURE, self.readable());
+        c.insert("ops", common::ha_options(&self.options));
     }
 
-    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let mut c = self.base.component(self.platform(), device_id);
-        self.base
-            .add_control(&mut c, FEATURE, self.property.readable, device_id, ctx);
-        c.insert("ops".into(), common::ha_options(&self.options));
-        Value::Object(c)
-    }
-
-    fn state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
-        if self.property.readable {
-            out.push((STATE, self.value(state)));
-        }
-    }
-
-    fn command(
-        &self,
-        feature: &str,
-        payload: &str,
-        _state: &Value,
-    ) -> Result<Vec<Write>, CommandError> {
+    fn command(&self, feature: &str, payload: &str, _state: &Value) -> Commands {
         self.base.expect_feature(feature, FEATURE)?;
         Ok(vec![common::option_write(
             &self.base.key,
@@ -61,9 +46,5 @@ impl Entity for SelectEntity {
             &self.options,
             payload,
         )?])
-    }
-
-    fn describe(&self, state: &Value) -> (String, String) {
-        (self.base.display_name(), common::render(&self.value(state)))
     }
 }

@@ -1,10 +1,10 @@
 //! Read-only values: `sensor` entities (plain properties, durations made from hour / minute /
 //! second attributes, and the device's current error code).
 
-use super::Entity;
 use super::common::{self, EntityBase};
-use crate::hass::DiscoveryContext;
-use crate::hass::topics::STATE;
+use super::component::Component;
+use super::one_value::OneValue;
+use super::timer::read_duration;
 use crate::thinq::profile::Property;
 use serde_json::{Value, json};
 
@@ -38,7 +38,13 @@ pub struct SensorEntity {
     pub precision: Option<u32>,
 }
 
-impl SensorEntity {
+impl OneValue for SensorEntity {
+    const PLATFORM: &'static str = "sensor";
+
+    fn base(&self) -> &EntityBase {
+        &self.base
+    }
+
     fn value(&self, state: &Value) -> Value {
         let read = self.property.read(state);
         match &self.value {
@@ -86,52 +92,25 @@ impl SensorEntity {
             },
         }
     }
-}
 
-impl Entity for SensorEntity {
-    fn key(&self) -> &str {
-        &self.base.key
+    fn unit(&self) -> Option<&str> {
+        self.unit.as_deref()
     }
 
-    fn platform(&self) -> &'static str {
-        "sensor"
-    }
-
-    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let mut c = self.base.component(self.platform(), device_id);
-        self.base.add_value_state(&mut c, device_id, ctx);
+    fn component(&self, c: &mut Component<'_>) {
+        c.value_state();
         match &self.value {
             SensorValue::Enum(pairs) => {
-                c.insert("dev_cla".into(), json!("enum"));
-                c.insert("ops".into(), common::ha_options(pairs));
+                c.insert("dev_cla", json!("enum"));
+                c.insert("ops", common::ha_options(pairs));
             }
             _ => {
-                if let Some(class) = &self.device_class {
-                    c.insert("dev_cla".into(), json!(class));
-                }
-                if let Some(unit) = &self.unit {
-                    c.insert("unit_of_meas".into(), json!(unit));
-                }
-                if let Some(state_class) = &self.state_class {
-                    c.insert("stat_cla".into(), json!(state_class));
-                }
-                if let Some(precision) = self.precision {
-                    c.insert("suggested_display_precision".into(), json!(precision));
-                }
+                c.insert_some("dev_cla", self.device_class.as_deref());
+                c.insert_some("unit_of_meas", self.unit.as_deref());
+                c.insert_some("stat_cla", self.state_class.as_deref());
+                c.insert_some("suggested_display_precision", self.precision);
             }
         }
-        Value::Object(c)
-    }
-
-    fn state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
-        out.push((STATE, self.value(state)));
-    }
-
-    fn describe(&self, state: &Value) -> (String, String) {
-        (
-            self.base.display_name(),
-            common::render_with_unit(&self.value(state), self.unit.as_deref()),
-        )
     }
 }
 
@@ -145,56 +124,35 @@ pub struct DurationSensor {
     pub second: Option<Property>,
 }
 
-impl DurationSensor {
-    fn unit(&self) -> &'static str {
-        if self.second.is_some() { "s" } else { "min" }
+impl OneValue for DurationSensor {
+    const PLATFORM: &'static str = "sensor";
+
+    fn base(&self) -> &EntityBase {
+        &self.base
     }
 
     fn value(&self, state: &Value) -> Value {
-        let read = |p: &Option<Property>| {
-            p.as_ref()
-                .and_then(|p| p.read(state))
-                .and_then(|v| common::as_number(&v))
-        };
-        let (h, m, s) = (read(&self.hour), read(&self.minute), read(&self.second));
-        if h.is_none() && m.is_none() && s.is_none() {
+        let parts = [&self.hour, &self.minute, &self.second];
+        let Some([h, m, s]) = read_duration(parts, state) else {
             return Value::Null;
-        }
-        let minutes = h.unwrap_or(0.0) * 60.0 + m.unwrap_or(0.0);
+        };
+        let minutes = h * 60.0 + m;
         if self.second.is_some() {
-            common::json_number(minutes * 60.0 + s.unwrap_or(0.0))
+            common::json_number(minutes * 60.0 + s)
         } else {
             common::json_number(minutes)
         }
     }
-}
 
-impl Entity for DurationSensor {
-    fn key(&self) -> &str {
-        &self.base.key
+    /// Seconds when LG reports seconds, else minutes.
+    fn unit(&self) -> Option<&str> {
+        Some(if self.second.is_some() { "s" } else { "min" })
     }
 
-    fn platform(&self) -> &'static str {
-        "sensor"
-    }
-
-    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let mut c = self.base.component(self.platform(), device_id);
-        self.base.add_value_state(&mut c, device_id, ctx);
-        c.insert("dev_cla".into(), json!("duration"));
-        c.insert("unit_of_meas".into(), json!(self.unit()));
-        Value::Object(c)
-    }
-
-    fn state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
-        out.push((STATE, self.value(state)));
-    }
-
-    fn describe(&self, state: &Value) -> (String, String) {
-        (
-            self.base.display_name(),
-            common::render_with_unit(&self.value(state), Some(self.unit())),
-        )
+    fn component(&self, c: &mut Component<'_>) {
+        c.value_state();
+        c.insert("dev_cla", json!("duration"));
+        c.insert_some("unit_of_meas", self.unit());
     }
 }
 
@@ -214,6 +172,14 @@ pub struct ErrorSensor {
 impl ErrorSensor {
     /// The value LG (and this sensor) uses for "no error".
     pub const NO_ERROR: &'static str = "NO_ERROR";
+}
+
+impl OneValue for ErrorSensor {
+    const PLATFORM: &'static str = "sensor";
+
+    fn base(&self) -> &EntityBase {
+        &self.base
+    }
 
     fn value(&self, state: &Value) -> Value {
         let scope = match &self.sub_device {
@@ -230,21 +196,10 @@ impl ErrorSensor {
             }
         }
     }
-}
 
-impl Entity for ErrorSensor {
-    fn key(&self) -> &str {
-        &self.base.key
-    }
-
-    fn platform(&self) -> &'static str {
-        "sensor"
-    }
-
-    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let mut c = self.base.component(self.platform(), device_id);
-        self.base.add_value_state(&mut c, device_id, ctx);
-        c.insert("dev_cla".into(), json!("enum"));
+    fn component(&self, c: &mut Component<'_>) {
+        c.value_state();
+        c.insert("dev_cla", json!("enum"));
         let mut options = vec![self.no_error.clone()];
         options.extend(
             self.codes
@@ -252,15 +207,6 @@ impl Entity for ErrorSensor {
                 .map(|(_, ha)| ha.clone())
                 .filter(|o| *o != self.no_error),
         );
-        c.insert("ops".into(), json!(options));
-        Value::Object(c)
-    }
-
-    fn state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
-        out.push((STATE, self.value(state)));
-    }
-
-    fn describe(&self, state: &Value) -> (String, String) {
-        (self.base.display_name(), common::render(&self.value(state)))
+        c.insert("ops", json!(options));
     }
 }

@@ -3,13 +3,12 @@
 //! go to LG in one control body. The state is the same JSON shape on one topic (no template):
 //! on/off plus the current volume and duration, which Home Assistant shows as attributes.
 
-use super::Entity;
 use super::common::{self, EntityBase, PowerControl};
+use super::component::Component;
 use super::light::RangeControl;
-use crate::hass::DiscoveryContext;
+use super::{Commands, Entity};
 use crate::hass::topics::STATE;
-use crate::thinq::control::Write;
-use crate::thinq::profile::{CommandError, Property};
+use crate::thinq::profile::Property;
 use serde_json::{Map, Value, json};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -58,21 +57,18 @@ impl SirenEntity {
 }
 
 impl Entity for SirenEntity {
-    fn key(&self) -> &str {
-        &self.base.key
+    fn base(&self) -> &EntityBase {
+        &self.base
     }
 
     fn platform(&self) -> &'static str {
         "siren"
     }
 
-    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let mut c = self.base.component(self.platform(), device_id);
-        self.base
-            .add_control(&mut c, STATE, self.power.property.readable, device_id, ctx);
-        c.insert("sup_vol".into(), json!(self.volume.is_some()));
-        c.insert("sup_dur".into(), json!(self.duration.is_some()));
-        Value::Object(c)
+    fn component(&self, c: &mut Component<'_>) {
+        c.value_control(STATE, self.power.property.readable);
+        c.insert("sup_vol", json!(self.volume.is_some()));
+        c.insert("sup_dur", json!(self.duration.is_some()));
     }
 
     fn state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
@@ -81,12 +77,7 @@ impl Entity for SirenEntity {
         }
     }
 
-    fn command(
-        &self,
-        feature: &str,
-        payload: &str,
-        _state: &Value,
-    ) -> Result<Vec<Write>, CommandError> {
+    fn command(&self, feature: &str, payload: &str, _state: &Value) -> Commands {
         self.base.expect_feature(feature, STATE)?;
         let key = &self.base.key;
         let command = match serde_json::from_str::<Value>(payload.trim()) {
@@ -118,7 +109,7 @@ impl Entity for SirenEntity {
         Ok(writes)
     }
 
-    fn describe(&self, state: &Value) -> (String, String) {
+    fn describe(&self, state: &Value) -> String {
         let s = self.state_object(state);
         let mut text = common::on_off_text(self.power.is_on(state)).to_owned();
         if let Some(v) = s.get("volume_level") {
@@ -127,6 +118,6 @@ impl Entity for SirenEntity {
         if let Some(d) = s.get("duration") {
             text.push_str(&format!(", {d} s"));
         }
-        (self.base.display_name(), text)
+        text
     }
 }

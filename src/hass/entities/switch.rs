@@ -1,11 +1,10 @@
 //! Writable on/off values: `switch` entities from booleans and from on/off enum pairs.
 
-use super::Entity;
+use super::Commands;
 use super::common::{self, EntityBase};
-use crate::hass::DiscoveryContext;
-use crate::hass::topics::STATE;
-use crate::thinq::control::Write;
-use crate::thinq::profile::{CommandError, Property};
+use super::component::Component;
+use super::one_value::OneValue;
+use crate::thinq::profile::Property;
 use serde_json::{Value, json};
 
 /// The command feature of a switch (`<base>/<device>/<key>/state/set`, payload `ON`/`OFF`).
@@ -27,7 +26,13 @@ pub struct SwitchEntity {
     pub device_class: Option<String>,
 }
 
-impl SwitchEntity {
+impl OneValue for SwitchEntity {
+    const PLATFORM: &'static str = "switch";
+
+    fn base(&self) -> &EntityBase {
+        &self.base
+    }
+
     fn value(&self, state: &Value) -> Value {
         match (self.property.read(state), &self.values) {
             (Some(Value::Bool(b)), SwitchValues::Boolean) => common::on_off(b),
@@ -43,39 +48,17 @@ impl SwitchEntity {
             _ => Value::Null,
         }
     }
-}
 
-impl Entity for SwitchEntity {
-    fn key(&self) -> &str {
-        &self.base.key
+    fn readable(&self) -> bool {
+        self.property.readable
     }
 
-    fn platform(&self) -> &'static str {
-        "switch"
+    fn component(&self, c: &mut Component<'_>) {
+        c.insert_some("dev_cla", self.device_class.as_deref());
+        c.value_control(FEATURE, self.readable());
     }
 
-    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let mut c = self.base.component(self.platform(), device_id);
-        if let Some(class) = &self.device_class {
-            c.insert("dev_cla".into(), json!(class));
-        }
-        self.base
-            .add_control(&mut c, FEATURE, self.property.readable, device_id, ctx);
-        Value::Object(c)
-    }
-
-    fn state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
-        if self.property.readable {
-            out.push((STATE, self.value(state)));
-        }
-    }
-
-    fn command(
-        &self,
-        feature: &str,
-        payload: &str,
-        _state: &Value,
-    ) -> Result<Vec<Write>, CommandError> {
+    fn command(&self, feature: &str, payload: &str, _state: &Value) -> Commands {
         self.base.expect_feature(feature, FEATURE)?;
         let on = common::parse_on_off(&self.base.key, payload)?;
         let value = match &self.values {
@@ -83,9 +66,5 @@ impl Entity for SwitchEntity {
             SwitchValues::Enum { on: on_value, off } => json!(if on { on_value } else { off }),
         };
         Ok(vec![common::write_to(&self.property, value)])
-    }
-
-    fn describe(&self, state: &Value) -> (String, String) {
-        (self.base.display_name(), common::render(&self.value(state)))
     }
 }

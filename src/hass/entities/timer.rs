@@ -8,11 +8,10 @@
 //! * [`FinishesAtSensor`]: when a running cycle ends, a `timestamp` sensor computed from the
 //!   remaining time at the bridge's clock, what a user asks ("when is the wash done?").
 
-use super::Entity;
+use super::Commands;
 use super::common::{self, EntityBase};
-use crate::hass::DiscoveryContext;
-use crate::hass::topics::STATE;
-use crate::thinq::control::Write;
+use super::component::Component;
+use super::one_value::OneValue;
 use crate::thinq::profile::{CommandError, Property, RangeSpec, ValueSpec};
 use serde_json::{Value, json};
 use std::sync::Mutex;
@@ -37,6 +36,22 @@ fn limits(property: &Property, fallback: (f64, f64, f64)) -> (f64, f64, f64) {
         Some(r) => (r.min, r.max, if r.step > 0.0 { r.step } else { 1.0 }),
         None => fallback,
     }
+}
+
+/// The hour, minute and second attributes of one duration as numbers, a part LG does not
+/// report (or the profile lacks) as 0; `None` when LG reports none of them: the duration is
+/// unknown, not zero.
+pub(super) fn read_duration(parts: [&Option<Property>; 3], state: &Value) -> Option<[f64; 3]> {
+    let read = |p: &Option<Property>| {
+        p.as_ref()
+            .and_then(|p| p.read(state))
+            .and_then(|v| common::as_number(&v))
+    };
+    let parts = parts.map(read);
+    parts
+        .iter()
+        .any(Option::is_some)
+        .then(|| parts.map(|p| p.unwrap_or(0.0)))
 }
 
 /// A writable timer: hour and minute attributes shown and set as one number of minutes.
@@ -75,20 +90,22 @@ impl TimerNumber {
         };
         (0.0, max, step)
     }
+}
+
+impl OneValue for TimerNumber {
+    const PLATFORM: &'static str = "number";
+
+    fn base(&self) -> &EntityBase {
+        &self.base
+    }
 
     /// The timer in minutes; unknown when LG reports neither member, or a value past the
     /// maximum, which Home Assistant would refuse.
     fn value(&self, state: &Value) -> Value {
-        let read = |p: &Option<Property>| {
-            p.as_ref()
-                .and_then(|p| p.read(state))
-                .and_then(|v| common::as_number(&v))
-        };
-        let (h, m) = (read(&self.hour), read(&self.minute));
-        if h.is_none() && m.is_none() {
+        let Some([h, m, _]) = read_duration([&self.hour, &self.minute, &None], state) else {
             return Value::Null;
-        }
-        let minutes = h.unwrap_or(0.0) * 60.0 + m.unwrap_or(0.0);
+        };
+        let minutes = h * 60.0 + m;
         let (min, max, _) = self.range();
         if minutes < min || minutes > max {
             return Value::Null;
@@ -102,46 +119,26 @@ impl TimerNumber {
             .flatten()
             .any(|p| p.readable)
     }
-}
 
-impl Entity for TimerNumber {
-    fn key(&self) -> &str {
-        &self.base.key
+    fn unit(&self) -> Option<&str> {
+        Some("min")
     }
 
-    fn platform(&self) -> &'static str {
-        "number"
-    }
-
-    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let mut c = self.base.component(self.platform(), device_id);
-        self.base
-            .add_control(&mut c, FEATURE, self.readable(), device_id, ctx);
+    fn component(&self, c: &mut Component<'_>) {
+        c.value_control(FEATURE, self.readable());
         let (min, max, step) = self.range();
-        c.insert("min".into(), common::json_number(min));
-        c.insert("max".into(), common::json_number(max));
-        c.insert("step".into(), common::json_number(step));
-        c.insert("unit_of_meas".into(), json!("min"));
-        c.insert("dev_cla".into(), json!("duration"));
-        c.insert("mode".into(), json!("box"));
-        Value::Object(c)
-    }
-
-    fn state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
-        if self.readable() {
-            out.push((STATE, self.value(state)));
-        }
+        c.insert("min", common::json_number(min));
+        c.insert("max", common::json_number(max));
+        c.insert("step", common::json_number(step));
+        c.insert("unit_of_meas", json!("min"));
+        c.insert("dev_cla", json!("duration"));
+        c.insert("mode", json!("box"));
     }
 
     /// Minutes → hour and minute, both in one body. A remainder of minutes LG does not let us
     /// write is refused rather than rounded: the timer would run for another time than asked.
     /// LG's SDK leaves a minute of 0 out of a relative stop timer; so does this.
-    fn command(
-        &self,
-        feature: &str,
-        payload: &str,
-        _state: &Value,
-    ) -> Result<Vec<Write>, CommandError> {
+    fn command(&self, feature: &str, payload: &str, _state: &Value) -> Commands {
         self.base.expect_feature(feature, FEATURE)?;
         let value = common::parse_number(&self.base.key, payload)?;
         let total = value.round();
@@ -171,13 +168,6 @@ impl Entity for TimerNumber {
             (None, None) => return Err(self.base.unknown_feature(feature)),
         }
         Ok(writes)
-    }
-
-    fn describe(&self, state: &Value) -> (String, String) {
-        (
-            self.base.display_name(),
-            common::render_with_unit(&self.value(state), Some("min")),
-        )
     }
 }
 
@@ -232,17 +222,8 @@ impl FinishesAtSensor {
         {
             return None;
         }
-        let read = |p: &Option<Property>| {
-            p.as_ref()
-                .and_then(|p| p.read(state))
-                .and_then(|v| common::as_number(&v))
-        };
-        let (h, m, s) = (read(&self.hour), read(&self.minute), read(&self.second));
-        if h.is_none() && m.is_none() && s.is_none() {
-            return None;
-        }
-        let seconds = (h.unwrap_or(0.0) * 3600.0 + m.unwrap_or(0.0) * 60.0 + s.unwrap_or(0.0))
-            .clamp(0.0, 7.0 * 86_400.0) as i64;
+        let [h, m, s] = read_duration([&self.hour, &self.minute, &self.second], state)?;
+        let seconds = (h * 3600.0 + m * 60.0 + s).clamp(0.0, 7.0 * 86_400.0) as i64;
         (seconds > 0).then_some(seconds)
     }
 
@@ -260,12 +241,6 @@ impl FinishesAtSensor {
         *last = moment;
         moment
     }
-
-    fn value(&self, state: &Value) -> Value {
-        self.finishes_at(state, unix_now())
-            .and_then(rfc3339)
-            .map_or(Value::Null, Value::String)
-    }
 }
 
 fn unix_now() -> i64 {
@@ -280,28 +255,22 @@ pub fn rfc3339(unix: i64) -> Option<String> {
         .ok()
 }
 
-impl Entity for FinishesAtSensor {
-    fn key(&self) -> &str {
-        &self.base.key
+impl OneValue for FinishesAtSensor {
+    const PLATFORM: &'static str = "sensor";
+
+    fn base(&self) -> &EntityBase {
+        &self.base
     }
 
-    fn platform(&self) -> &'static str {
-        "sensor"
+    fn value(&self, state: &Value) -> Value {
+        self.finishes_at(state, unix_now())
+            .and_then(rfc3339)
+            .map_or(Value::Null, Value::String)
     }
 
-    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let mut c = self.base.component(self.platform(), device_id);
-        self.base.add_value_state(&mut c, device_id, ctx);
-        c.insert("dev_cla".into(), json!("timestamp"));
-        Value::Object(c)
-    }
-
-    fn state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
-        out.push((STATE, self.value(state)));
-    }
-
-    fn describe(&self, state: &Value) -> (String, String) {
-        (self.base.display_name(), common::render(&self.value(state)))
+    fn component(&self, c: &mut Component<'_>) {
+        c.value_state();
+        c.insert("dev_cla", json!("timestamp"));
     }
 }
 
@@ -333,54 +302,35 @@ fn clock_time(hour: &Property, minute: &Property, state: &Value) -> Option<Strin
     }
 }
 
-impl ClockTimeText {
+impl OneValue for ClockTimeText {
+    const PLATFORM: &'static str = "text";
+    const TOPIC: &'static str = CLOCK_TOPIC;
+
+    fn base(&self) -> &EntityBase {
+        &self.base
+    }
+
     /// `HH:MM`, or empty when LG reports no time: Home Assistant checks a text's state against
     /// the pattern and would log an error for anything else (`None` included).
     fn value(&self, state: &Value) -> Value {
         json!(clock_time(&self.hour, &self.minute, state).unwrap_or_default())
     }
-}
 
-impl Entity for ClockTimeText {
-    fn key(&self) -> &str {
-        &self.base.key
+    fn readable(&self) -> bool {
+        self.hour.readable || self.minute.readable
     }
 
-    fn platform(&self) -> &'static str {
-        "text"
-    }
-
-    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let mut c = self.base.component(self.platform(), device_id);
-        common::add_command(&mut c, "cmd_t", &self.base.key, FEATURE, device_id, ctx);
-        if self.hour.readable || self.minute.readable {
-            common::add_state(
-                &mut c,
-                "stat_t",
-                &self.base.key,
-                CLOCK_TOPIC,
-                device_id,
-                ctx,
-            );
+    fn component(&self, c: &mut Component<'_>) {
+        c.command("cmd_t", FEATURE);
+        if self.readable() {
+            c.state("stat_t", CLOCK_TOPIC);
         }
-        c.insert("min".into(), json!(0));
-        c.insert("max".into(), json!(5));
-        c.insert("pattern".into(), json!(CLOCK_PATTERN));
-        Value::Object(c)
+        c.insert("min", json!(0));
+        c.insert("max", json!(5));
+        c.insert("pattern", json!(CLOCK_PATTERN));
     }
 
-    fn state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
-        if self.hour.readable || self.minute.readable {
-            out.push((CLOCK_TOPIC, self.value(state)));
-        }
-    }
-
-    fn command(
-        &self,
-        feature: &str,
-        payload: &str,
-        _state: &Value,
-    ) -> Result<Vec<Write>, CommandError> {
+    fn command(&self, feature: &str, payload: &str, _state: &Value) -> Commands {
         self.base.expect_feature(feature, FEATURE)?;
         let wrong = || CommandError::WrongType {
             property: self.base.key.clone(),
@@ -400,10 +350,6 @@ impl Entity for ClockTimeText {
             common::write_to(&self.minute, json!(m)),
         ])
     }
-
-    fn describe(&self, state: &Value) -> (String, String) {
-        (self.base.display_name(), common::render(&self.value(state)))
-    }
 }
 
 /// A time of day LG only reports (a robot cleaner's scheduled start): one `sensor` reading
@@ -415,40 +361,20 @@ pub struct ClockTimeSensor {
     pub minute: Property,
 }
 
-impl ClockTimeSensor {
+impl OneValue for ClockTimeSensor {
+    const PLATFORM: &'static str = "sensor";
+    const TOPIC: &'static str = CLOCK_TOPIC;
+
+    fn base(&self) -> &EntityBase {
+        &self.base
+    }
+
     /// `HH:MM`, or no value (Home Assistant shows "unknown") when no time is set.
     fn value(&self, state: &Value) -> Value {
         clock_time(&self.hour, &self.minute, state).map_or(Value::Null, Value::String)
     }
-}
 
-impl Entity for ClockTimeSensor {
-    fn key(&self) -> &str {
-        &self.base.key
-    }
-
-    fn platform(&self) -> &'static str {
-        "sensor"
-    }
-
-    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let mut c = self.base.component(self.platform(), device_id);
-        common::add_state(
-            &mut c,
-            "stat_t",
-            &self.base.key,
-            CLOCK_TOPIC,
-            device_id,
-            ctx,
-        );
-        Value::Object(c)
-    }
-
-    fn state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
-        out.push((CLOCK_TOPIC, self.value(state)));
-    }
-
-    fn describe(&self, state: &Value) -> (String, String) {
-        (self.base.display_name(), common::render(&self.value(state)))
+    fn component(&self, c: &mut Component<'_>) {
+        c.state("stat_t", CLOCK_TOPIC);
     }
 }

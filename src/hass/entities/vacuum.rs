@@ -6,11 +6,10 @@
 //! part of it: Home Assistant deprecates the vacuum's battery in favour of a battery sensor of
 //! the same device, which the robot's `battery` attributes already are.
 
-use super::Entity;
 use super::common::{self, EntityBase};
-use crate::hass::DiscoveryContext;
+use super::component::Component;
+use super::{Commands, Entity};
 use crate::hass::topics::STATE;
-use crate::thinq::control::Write;
 use crate::thinq::profile::{CommandError, Property};
 use serde_json::{Value, json};
 
@@ -38,30 +37,22 @@ pub struct VacuumEntity {
 
 impl VacuumEntity {
     fn activity(&self, state: &Value) -> Value {
-        let Some(Value::String(lg)) = self.state.read(state) else {
-            return Value::Null;
-        };
-        self.activities
-            .iter()
-            .find(|(value, _)| value.eq_ignore_ascii_case(&lg))
-            .map_or(Value::Null, |(_, activity)| json!(activity))
+        common::option_state(&self.state, &self.activities, state)
     }
 }
 
 impl Entity for VacuumEntity {
-    fn key(&self) -> &str {
-        &self.base.key
+    fn base(&self) -> &EntityBase {
+        &self.base
     }
 
     fn platform(&self) -> &'static str {
         "vacuum"
     }
 
-    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let key = self.base.key.as_str();
-        let mut c = self.base.component(self.platform(), device_id);
-        common::add_state(&mut c, "stat_t", key, STATE, device_id, ctx);
-        common::add_command(&mut c, "cmd_t", key, COMMAND, device_id, ctx);
+    fn component(&self, c: &mut Component<'_>) {
+        c.value_state();
+        c.command("cmd_t", COMMAND);
         // Without the list Home Assistant assumes stop, clean spot and battery, which LG's
         // operation enum may not have.
         let features: Vec<&str> = HA_COMMANDS
@@ -69,20 +60,14 @@ impl Entity for VacuumEntity {
             .filter(|(payload, _)| self.commands.iter().any(|(p, _)| p == payload))
             .map(|(_, feature)| *feature)
             .collect();
-        c.insert("sup_feat".into(), json!(features));
-        Value::Object(c)
+        c.insert("sup_feat", json!(features));
     }
 
     fn state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
         out.push((STATE, json!({ "state": self.activity(state) })));
     }
 
-    fn command(
-        &self,
-        feature: &str,
-        payload: &str,
-        _state: &Value,
-    ) -> Result<Vec<Write>, CommandError> {
+    fn command(&self, feature: &str, payload: &str, _state: &Value) -> Commands {
         self.base.expect_feature(feature, COMMAND)?;
         let payload = payload.trim();
         let lg = self
@@ -98,11 +83,8 @@ impl Entity for VacuumEntity {
         Ok(vec![common::write_to(&self.command, json!(lg))])
     }
 
-    fn describe(&self, state: &Value) -> (String, String) {
+    fn describe(&self, state: &Value) -> String {
         let activity = self.activity(state);
-        (
-            self.base.display_name(),
-            activity.as_str().unwrap_or("unknown").to_owned(),
-        )
+        activity.as_str().unwrap_or("unknown").to_owned()
     }
 }

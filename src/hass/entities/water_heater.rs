@@ -1,12 +1,11 @@
 //! `water_heater` entities: job modes mapped onto Home Assistant's fixed mode names, target and
 //! current temperature, power when LG lets us switch it.
 
-use super::Entity;
 use super::climate::{MODE, TemperatureSet};
 use super::common::{self, EntityBase, PowerControl};
-use crate::hass::DiscoveryContext;
-use crate::thinq::control::Write;
-use crate::thinq::profile::{CommandError, Property};
+use super::component::Component;
+use super::{Commands, Entity};
+use crate::thinq::profile::Property;
 use serde_json::{Value, json};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -39,35 +38,33 @@ impl WaterHeaterEntity {
 }
 
 impl Entity for WaterHeaterEntity {
-    fn key(&self) -> &str {
-        &self.base.key
+    fn base(&self) -> &EntityBase {
+        &self.base
     }
 
     fn platform(&self) -> &'static str {
         "water_heater"
     }
 
-    fn component(&self, device_id: &str, ctx: &DiscoveryContext) -> Value {
-        let key = self.base.key.as_str();
-        let mut c = self.base.component(self.platform(), device_id);
+    fn component(&self, c: &mut Component<'_>) {
+        let _key = self.base.key.as_str();
         if let Some((property, pairs)) = &self.mode {
             if property.writable {
-                common::add_command(&mut c, "mode_cmd_t", key, "mode", device_id, ctx);
+                c.command("mode_cmd_t", "mode");
             }
-            common::add_state(&mut c, "mode_stat_t", key, MODE, device_id, ctx);
+            c.state("mode_stat_t", MODE);
             let mut modes: Vec<&str> = pairs.iter().map(|(_, ha)| ha.as_str()).collect();
             if self.power.is_some() && !modes.contains(&"off") {
                 modes.push("off");
             }
-            c.insert("modes".into(), json!(modes));
+            c.insert("modes", json!(modes));
         }
         if self.power.is_some() {
-            common::add_command(&mut c, "pow_cmd_t", key, "power", device_id, ctx);
+            c.command("pow_cmd_t", "power");
         }
         if let Some(t) = &self.temperature {
-            t.add_component(&mut c, key, device_id, ctx);
+            t.add_component(c);
         }
-        Value::Object(c)
     }
 
     fn state(&self, state: &Value, out: &mut Vec<(&'static str, Value)>) {
@@ -79,12 +76,7 @@ impl Entity for WaterHeaterEntity {
         }
     }
 
-    fn command(
-        &self,
-        feature: &str,
-        payload: &str,
-        state: &Value,
-    ) -> Result<Vec<Write>, CommandError> {
+    fn command(&self, feature: &str, payload: &str, state: &Value) -> Commands {
         let key = &self.base.key;
         match feature {
             "power" => {
@@ -114,7 +106,7 @@ impl Entity for WaterHeaterEntity {
         }
     }
 
-    fn describe(&self, state: &Value) -> (String, String) {
+    fn describe(&self, state: &Value) -> String {
         let mut parts = vec![common::render(&self.mode_value(state))];
         if let Some(t) = &self.temperature {
             let unit = common::ha_temperature_unit(&t.unit);
@@ -127,6 +119,6 @@ impl Entity for WaterHeaterEntity {
                 common::render_with_unit(&t.current_value(state), unit)
             ));
         }
-        (self.base.display_name(), parts.join(", "))
+        parts.join(", ")
     }
 }

@@ -515,7 +515,7 @@ pub(super) fn button_values(write: &[String], labels: &Labels) -> Vec<(String, S
 pub(super) fn resolve_name_clashes(plans: &mut [Plan], composites: &[Box<dyn Entity>]) {
     let composite_names: Vec<String> = composites
         .iter()
-        .map(|e| e.describe(&Value::Null).0)
+        .map(|e| e.base().display_name())
         .filter(|n| !n.is_empty())
         .collect();
     let mut counts: HashMap<String, usize> = HashMap::new();

@@ -3,11 +3,11 @@
 //! for LG's two-set temperatures, the `heat_cool` range.
 
 use super::{CURRENT_TEMPERATURE, TARGET_TEMPERATURE};
-use crate::hass::DiscoveryContext;
-use crate::hass::entities::common;
+use crate::hass::entities::component::Component;
+use crate::hass::entities::{Commands, common};
 use crate::thinq::control::Write;
 use crate::thinq::profile::{CommandError, Property, RangeSpec, ValueSpec};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -106,14 +106,6 @@ fn target_value(key: &str, payload: &str, step: Option<f64>) -> Result<f64, Comm
     })
 }
 
-fn read_number(property: Option<&Property>, state: &Value) -> Value {
-    property
-        .and_then(|p| p.read(state))
-        .as_ref()
-        .and_then(common::as_number)
-        .map_or(Value::Null, common::json_number)
-}
-
 impl TemperatureSet {
     /// Picks the properties of one temperature resource in its preferred unit.
     ///
@@ -173,11 +165,11 @@ impl TemperatureSet {
     }
 
     pub fn current_value(&self, state: &Value) -> Value {
-        read_number(self.current.as_ref(), state)
+        common::number_state(self.current.as_ref(), state)
     }
 
     pub fn target_value(&self, state: &Value) -> Value {
-        read_number(self.target.as_ref(), state)
+        common::number_state(self.target.as_ref(), state)
     }
 
     /// The target of the running job mode and `variant` (the `target_by` enum's value), else
@@ -216,30 +208,24 @@ impl TemperatureSet {
     }
 
     /// Adds the temperature keys to a climate / water_heater component.
-    pub fn add_component(
-        &self,
-        c: &mut Map<String, Value>,
-        key: &str,
-        device_id: &str,
-        ctx: &DiscoveryContext,
-    ) {
+    pub fn add_component(&self, c: &mut Component<'_>) {
         if !self.writes.is_empty() {
-            common::add_command(c, "temp_cmd_t", key, "temperature", device_id, ctx);
+            c.command("temp_cmd_t", "temperature");
         }
         if self.target.is_some() {
-            common::add_state(c, "temp_stat_t", key, TARGET_TEMPERATURE, device_id, ctx);
+            c.state("temp_stat_t", TARGET_TEMPERATURE);
         }
         if self.current.is_some() {
-            common::add_state(c, "curr_temp_t", key, CURRENT_TEMPERATURE, device_id, ctx);
+            c.state("curr_temp_t", CURRENT_TEMPERATURE);
         }
         if let Some(min) = self.min {
-            c.insert("min_temp".into(), common::json_number(min));
+            c.insert("min_temp", common::json_number(min));
         }
         if let Some(max) = self.max {
-            c.insert("max_temp".into(), common::json_number(max));
+            c.insert("max_temp", common::json_number(max));
         }
-        c.insert("temp_unit".into(), json!(self.unit.to_ascii_uppercase()));
-        c.insert("precision".into(), json!(precision(self.step)));
+        c.insert("temp_unit", json!(self.unit.to_ascii_uppercase()));
+        c.insert("precision", json!(precision(self.step)));
     }
 
     /// The values behind the topics [`Self::add_component`] names.
@@ -353,13 +339,7 @@ impl TemperatureRange {
     }
 
     /// The writes for a new low (`high == false`) or high bound.
-    pub fn write(
-        &self,
-        key: &str,
-        payload: &str,
-        high: bool,
-        state: &Value,
-    ) -> Result<Vec<Write>, CommandError> {
+    pub fn write(&self, key: &str, payload: &str, high: bool, state: &Value) -> Commands {
         let value = target_value(key, payload, self.step)?;
         let reported = self.reported(state);
         let mut memory = self
@@ -397,38 +377,18 @@ impl TemperatureRange {
         Ok(writes)
     }
 
-    pub fn add_component(
-        &self,
-        c: &mut Map<String, Value>,
-        key: &str,
-        device_id: &str,
-        ctx: &DiscoveryContext,
-    ) {
-        common::add_command(c, "temp_lo_cmd_t", key, "temperature_low", device_id, ctx);
-        common::add_state(
-            c,
-            "temp_lo_stat_t",
-            key,
-            TARGET_TEMPERATURE_LOW,
-            device_id,
-            ctx,
-        );
-        common::add_command(c, "temp_hi_cmd_t", key, "temperature_high", device_id, ctx);
-        common::add_state(
-            c,
-            "temp_hi_stat_t",
-            key,
-            TARGET_TEMPERATURE_HIGH,
-            device_id,
-            ctx,
-        );
+    pub fn add_component(&self, c: &mut Component<'_>) {
+        c.command("temp_lo_cmd_t", "temperature_low");
+        c.state("temp_lo_stat_t", TARGET_TEMPERATURE_LOW);
+        c.command("temp_hi_cmd_t", "temperature_high");
+        c.state("temp_hi_stat_t", TARGET_TEMPERATURE_HIGH);
     }
 
     /// The low and high bound as the state reports them.
     pub fn values(&self, state: &Value) -> (Value, Value) {
         (
-            read_number(Some(&self.low), state),
-            read_number(Some(&self.high), state),
+            common::number_state(Some(&self.low), state),
+            common::number_state(Some(&self.high), state),
         )
     }
 
@@ -440,8 +400,8 @@ impl TemperatureRange {
 
     /// Widens the single target's limits so one slider range covers both (Home Assistant has
     /// one `min_temp` / `max_temp` per climate entity).
-    pub fn widen(&self, c: &mut Map<String, Value>, single_step: Option<f64>) {
-        let widen = |c: &mut Map<String, Value>, key: &str, bound: Option<f64>, low: bool| {
+    pub fn widen(&self, c: &mut Component<'_>, single_step: Option<f64>) {
+        let widen = |c: &mut Component<'_>, key: &str, bound: Option<f64>, low: bool| {
             let Some(bound) = bound else { return };
             let current = c.get(key).and_then(common::as_number);
             let value = match current {
@@ -449,7 +409,7 @@ impl TemperatureRange {
                 Some(v) => v.max(bound),
                 None => bound,
             };
-            c.insert(key.into(), common::json_number(value));
+            c.insert(key, common::json_number(value));
         };
         widen(c, "min_temp", self.min, true);
         widen(c, "max_temp", self.max, false);
@@ -458,6 +418,6 @@ impl TemperatureRange {
             .flatten()
             .filter(|s| *s > 0.0)
             .reduce(f64::min);
-        c.insert("precision".into(), json!(precision(step)));
+        c.insert("precision", json!(precision(step)));
     }
 }
