@@ -78,21 +78,13 @@ async fn home(devices: usize, scale: Option<f64>) -> anyhow::Result<Row> {
         c.path.starts_with("/devices/energy/")
             || (c.path.starts_with("/push/") && c.path.ends_with("/subscribe"))
     };
-    let at_ready = cloud
-        .lg
-        .sim
-        .calls_since(mark)
-        .iter()
-        .filter(|c| !leftover(c))
-        .count();
+    let own_calls = || {
+        let calls = cloud.lg.sim.calls_since(mark);
+        calls.iter().filter(|c| !leftover(c)).count()
+    };
+    let at_ready = own_calls();
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let settled = cloud
-        .lg
-        .sim
-        .calls_since(mark)
-        .iter()
-        .filter(|c| !leftover(c))
-        .count();
+    let settled = own_calls();
     stop.await?;
     cloud.stop().await;
     Ok(Row {
