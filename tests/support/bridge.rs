@@ -23,6 +23,9 @@ pub struct Launch<'a> {
     /// The Supervisor's address and token (none outside Home Assistant OS).
     pub supervisor: &'a str,
     pub supervisor_token: Option<&'a str>,
+    /// The bridge's local time zone (`TZ`), whole hours east of UTC: the dates it asks LG's
+    /// energy endpoints for, which the simulator answers by the same clock.
+    pub utc_offset_hours: i8,
 }
 
 /// The bridge binary, with its output collected.
@@ -50,6 +53,8 @@ impl Bridge {
             .env("THINQ_API_URL", launch.api_url)
             .env("THINQ_ROOT_CA", launch.root_ca)
             .env("SUPERVISOR_URL", launch.supervisor)
+            // POSIX spells east of UTC with a minus: `UTC-6` is +06:00.
+            .env("TZ", format!("UTC{}", -launch.utc_offset_hours))
             .env_remove("RUST_LOG")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
