@@ -1,7 +1,7 @@
 //! The event loop's LG side: what each answer of the call budget means for the appliances,
 //! the subscriptions and the push channel, and what a failed call means.
 
-use super::{Loop, REBUILD_WHEN_MISSING};
+use super::{Loop, Problem, REBUILD_WHEN_MISSING};
 use crate::bridge::calls::{Answer, Call, CallError, Priority};
 use crate::bridge::registry::StateRead;
 use crate::thinq::error::{ApiError, ErrorCode};
@@ -17,13 +17,7 @@ impl Loop {
         };
         match (call, result) {
             (Call::Devices, Answer::Devices(list)) => {
-                if self
-                    .problem
-                    .as_deref()
-                    .is_some_and(|p| p.contains("country"))
-                {
-                    self.set_problem(None);
-                }
+                self.clear_problem(Problem::Country);
                 for gone in self.registry.on_devices(list, self.synced_once) {
                     self.energy.removed(&gone);
                 }
@@ -181,7 +175,10 @@ impl Loop {
         match call {
             Call::Devices if country_refused(api_err) => {
                 error!(%api_err, "LG does not accept the country for this token. Choose the country the token was created for");
-                self.set_problem(Some(format!("LG does not accept the country: {api_err}")));
+                self.set_problem(
+                    Problem::Country,
+                    format!("LG does not accept the country: {api_err}"),
+                );
             }
             Call::Profile(id) => self.registry.on_profile_failed(&id, api_err),
             Call::State(id) => {

@@ -2,7 +2,7 @@
 //! problem), what Home Assistant tells the loop (connection, birth, commands), the health
 //! file, and the end of the pass-through template copies once Home Assistant has restarted.
 
-use super::Loop;
+use super::{Loop, Problem};
 use crate::bridge::health;
 use crate::bridge::pacing::ControlOutcome;
 use crate::hass::session::HassEvent;
@@ -45,7 +45,7 @@ impl Loop {
             ],
             calls_wait_for: budget.waits_for(),
             rate_limited_for: budget.paused_for,
-            problem: self.problem.clone(),
+            problem: self.problem.as_ref().map(|(_, text)| text.clone()),
             messages_waiting: waiting_ha,
         };
         self.publisher.retained(
@@ -79,11 +79,28 @@ impl Loop {
         }
     }
 
-    pub(super) fn set_problem(&mut self, problem: Option<String>) {
+    /// Shows `text` as the bridge's problem, caused by `cause` (in place of any other).
+    pub(super) fn set_problem(&mut self, cause: Problem, text: String) {
+        let problem = Some((cause, text));
         if self.problem != problem {
             self.problem = problem;
             self.publish_bridge_state();
         }
+    }
+
+    /// Clears the problem shown if `cause` caused it: the end of one cause never clears
+    /// another's (a token accepted again while LG's broker still refuses our subscription).
+    pub(super) fn clear_problem(&mut self, cause: Problem) {
+        if self.has_problem(cause) {
+            self.problem = None;
+            self.publish_bridge_state();
+        }
+    }
+
+    pub(super) fn has_problem(&self, cause: Problem) -> bool {
+        self.problem
+            .as_ref()
+            .is_some_and(|(shown, _)| *shown == cause)
     }
 
     pub(super) fn on_hass(&mut self, event: HassEvent) {

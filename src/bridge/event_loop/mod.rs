@@ -32,6 +32,19 @@ use tracing::{error, info, warn};
 /// session is rebuilt, not only the devices re-subscribed.
 const REBUILD_WHEN_MISSING: usize = 2;
 
+/// What made the bridge show a problem on its device; each is cleared by its own end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Problem {
+    /// LG rejects the token; cleared when it accepts it again.
+    Token,
+    /// LG does not serve the country for this token; cleared by a device list read.
+    Country,
+    /// Another client keeps taking our push session; cleared once ours stays up.
+    Kicked,
+    /// LG's broker refuses our subscription; cleared when it accepts it.
+    SubscriptionRefused,
+}
+
 pub struct Loop {
     budget: Budget,
     publisher: HassPublisher,
@@ -49,11 +62,9 @@ pub struct Loop {
     resync_at: Option<Instant>,
     /// Ask LG for a new certificate at this instant (after a refusal, or to renew).
     certificate_at: Option<Instant>,
-    /// Why the bridge cannot work as it should, shown on its device (token, country, kicks).
-    problem: Option<String>,
-    kicked: bool,
-    /// The problem shown is LG's broker refusing our subscription (cleared once it accepts).
-    subscription_refused: bool,
+    /// Why the bridge cannot work as it should, shown on its device, and what caused it: only
+    /// the end of that cause clears it.
+    problem: Option<(Problem, String)>,
     /// The state read of the silent-channel check, to tell its answer apart.
     checking: HashSet<String>,
     /// Subscriptions asked for and not answered yet: a subscription list read meanwhile may
@@ -135,8 +146,6 @@ impl Loop {
             resync_at: None,
             certificate_at: None,
             problem: None,
-            kicked: false,
-            subscription_refused: false,
             checking: HashSet::new(),
             subscribing: HashSet::new(),
             energy,
@@ -268,10 +277,7 @@ impl Loop {
         self.resync_at = None;
         if self.push_connected {
             self.push.session_stable();
-            if self.kicked {
-                self.kicked = false;
-                self.set_problem(None);
-            }
+            self.clear_problem(Problem::Kicked);
         }
         let first = !self.synced_once;
         if first {
@@ -364,9 +370,9 @@ impl Loop {
             PushEvent::Connected => {
                 info!("connected to LG's push broker");
                 self.push_connected = true;
-                if std::mem::take(&mut self.subscription_refused) {
+                if self.has_problem(Problem::SubscriptionRefused) {
                     info!("LG's push broker accepts the subscription again");
-                    self.set_problem(None);
+                    self.clear_problem(Problem::SubscriptionRefused);
                 }
                 self.route_check_at = None;
                 self.route_check_wait = self.timings.route_recheck;
@@ -383,9 +389,11 @@ impl Loop {
             }
             PushEvent::SubscriptionRefused { reason } => {
                 // Logged by the session; shown on the bridge device until it is accepted.
-                self.subscription_refused = true;
                 self.push_connected = false;
-                self.set_problem(Some(format!("{reason}: live updates are off meanwhile")));
+                self.set_problem(
+                    Problem::SubscriptionRefused,
+                    format!("{reason}: live updates are off meanwhile"),
+                );
                 self.publish_bridge_state();
                 self.write_health();
             }
@@ -407,8 +415,7 @@ impl Loop {
                     self.push.client_id()
                 );
                 warn!("{text}");
-                self.kicked = true;
-                self.set_problem(Some(text));
+                self.set_problem(Problem::Kicked, text);
             }
             PushEvent::Message(message) => self.on_message(message),
             PushEvent::Malformed { reason } => {
@@ -458,13 +465,16 @@ impl Loop {
                     "LG rejects the personal access token ({reason}). Create a new token at https://connect-pat.lgthinq.com and paste it into the add-on options; until then the bridge asks LG again every {} minutes",
                     self.timings.token_retry.as_secs() / 60
                 );
-                self.set_problem(Some(format!(
-                    "LG rejects the access token ({reason}); create a new one at connect-pat.lgthinq.com"
-                )));
+                self.set_problem(
+                    Problem::Token,
+                    format!(
+                        "LG rejects the access token ({reason}); create a new one at connect-pat.lgthinq.com"
+                    ),
+                );
             }
             GateEvent::TokenAccepted => {
                 info!("LG accepts the personal access token again");
-                self.set_problem(None);
+                self.clear_problem(Problem::Token);
                 // Everything may have changed meanwhile.
                 self.resync_at = Some(Instant::now());
             }
