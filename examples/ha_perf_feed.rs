@@ -56,9 +56,6 @@ async fn main() -> anyhow::Result<()> {
     let stop = CancellationToken::new();
     let lg = LgSide::start(SimConfig::with_pat(PAT), stop.clone()).await?;
     let (sim, ca, push_addr) = (&lg.sim, &lg.ca, lg.push_addr);
-    // Today's real dates, as Home Assistant's lg_thinq asks for them (`--peer lg_thinq`):
-    // on the simulator's own 2024 clock its energy reads would be "in the future" (1102).
-    sim.use_wall_energy_clock(time::UtcOffset::UTC);
 
     let data_dir = tempfile::tempdir()?;
     let options = Options::from_json(

@@ -29,8 +29,8 @@ pub struct LgSide {
 
 impl LgSide {
     /// Starts the push broker (stopped when `shutdown` is cancelled) and the simulator with
-    /// `config`, its `push_broker` pointed at that broker. Stop the simulator with
-    /// [`SimHandle::shutdown`].
+    /// `config`, its `push_broker` pointed at that broker, its energy on today's UTC dates.
+    /// Stop the simulator with [`SimHandle::shutdown`].
     pub async fn start(mut config: SimConfig, shutdown: CancellationToken) -> anyhow::Result<Self> {
         let ca = Arc::new(TestCa::generate().context("creating the test CA")?);
         let (server_cert_pem, server_key_pem) = ca
@@ -60,6 +60,10 @@ impl LgSide {
         let sim = Simulator::start(config, ca.clone(), loopback())
             .await
             .context("starting the simulated ThinQ cloud")?;
+        // The bridge of `bridge_config` reads energy for today's real dates in UTC (and so
+        // does Home Assistant's lg_thinq beside it in the perf feed): on the simulator's own
+        // 2024 clock those dates would be "in the future" (1102).
+        sim.use_wall_energy_clock(time::UtcOffset::UTC);
         Ok(LgSide { sim, ca, push_addr })
     }
 

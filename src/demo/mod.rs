@@ -156,8 +156,6 @@ pub async fn run(args: DemoArgs, shutdown: CancellationToken) -> anyhow::Result<
     )
     .await?;
     let (sim, push_addr) = (&lg.sim, lg.push_addr);
-    // The bridge reads energy for today's real dates.
-    sim.use_wall_energy_clock(time::UtcOffset::UTC);
     let (timings, time_scale) = crate::bridge::timings::Timings::from_env();
     if let Some(calls) = args.quota {
         // An hour as long as the bridge's (shorter under `THINQ_TIME_SCALE`).
