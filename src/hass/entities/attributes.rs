@@ -13,7 +13,7 @@
 
 use super::Commands;
 use crate::hass::entities::Entity;
-use crate::hass::entities::common::{self, EntityBase};
+use crate::hass::entities::common::{self, EntityBase, HasBase};
 use crate::hass::entities::component::Component;
 use crate::thinq::profile::{Property, PropertyPath, ValueSpec};
 use serde_json::{Map, Value, json};
@@ -189,11 +189,13 @@ impl WithAttributes {
     }
 }
 
-impl Entity for WithAttributes {
+impl HasBase for WithAttributes {
     fn base(&self) -> &EntityBase {
         self.inner.base()
     }
+}
 
+impl Entity for WithAttributes {
     fn platform(&self) -> &'static str {
         self.inner.platform()
     }

@@ -2,7 +2,7 @@
 //! split into "on" and "off" (`doorState` OPEN / CLOSE, `…_ON` / `…_OFF`).
 
 use super::Entity;
-use super::common::{self, EntityBase};
+use super::common::{self, EntityBase, has_base};
 use super::component::Component;
 use super::one_value::OneValue;
 use crate::hass::topics::STATE;
@@ -18,12 +18,10 @@ pub struct BinarySensorEntity {
     pub device_class: Option<String>,
 }
 
+has_base!(BinarySensorEntity);
+
 impl OneValue for BinarySensorEntity {
     const PLATFORM: &'static str = "binary_sensor";
-
-    fn base(&self) -> &EntityBase {
-        &self.base
-    }
 
     fn value(&self, state: &Value) -> Value {
         match self.property.read(state) {
@@ -55,11 +53,9 @@ pub struct PushBinarySensorEntity {
     pub off_delay: u32,
 }
 
-impl Entity for PushBinarySensorEntity {
-    fn base(&self) -> &EntityBase {
-        &self.base
-    }
+has_base!(PushBinarySensorEntity);
 
+impl Entity for PushBinarySensorEntity {
     fn platform(&self) -> &'static str {
         "binary_sensor"
     }

@@ -6,7 +6,7 @@
 //! nothing in the UI. These values are actions; a button per action says exactly that, and
 //! each can be put on a dashboard or used in an automation on its own.
 
-use super::common::{self, EntityBase};
+use super::common::{self, EntityBase, has_base};
 use super::component::Component;
 use super::{Commands, Entity};
 use crate::thinq::profile::Property;
@@ -23,11 +23,9 @@ pub struct ButtonEntity {
     pub value: String,
 }
 
-impl Entity for ButtonEntity {
-    fn base(&self) -> &EntityBase {
-        &self.base
-    }
+has_base!(ButtonEntity);
 
+impl Entity for ButtonEntity {
     fn platform(&self) -> &'static str {
         "button"
     }

@@ -11,7 +11,7 @@ pub use temperature::{
     TARGET_TEMPERATURE_HIGH, TARGET_TEMPERATURE_LOW, TargetWrite, TemperatureRange, TemperatureSet,
 };
 
-use super::common::{self, EntityBase, PowerControl};
+use super::common::{self, EntityBase, PowerControl, has_base};
 use super::component::Component;
 use super::{Commands, Entity};
 use crate::thinq::profile::{CommandError, Property, PropertyPath};
@@ -149,11 +149,9 @@ impl ClimateEntity {
     }
 }
 
-impl Entity for ClimateEntity {
-    fn base(&self) -> &EntityBase {
-        &self.base
-    }
+has_base!(ClimateEntity);
 
+impl Entity for ClimateEntity {
     fn platform(&self) -> &'static str {
         "climate"
     }

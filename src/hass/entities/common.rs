@@ -28,6 +28,25 @@ pub struct EntityBase {
     pub enabled: bool,
 }
 
+/// The [`EntityBase`] of an entity kind, which [`super::Entity`] and
+/// [`super::one_value::OneValue`] read the key and name from.
+pub trait HasBase {
+    fn base(&self) -> &EntityBase;
+}
+
+/// `has_base!(Kind)`: the [`HasBase`] of a kind that keeps its base in a field named `base`, as
+/// every entity kind does. One line per kind instead of the same accessor written out in each.
+macro_rules! has_base {
+    ($kind:ty) => {
+        impl $crate::hass::entities::common::HasBase for $kind {
+            fn base(&self) -> &$crate::hass::entities::common::EntityBase {
+                &self.base
+            }
+        }
+    };
+}
+pub(crate) use has_base;
+
 impl EntityBase {
     pub fn new(key: impl Into<String>, name: Option<String>) -> EntityBase {
         EntityBase {

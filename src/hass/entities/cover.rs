@@ -2,7 +2,7 @@
 //! the state; the position range is read and written as LG gives it, its minimum closed and its
 //! maximum open (`pos_clsd` / `pos_open`: Home Assistant shows 0…100 % from them).
 
-use super::common::{self, EntityBase};
+use super::common::{self, EntityBase, has_base};
 use super::component::Component;
 use super::light::RangeControl;
 use super::{Commands, Entity};
@@ -55,11 +55,9 @@ impl CoverEntity {
     }
 }
 
-impl Entity for CoverEntity {
-    fn base(&self) -> &EntityBase {
-        &self.base
-    }
+has_base!(CoverEntity);
 
+impl Entity for CoverEntity {
     fn platform(&self) -> &'static str {
         "cover"
     }

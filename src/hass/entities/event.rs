@@ -5,7 +5,7 @@
 //! (`{"event_type": …}`) goes to the entity's own event topic, not to the retained state.
 
 use super::Entity;
-use super::common::{self, EntityBase};
+use super::common::{self, EntityBase, has_base};
 use super::component::Component;
 use serde_json::{Value, json};
 
@@ -33,11 +33,9 @@ impl EventEntity {
     }
 }
 
-impl Entity for EventEntity {
-    fn base(&self) -> &EntityBase {
-        &self.base
-    }
+has_base!(EventEntity);
 
+impl Entity for EventEntity {
     fn platform(&self) -> &'static str {
         "event"
     }
@@ -85,11 +83,9 @@ impl PushEventEntity {
     }
 }
 
-impl Entity for PushEventEntity {
-    fn base(&self) -> &EntityBase {
-        &self.base
-    }
+has_base!(PushEventEntity);
 
+impl Entity for PushEventEntity {
     fn platform(&self) -> &'static str {
         "event"
     }

@@ -5,7 +5,7 @@
 //! converts them to and from percentages itself, so the state never depends on rounding here.
 
 use super::climate::PRESET_MODE;
-use super::common::{self, EntityBase, PowerControl};
+use super::common::{self, EntityBase, PowerControl, has_base};
 use super::component::Component;
 use super::{Commands, Entity};
 use crate::hass::topics::STATE;
@@ -96,11 +96,9 @@ impl FanEntity {
     }
 }
 
-impl Entity for FanEntity {
-    fn base(&self) -> &EntityBase {
-        &self.base
-    }
+has_base!(FanEntity);
 
+impl Entity for FanEntity {
     fn platform(&self) -> &'static str {
         "fan"
     }

@@ -2,7 +2,7 @@
 //! job modes as modes, current humidity.
 
 use super::climate::{CURRENT_HUMIDITY, MODE};
-use super::common::{self, EntityBase, PowerControl};
+use super::common::{self, EntityBase, PowerControl, has_base};
 use super::component::Component;
 use super::{Commands, Entity};
 use crate::hass::topics::STATE;
@@ -47,11 +47,9 @@ impl HumidifierEntity {
     }
 }
 
-impl Entity for HumidifierEntity {
-    fn base(&self) -> &EntityBase {
-        &self.base
-    }
+has_base!(HumidifierEntity);
 
+impl Entity for HumidifierEntity {
     fn platform(&self) -> &'static str {
         "humidifier"
     }

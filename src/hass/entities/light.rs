@@ -12,7 +12,7 @@
 //! offered only when LG's range is in kelvin; hue in degrees and saturation in percent, which is
 //! what both sides use.
 
-use super::common::{self, EntityBase, PowerControl};
+use super::common::{self, EntityBase, PowerControl, has_base};
 use super::component::Component;
 use super::{Commands, Entity};
 use crate::hass::topics::STATE;
@@ -313,11 +313,9 @@ impl LightEntity {
     }
 }
 
-impl Entity for LightEntity {
-    fn base(&self) -> &EntityBase {
-        &self.base
-    }
+has_base!(LightEntity);
 
+impl Entity for LightEntity {
     fn platform(&self) -> &'static str {
         "light"
     }

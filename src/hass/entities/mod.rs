@@ -31,7 +31,7 @@ pub mod words;
 
 use crate::thinq::control::Write;
 use crate::thinq::profile::{CommandError, PropertyPath};
-use common::EntityBase;
+use common::HasBase;
 use component::Component;
 use serde_json::Value;
 
@@ -40,9 +40,9 @@ use serde_json::Value;
 pub type Commands = Result<Vec<Write>, CommandError>;
 
 /// One Home Assistant entity of a device.
-pub trait Entity: Send + Sync {
-    /// Identity and presentation: key, name, icon, category.
-    fn base(&self) -> &EntityBase;
+///
+/// Its identity and presentation (key, name, icon, category) are its [`HasBase::base`].
+pub trait Entity: HasBase + Send + Sync {
     /// Component id inside the device discovery payload; `[a-zA-Z0-9_-]`, unique per device,
     /// stable forever (it is part of the `unique_id`).
     fn key(&self) -> &str {
@@ -66,7 +66,7 @@ pub trait Entity: Send + Sync {
     /// once and not retained (an event, a motion), so a republish after a reconnect or Home
     /// Assistant's birth never repeats them. Most entities take no pushes.
     fn on_push(&self, _push_code: &str, _out: &mut Vec<(&'static str, Value)>) {}
-    /// The state as the entity table shows it (the name is [`EntityBase::display_name`]).
+    /// The state as the entity table shows it (the name is [`common::EntityBase::display_name`]).
     fn describe(&self, state: &Value) -> String;
     /// `published_by(path)` names the entity of this device that publishes that property on
     /// its plain state topic already (a numeric sensor of its own). A composite that shows

@@ -2,7 +2,7 @@
 //! the profile's write range (or the catalog when the profile gives none).
 
 use super::Commands;
-use super::common::{self, EntityBase};
+use super::common::{self, EntityBase, has_base};
 use super::component::Component;
 use super::one_value::OneValue;
 use crate::thinq::profile::Property;
@@ -24,12 +24,10 @@ pub struct NumberEntity {
     pub mode: String,
 }
 
+has_base!(NumberEntity);
+
 impl OneValue for NumberEntity {
     const PLATFORM: &'static str = "number";
-
-    fn base(&self) -> &EntityBase {
-        &self.base
-    }
 
     /// The current value; unknown when it lies outside min..=max (a washer reports delay 0,
     /// "not set", against a range of 1..=19), which Home Assistant would reject with an error.

@@ -6,22 +6,20 @@
 //! (only when it is readable: a write-only control has no state topic) and shows it in the
 //! entity table with its unit, the same way for all of them.
 
-use super::common::{self, EntityBase};
+use super::common::{self, HasBase};
 use super::component::Component;
 use super::{Commands, Entity};
 use crate::hass::topics::STATE;
 use serde_json::Value;
 
 /// An entity kind with one value (see the module documentation).
-pub trait OneValue: Send + Sync {
+pub trait OneValue: HasBase + Send + Sync {
     /// `sensor`, `number`, … (see [`Entity::platform`]).
     const PLATFORM: &'static str;
     /// The feature the value is published on: the main value's `state`, unless a kind has a
     /// reason for a topic of its own (see [`super::timer::CLOCK_TOPIC`]).
     const TOPIC: &'static str = STATE;
 
-    /// See [`Entity::base`].
-    fn base(&self) -> &EntityBase;
     /// The value as Home Assistant takes it; null for unknown.
     fn value(&self, state: &Value) -> Value;
     /// Whether LG reports the value (the profile's readable flag).
@@ -36,15 +34,11 @@ pub trait OneValue: Send + Sync {
     fn component(&self, c: &mut Component<'_>);
     /// See [`Entity::command`]; read-only kinds keep this default and refuse every feature.
     fn command(&self, feature: &str, _payload: &str, _state: &Value) -> Commands {
-        Err(OneValue::base(self).unknown_feature(feature))
+        Err(self.base().unknown_feature(feature))
     }
 }
 
 impl<T: OneValue> Entity for T {
-    fn base(&self) -> &EntityBase {
-        OneValue::base(self)
-    }
-
     fn platform(&self) -> &'static str {
         T::PLATFORM
     }

@@ -1,7 +1,7 @@
 //! Read-only values: `sensor` entities (plain properties, durations made from hour / minute /
 //! second attributes, and the device's current error code).
 
-use super::common::{self, EntityBase};
+use super::common::{self, EntityBase, has_base};
 use super::component::Component;
 use super::one_value::OneValue;
 use super::timer::read_duration;
@@ -38,12 +38,10 @@ pub struct SensorEntity {
     pub precision: Option<u32>,
 }
 
+has_base!(SensorEntity);
+
 impl OneValue for SensorEntity {
     const PLATFORM: &'static str = "sensor";
-
-    fn base(&self) -> &EntityBase {
-        &self.base
-    }
 
     fn value(&self, state: &Value) -> Value {
         let read = self.property.read(state);
@@ -124,12 +122,10 @@ pub struct DurationSensor {
     pub second: Option<Property>,
 }
 
+has_base!(DurationSensor);
+
 impl OneValue for DurationSensor {
     const PLATFORM: &'static str = "sensor";
-
-    fn base(&self) -> &EntityBase {
-        &self.base
-    }
 
     fn value(&self, state: &Value) -> Value {
         let parts = [&self.hour, &self.minute, &self.second];
@@ -174,12 +170,10 @@ impl ErrorSensor {
     pub const NO_ERROR: &'static str = "NO_ERROR";
 }
 
+has_base!(ErrorSensor);
+
 impl OneValue for ErrorSensor {
     const PLATFORM: &'static str = "sensor";
-
-    fn base(&self) -> &EntityBase {
-        &self.base
-    }
 
     fn value(&self, state: &Value) -> Value {
         let scope = match &self.sub_device {

@@ -3,7 +3,7 @@
 //! go to LG in one control body. The state is the same JSON shape on one topic (no template):
 //! on/off plus the current volume and duration, which Home Assistant shows as attributes.
 
-use super::common::{self, EntityBase, PowerControl};
+use super::common::{self, EntityBase, PowerControl, has_base};
 use super::component::Component;
 use super::light::RangeControl;
 use super::{Commands, Entity};
@@ -56,11 +56,9 @@ impl SirenEntity {
     }
 }
 
-impl Entity for SirenEntity {
-    fn base(&self) -> &EntityBase {
-        &self.base
-    }
+has_base!(SirenEntity);
 
+impl Entity for SirenEntity {
     fn platform(&self) -> &'static str {
         "siren"
     }

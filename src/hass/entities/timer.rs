@@ -9,7 +9,7 @@
 //!   remaining time at the bridge's clock, what a user asks ("when is the wash done?").
 
 use super::Commands;
-use super::common::{self, EntityBase};
+use super::common::{self, EntityBase, has_base};
 use super::component::Component;
 use super::one_value::OneValue;
 use crate::thinq::profile::{CommandError, Property, RangeSpec, ValueSpec};
@@ -92,12 +92,10 @@ impl TimerNumber {
     }
 }
 
+has_base!(TimerNumber);
+
 impl OneValue for TimerNumber {
     const PLATFORM: &'static str = "number";
-
-    fn base(&self) -> &EntityBase {
-        &self.base
-    }
 
     /// The timer in minutes; unknown when LG reports neither member, or a value past the
     /// maximum, which Home Assistant would refuse.
@@ -255,12 +253,10 @@ pub fn rfc3339(unix: i64) -> Option<String> {
         .ok()
 }
 
+has_base!(FinishesAtSensor);
+
 impl OneValue for FinishesAtSensor {
     const PLATFORM: &'static str = "sensor";
-
-    fn base(&self) -> &EntityBase {
-        &self.base
-    }
 
     fn value(&self, state: &Value) -> Value {
         self.finishes_at(state, unix_now())
@@ -302,13 +298,11 @@ fn clock_time(hour: &Property, minute: &Property, state: &Value) -> Option<Strin
     }
 }
 
+has_base!(ClockTimeText);
+
 impl OneValue for ClockTimeText {
     const PLATFORM: &'static str = "text";
     const TOPIC: &'static str = CLOCK_TOPIC;
-
-    fn base(&self) -> &EntityBase {
-        &self.base
-    }
 
     /// `HH:MM`, or empty when LG reports no time: Home Assistant checks a text's state against
     /// the pattern and would log an error for anything else (`None` included).
@@ -361,13 +355,11 @@ pub struct ClockTimeSensor {
     pub minute: Property,
 }
 
+has_base!(ClockTimeSensor);
+
 impl OneValue for ClockTimeSensor {
     const PLATFORM: &'static str = "sensor";
     const TOPIC: &'static str = CLOCK_TOPIC;
-
-    fn base(&self) -> &EntityBase {
-        &self.base
-    }
 
     /// `HH:MM`, or no value (Home Assistant shows "unknown") when no time is set.
     fn value(&self, state: &Value) -> Value {

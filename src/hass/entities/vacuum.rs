@@ -6,7 +6,7 @@
 //! part of it: Home Assistant deprecates the vacuum's battery in favour of a battery sensor of
 //! the same device, which the robot's `battery` attributes already are.
 
-use super::common::{self, EntityBase};
+use super::common::{self, EntityBase, has_base};
 use super::component::Component;
 use super::{Commands, Entity};
 use crate::hass::topics::STATE;
@@ -41,11 +41,9 @@ impl VacuumEntity {
     }
 }
 
-impl Entity for VacuumEntity {
-    fn base(&self) -> &EntityBase {
-        &self.base
-    }
+has_base!(VacuumEntity);
 
+impl Entity for VacuumEntity {
     fn platform(&self) -> &'static str {
         "vacuum"
     }

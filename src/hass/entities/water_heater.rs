@@ -2,7 +2,7 @@
 //! current temperature, power when LG lets us switch it.
 
 use super::climate::{MODE, TemperatureSet};
-use super::common::{self, EntityBase, PowerControl};
+use super::common::{self, EntityBase, PowerControl, has_base};
 use super::component::Component;
 use super::{Commands, Entity};
 use crate::thinq::profile::Property;
@@ -37,11 +37,9 @@ impl WaterHeaterEntity {
     }
 }
 
-impl Entity for WaterHeaterEntity {
-    fn base(&self) -> &EntityBase {
-        &self.base
-    }
+has_base!(WaterHeaterEntity);
 
+impl Entity for WaterHeaterEntity {
     fn platform(&self) -> &'static str {
         "water_heater"
     }
