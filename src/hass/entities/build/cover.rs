@@ -2,7 +2,7 @@
 
 use super::scope::*;
 use crate::catalog::CoverSpec;
-use crate::hass::entities::common::{self, EntityBase};
+use crate::hass::entities::common;
 use crate::hass::entities::cover::CoverEntity;
 use crate::hass::entities::light::RangeControl;
 use crate::thinq::profile::PropertyPath;
@@ -32,19 +32,12 @@ pub(super) fn build_cover(
     if let Some(p) = &position {
         consumed.insert(p.property.path.clone());
     }
-    let (mut keys, prefix) = scope.prefix(Some(&property.path));
-    keys.push(common::snake(&property.path.resource));
-    keys.push(common::snake(&property.path.attribute));
-    let base = EntityBase::new(keys.join("_"), (!prefix.is_empty()).then_some(prefix));
+    let base = scope.property_base(&property.path);
     Some(CoverEntity {
         base,
         device_class: spec.device_class.clone(),
         property: property.clone(),
-        states: spec
-            .states
-            .iter()
-            .map(|(lg, ha)| (lg.clone(), ha.clone()))
-            .collect(),
+        states: spec.states.clone().into_iter().collect(),
         open,
         close,
         stop,

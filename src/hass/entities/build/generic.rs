@@ -222,10 +222,7 @@ pub(super) fn plan_properties(scope: &Scope, consumed: &HashSet<PropertyPath>) -
             scope.unshown(property);
             continue;
         }
-        let (mut keys, prefix) = scope.prefix(Some(path));
-        keys.push(common::snake(&path.resource));
-        keys.push(common::snake(&path.attribute));
-        let key = keys.join("_");
+        let (key, prefix) = scope.property_key(path);
         let name = scope.labels.name(
             &meta
                 .name

@@ -72,12 +72,10 @@ fn build_light(
     consumed.extend(used.into_iter().flatten().map(|p| p.path.clone()));
 
     // The key of the power switch this light replaces, so the unique id stays.
-    let (mut keys, prefix) = scope.prefix(Some(&power_property.path));
-    keys.push(common::snake(&power_property.path.resource));
-    keys.push(common::snake(&power_property.path.attribute));
+    let (key, prefix) = scope.property_key(&power_property.path);
     let own = spec.name.as_deref().map(|n| scope.labels.name(n));
     let name = common::prefixed_name(&prefix, own.as_deref().unwrap_or(""));
-    let base = EntityBase::new(keys.join("_"), (!name.is_empty()).then_some(name));
+    let base = EntityBase::new(key, (!name.is_empty()).then_some(name));
     Some(LightEntity {
         base,
         power,

@@ -6,7 +6,7 @@ use super::scope::*;
 use crate::catalog::LockSpec;
 use crate::hass::entities::Entity;
 use crate::hass::entities::binary_sensor::BinarySensorEntity;
-use crate::hass::entities::common::{self, EntityBase};
+use crate::hass::entities::common;
 use crate::hass::entities::lock::LockEntity;
 use crate::thinq::profile::PropertyPath;
 use std::collections::HashSet;
@@ -27,10 +27,7 @@ pub(super) fn build_lock(
             .cloned()
     };
     let (lock, unlock, open) = (takes(&spec.lock), takes(&spec.unlock), takes(&spec.open));
-    let (mut keys, prefix) = scope.prefix(Some(&property.path));
-    keys.push(common::snake(&property.path.resource));
-    keys.push(common::snake(&property.path.attribute));
-    let base = EntityBase::new(keys.join("_"), (!prefix.is_empty()).then_some(prefix));
+    let base = scope.property_base(&property.path);
     consumed.insert(property.path.clone());
     if lock.is_none() && unlock.is_none() && open.is_none() {
         if !property.readable {
@@ -53,11 +50,7 @@ pub(super) fn build_lock(
     Some(Box::new(LockEntity {
         base,
         property: property.clone(),
-        states: spec
-            .states
-            .iter()
-            .map(|(lg, ha)| (lg.clone(), ha.clone()))
-            .collect(),
+        states: spec.states.clone().into_iter().collect(),
         lock,
         unlock,
         open,

@@ -82,26 +82,10 @@ pub fn build_entities(
                 extras: &mut extras,
                 entities: &mut entities,
             };
-            if let Some(spec) = &cat.climate
-                && let Some(climate) = build_climate(&scope, spec, notes.consumed)
-            {
-                notes.add(&scope, Box::new(climate));
-            }
-            if let Some(spec) = &cat.fan
-                && let Some(fan) = build_fan(&scope, spec, notes.consumed)
-            {
-                notes.add(&scope, Box::new(fan));
-            }
-            if let Some(spec) = &cat.humidifier
-                && let Some(humidifier) = build_humidifier(&scope, spec, notes.consumed)
-            {
-                notes.add(&scope, Box::new(humidifier));
-            }
-            if let Some(spec) = &cat.water_heater
-                && let Some(heater) = build_water_heater(&scope, spec, notes.consumed)
-            {
-                notes.add(&scope, Box::new(heater));
-            }
+            notes.build(&scope, cat.climate.as_ref(), build_climate);
+            notes.build(&scope, cat.fan.as_ref(), build_fan);
+            notes.build(&scope, cat.humidifier.as_ref(), build_humidifier);
+            notes.build(&scope, cat.water_heater.as_ref(), build_water_heater);
             if let Some(spec) = &cat.vacuum
                 && let Some(vacuum) = vacuum::build_vacuum(&scope, spec, &mut consumed)
             {
@@ -209,7 +193,22 @@ struct Notes<'n> {
     entities: &'n mut Vec<Box<dyn Entity>>,
 }
 
+/// How a composite is built from its catalog spec: `None` when the scope lacks what it needs.
+type BuildComposite<S, E> = fn(&scope::Scope, &S, &mut HashSet<PropertyPath>) -> Option<E>;
+
 impl Notes<'_> {
+    /// Builds the composite `spec` asks for, if the catalog has one for this scope, and adds it.
+    fn build<S, E: Entity + 'static>(
+        &mut self,
+        scope: &scope::Scope,
+        spec: Option<&S>,
+        build: BuildComposite<S, E>,
+    ) {
+        if let Some(entity) = spec.and_then(|spec| build(scope, spec, self.consumed)) {
+            self.add(scope, Box::new(entity));
+        }
+    }
+
     fn add(&mut self, scope: &scope::Scope, entity: Box<dyn Entity>) {
         let earlier: HashSet<&PropertyPath> = self.taken.iter().flat_map(|t| &t.paths).collect();
         let paths: Vec<PropertyPath> = self
@@ -226,6 +225,7 @@ impl Notes<'_> {
         self.entities.push(entity);
     }
 }
+
 /// Keys must be unique per device (they are unique ids). A clash is not expected from real
 /// profiles; should one happen the first entity keeps the key and the clash is logged.
 fn dedupe_keys(entities: Vec<Box<dyn Entity>>) -> Vec<Box<dyn Entity>> {

@@ -157,6 +157,23 @@ impl<'a> Scope<'a> {
         (keys, name)
     }
 
+    /// The key of the entity that stands for the property at `path` (its scope's keys, then
+    /// resource and attribute in snake case: stable, part of the unique id), and the scope's
+    /// name prefix (see [`Scope::prefix`]).
+    pub(super) fn property_key(&self, path: &PropertyPath) -> (String, String) {
+        let (mut keys, prefix) = self.prefix(Some(path));
+        keys.push(common::snake(&path.resource));
+        keys.push(common::snake(&path.attribute));
+        (keys.join("_"), prefix)
+    }
+
+    /// The base of a control that stands for one property and is named by its scope alone (a
+    /// cover, lock or siren: the device's main entity, or its location's).
+    pub(super) fn property_base(&self, path: &PropertyPath) -> EntityBase {
+        let (key, prefix) = self.property_key(path);
+        EntityBase::new(key, (!prefix.is_empty()).then_some(prefix))
+    }
+
     /// Notes a readable property no entity of this scope shows by itself.
     pub(super) fn unshown(&self, property: &Property) {
         if property.readable {

@@ -3,7 +3,7 @@
 
 use super::scope::*;
 use crate::catalog::SirenSpec;
-use crate::hass::entities::common::{self, EntityBase, PowerControl};
+use crate::hass::entities::common::{self, PowerControl};
 use crate::hass::entities::light::RangeControl;
 use crate::hass::entities::siren::SirenEntity;
 use crate::thinq::profile::PropertyPath;
@@ -35,11 +35,8 @@ pub(super) fn build_siren(
         .find_named(spec.duration.as_deref())
         .and_then(RangeControl::new);
     consumed.insert(property.path.clone());
-    let (mut keys, prefix) = scope.prefix(Some(&property.path));
-    keys.push(common::snake(&property.path.resource));
-    keys.push(common::snake(&property.path.attribute));
     Some(SirenEntity {
-        base: EntityBase::new(keys.join("_"), (!prefix.is_empty()).then_some(prefix)),
+        base: scope.property_base(&property.path),
         power,
         volume,
         duration,

@@ -49,9 +49,7 @@ pub(super) fn build_vacuum(
         command: command.clone(),
         commands: commands.clone(),
     })];
-    let (mut keys, prefix) = scope.prefix(Some(&command.path));
-    keys.push(common::snake(&command.path.resource));
-    keys.push(common::snake(&command.path.attribute));
+    let (key, prefix) = scope.property_key(&command.path);
     let meta = scope.meta(command).cloned().unwrap_or_default();
     for value in write
         .iter()
@@ -63,7 +61,7 @@ pub(super) fn build_vacuum(
             _ => label,
         };
         let mut base = common::EntityBase::new(
-            format!("{}_{}", keys.join("_"), common::snake(value)),
+            format!("{key}_{}", common::snake(value)),
             Some(common::prefixed_name(&prefix, &name)),
         );
         base.icon = meta.icon.clone();
