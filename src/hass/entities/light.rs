@@ -271,19 +271,16 @@ impl LightEntity {
                 target_mode = Some(self.color_mode.clone());
             }
         }
-        if let Some(kelvin) = number("color_temp") {
-            let ct = self
-                .base
-                .part_for("color_temp", self.color_temperature.as_ref())?;
-            writes.push(ct.write(kelvin));
-            target_mode = Some(self.white_mode.clone());
-        }
-        if let Some(level) = number("white") {
-            let b = self
-                .base
-                .part_for("white", self.white_brightness.as_ref())?;
-            writes.push(b.write(level));
-            target_mode = Some(self.white_mode.clone());
+        // A colour temperature (kelvin) or a white level is a white-mode value.
+        let white_parts = [
+            ("color_temp", &self.color_temperature),
+            ("white", &self.white_brightness),
+        ];
+        for (feature, part) in white_parts {
+            if let Some(value) = number(feature) {
+                writes.push(self.base.part_for(feature, part.as_ref())?.write(value));
+                target_mode = Some(self.white_mode.clone());
+            }
         }
         if let Some(effect) = command.get("effect").and_then(Value::as_str) {
             let lg = common::lg_for_option(&self.effects, effect)
