@@ -121,12 +121,19 @@ impl Flags {
     }
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
+/// Runs `job` to its end on a new runtime; SIGTERM or SIGINT cancels the token it is given, so
+/// it shuts down gracefully (see [`cancel_on_signal`]).
+fn until_signal<F: Future>(job: impl FnOnce(CancellationToken) -> F) -> F::Output {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .expect("cannot start the async runtime")
+        .expect("cannot start the async runtime");
+    let shutdown = CancellationToken::new();
+    runtime.block_on(async {
+        cancel_on_signal(shutdown.clone());
+        job(shutdown).await
+    })
 }
 
 /// Cancels the token on SIGTERM (the Supervisor's stop) or SIGINT (Ctrl-C).
@@ -174,11 +181,7 @@ fn run(flags: Flags) -> ExitCode {
         timings: bridge::timings::Timings::from_env().0,
         utc_offset,
     };
-    let shutdown = CancellationToken::new();
-    let result = runtime().block_on(async {
-        cancel_on_signal(shutdown.clone());
-        bridge::run(config, shutdown).await
-    });
+    let result = until_signal(|shutdown| bridge::run(config, shutdown));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -214,11 +217,7 @@ fn demo(flags: Flags) -> ExitCode {
         }
     };
     thinq_addon::logging::init(demo::LOG_LEVEL);
-    let shutdown = CancellationToken::new();
-    let result = runtime().block_on(async {
-        cancel_on_signal(shutdown.clone());
-        demo::run(args, shutdown).await
-    });
+    let result = until_signal(|shutdown| demo::run(args, shutdown));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
