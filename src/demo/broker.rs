@@ -44,7 +44,7 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use listener::{Access, accept_loop, bind, tls_acceptor};
+use listener::{Access, listen, tls_acceptor};
 use router::Router;
 
 /// Largest incoming packet (remaining length) accepted; a larger one closes the connection.
@@ -146,27 +146,14 @@ impl EmbeddedBroker {
             shutdown,
         });
 
-        let mut plain_addr = None;
-        if let Some(addr) = cfg.plain {
-            let listener = bind(addr).await?;
-            let bound = listener
-                .local_addr()
-                .map_err(|source| BrokerError::Bind { addr, source })?;
-            plain_addr = Some(bound);
-            tracing::info!(%bound, "embedded MQTT broker listening (plain)");
-            let access = Access::Plain;
-            tokio::spawn(accept_loop(listener, access, Arc::clone(&shared)));
-        }
-        let mut tls_addr = None;
-        if let Some((addr, acceptor)) = tls {
-            let listener = bind(addr).await?;
-            let bound = listener
-                .local_addr()
-                .map_err(|source| BrokerError::Bind { addr, source })?;
-            tls_addr = Some(bound);
-            tracing::info!(%bound, "embedded MQTT broker listening (mutual TLS)");
-            tokio::spawn(accept_loop(listener, Access::Tls(acceptor), shared));
-        }
+        let plain_addr = match cfg.plain {
+            Some(addr) => Some(listen(addr, Access::Plain, Arc::clone(&shared)).await?),
+            None => None,
+        };
+        let tls_addr = match tls {
+            Some((addr, acceptor)) => Some(listen(addr, Access::Tls(acceptor), shared).await?),
+            None => None,
+        };
         Ok(EmbeddedBroker {
             plain_addr,
             tls_addr,

@@ -27,10 +27,23 @@ pub(super) enum Access {
     Tls(TlsAcceptor),
 }
 
-pub(super) async fn bind(addr: SocketAddr) -> Result<TcpListener, BrokerError> {
-    TcpListener::bind(addr)
-        .await
-        .map_err(|source| BrokerError::Bind { addr, source })
+/// Binds `addr` and accepts clients on it in the background until shutdown. Returns the address
+/// bound: the real port when 0 was asked for.
+pub(super) async fn listen(
+    addr: SocketAddr,
+    access: Access,
+    shared: Arc<Shared>,
+) -> Result<SocketAddr, BrokerError> {
+    let bind_error = |source| BrokerError::Bind { addr, source };
+    let listener = TcpListener::bind(addr).await.map_err(bind_error)?;
+    let bound = listener.local_addr().map_err(bind_error)?;
+    let kind = match access {
+        Access::Plain => "plain",
+        Access::Tls(_) => "mutual TLS",
+    };
+    tracing::info!(%bound, "embedded MQTT broker listening ({kind})");
+    tokio::spawn(accept_loop(listener, access, shared));
+    Ok(bound)
 }
 
 /// A rustls server config that requires a client certificate chaining to `tls.ca_pem`.
@@ -75,7 +88,7 @@ pub(super) fn tls_acceptor(tls: &BrokerTls) -> Result<TlsAcceptor, BrokerError> 
 }
 
 /// Accepts connections until shutdown; each one is served by its own task.
-pub(super) async fn accept_loop(listener: TcpListener, access: Access, shared: Arc<Shared>) {
+async fn accept_loop(listener: TcpListener, access: Access, shared: Arc<Shared>) {
     loop {
         let accepted = tokio::select! {
             () = shared.shutdown.cancelled() => return,
