@@ -46,6 +46,16 @@ fn view_with_ac() -> HaView {
     view
 }
 
+/// What `on_message` returns when one value of one entity changed.
+fn changed(device: &str, entity: &str, old: &str, new: &str) -> Vec<Observation> {
+    vec![Observation::Changed(vec![Change {
+        device: device.into(),
+        entity: entity.into(),
+        old: old.into(),
+        new: new.into(),
+    }])]
+}
+
 fn keys(view: &HaView, topic: &str) -> Vec<(String, String)> {
     view.device(topic)
         .iter()
@@ -110,12 +120,7 @@ fn values_are_what_home_assistant_holds_and_changes_are_diffed() {
     );
     assert_eq!(
         view.on_message("thinq/AC/climate/current_temperature", b"24.5"),
-        vec![Observation::Changed(vec![Change {
-            device: "Living room AC".into(),
-            entity: "current temperature".into(),
-            old: "25 °C".into(),
-            new: "24.5 °C".into()
-        }])]
+        changed("Living room AC", "current temperature", "25 °C", "24.5 °C")
     );
     // A mode the climate does not offer is ignored, as Home Assistant does.
     assert!(view.on_message("thinq/AC/climate/mode", b"heat").is_empty());
@@ -125,12 +130,7 @@ fn values_are_what_home_assistant_holds_and_changes_are_diffed() {
     );
     assert_eq!(
         view.on_message("thinq/AC/pm2/state", b"None"),
-        vec![Observation::Changed(vec![Change {
-            device: "Living room AC".into(),
-            entity: "PM2.5".into(),
-            old: "24 µg/m³".into(),
-            new: "unknown".into()
-        }])]
+        changed("Living room AC", "PM2.5", "24 µg/m³", "unknown")
     );
     assert!(
         view.on_message("thinq/AC/pm2/state", b"None").is_empty(),
@@ -169,12 +169,7 @@ fn template_state_messages_are_read_per_key() {
     );
     assert_eq!(
         view.on_message("thinq/OLD/state", br#"{"target": 19, "now": 24}"#),
-        vec![Observation::Changed(vec![Change {
-            device: "Old AC".into(),
-            entity: "current temperature".into(),
-            old: "25 °C".into(),
-            new: "24 °C".into()
-        }])]
+        changed("Old AC", "current temperature", "25 °C", "24 °C")
     );
 }
 
