@@ -19,7 +19,6 @@ the bridge's demo, waits for the demo's air conditioner, turns it to 22 °C thro
 Assistant and waits until the bridge's state topic and Home Assistant show it; it fails on a
 warning about MQTT or discovery in Core's log or a repair issue of the MQTT integration.
 """
-import asyncio
 import json
 import subprocess
 import sys
@@ -108,14 +107,9 @@ def check(bridge, hass=str(Path(sys.executable).with_name("hass")), mosquitto="m
         print(f"{entity}: {state['state']}, target {state['attributes']['temperature']} °C,"
               f" room {state['attributes']['current_temperature']} °C")
         print_states(base, token, entity.split(".", 1)[1].rsplit("_", 1)[0])
-        problems = harness.log_problems(config / "home-assistant.log")
-        repairs = asyncio.run(harness.mqtt_repairs(base, token))
-        print(f"log lines about MQTT/discovery/templates: {len(problems)};"
-              f" MQTT repair issues: {len(repairs)}")
-        for line in problems[:40] + repairs:
-            print(f"  {line}")
+        problems = harness.report_problems(config, base, token)
         print(f"(work directory: {workdir})")
-        return 0 if not problems and not repairs else 1
+        return 0 if not problems else 1
     finally:
         for process in (demo, core, broker):
             if process and process.poll() is None:

@@ -35,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import ha_harness as harness  # noqa: E402
-from ha_harness import Socket, free_port, log_problems  # noqa: E402
+from ha_harness import Socket, free_port  # noqa: E402
 
 import aiohttp  # noqa: E402
 
@@ -165,16 +165,10 @@ def main():
             write_entities(args.entities, entities)
         show = [s for s in args.show.split(",") if s]
         totals = table(thinq, entities, states, show)
-        problems = log_problems(config / "home-assistant.log")
-        print(f"\nHome Assistant log lines about MQTT/discovery/templates: {len(problems)}")
-        for line in problems[:50]:
-            print("  " + line)
-        repairs = asyncio.run(harness.mqtt_repairs(base, token))
-        print(f"Repair issues of the MQTT integration: {len(repairs)}")
-        for issue in repairs:
-            print(f"  {issue}")
+        print()
+        problems = harness.report_problems(config, base, token, shown=50)
         print(f"(work directory: {workdir})")
-        ok = (totals["devices"] >= DEVICES + 1 and not problems and not repairs
+        ok = (totals["devices"] >= DEVICES + 1 and not problems
               and totals["unavailable"] == 0)
         sys.exit(0 if ok else 1)
     finally:

@@ -283,3 +283,17 @@ def log_problems(log_path, words=LOG_WORDS):
         if (" WARNING " in line or " ERROR " in line) and any(w in line.lower() for w in words):
             problems.append(line)
     return problems
+
+
+def report_problems(config_dir, base, token, shown=40):
+    """Prints the log lines about MQTT/discovery/templates and the MQTT integration's repair
+    issues; the number of both together (0: Home Assistant took everything without a word)."""
+    problems = log_problems(Path(config_dir) / "home-assistant.log")
+    print(f"Home Assistant log lines about MQTT/discovery/templates: {len(problems)}")
+    for line in problems[:shown]:
+        print("  " + line)
+    found = asyncio.run(mqtt_repairs(base, token))
+    print(f"Repair issues of the MQTT integration: {len(found)}")
+    for issue in found:
+        print(f"  {issue}")
+    return len(problems) + len(found)

@@ -38,7 +38,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import ha_harness as harness  # noqa: E402
 from ha_fixture_check import registry  # noqa: E402
-from ha_harness import Socket, free_port, log_problems  # noqa: E402
+from ha_harness import Socket, free_port  # noqa: E402
 
 import aiohttp  # noqa: E402
 
@@ -200,16 +200,9 @@ def main():
               f" value the bridge holds: {len(mismatches)} of {sensors}")
         for line in mismatches[:40]:
             print("  " + line)
-        problems = log_problems(config / "home-assistant.log")
-        print(f"Home Assistant log lines about MQTT/discovery/templates: {len(problems)}")
-        for line in problems[:40]:
-            print("  " + line)
-        repairs = asyncio.run(harness.mqtt_repairs(base, token))
-        print(f"Repair issues of the MQTT integration: {len(repairs)}")
-        for issue in repairs:
-            print(f"  {issue}")
+        problems = harness.report_problems(config, base, token, shown=40)
         print(f"(work directory: {workdir})")
-        sys.exit(0 if not renamed and not problems and not repairs and not mismatches
+        sys.exit(0 if not renamed and not problems and not mismatches
                  and unavailable == 0 else 1)
     finally:
         if demo:
