@@ -241,18 +241,22 @@ mod tests {
         Options::from_json(&value.to_string()).unwrap()
     }
 
+    /// [`resolve_mqtt`] with a Supervisor that cannot be reached and gave no token, so what it
+    /// finds comes from the options alone.
+    async fn resolve_offline(options: &Options) -> Result<BrokerAddress, OptionsError> {
+        let unreachable = Supervisor {
+            url: "http://127.0.0.1:1".into(),
+            token: None,
+        };
+        resolve_mqtt(options, &unreachable, &CancellationToken::new()).await
+    }
+
     #[tokio::test]
     async fn options_broker_wins_without_asking_the_supervisor() {
         let mut options = options(json!({"pat": PAT, "country": "de", "mqtt_host": "broker.lan"}));
         options.mqtt_username = Some("user".into());
         // An unusable Supervisor proves it is not consulted.
-        let supervisor = Supervisor {
-            url: "http://127.0.0.1:1".into(),
-            token: None,
-        };
-        let settings = resolve_mqtt(&options, &supervisor, &CancellationToken::new())
-            .await
-            .unwrap();
+        let settings = resolve_offline(&options).await.unwrap();
         assert_eq!(
             settings,
             BrokerAddress {
@@ -268,13 +272,7 @@ mod tests {
     #[tokio::test]
     async fn no_token_and_no_host_is_a_clear_error() {
         let options = options(json!({"pat": PAT, "country": "de"}));
-        let supervisor = Supervisor {
-            url: "http://127.0.0.1:1".into(),
-            token: None,
-        };
-        let error = resolve_mqtt(&options, &supervisor, &CancellationToken::new())
-            .await
-            .unwrap_err();
+        let error = resolve_offline(&options).await.unwrap_err();
         assert!(matches!(error, OptionsError::NoSupervisorToken), "{error}");
     }
 

@@ -32,7 +32,7 @@ fn api_error(code: &str) -> ApiError {
     }
 }
 
-/// A tracker in a fresh temp dir with the air conditioner supported.
+/// A tracker kept in `dir`, with the air conditioner's profile answered (energy supported).
 fn tracker(dir: &Path, now: OffsetDateTime) -> EnergyTracker {
     let mut t = EnergyTracker::load(dir, offset!(+1));
     t.set_devices([AC]);
@@ -54,6 +54,14 @@ fn tracker(dir: &Path, now: OffsetDateTime) -> EnergyTracker {
     t
 }
 
+/// A [`tracker`] in a fresh temp dir, returned with it: the dir lives as long as the caller
+/// holds it, and a restart loads from it again.
+fn fresh_tracker(now: OffsetDateTime) -> (tempfile::TempDir, EnergyTracker) {
+    let dir = tempfile::tempdir().unwrap();
+    let t = tracker(dir.path(), now);
+    (dir, t)
+}
+
 fn usage_reads(reads: Vec<EnergyRead>) -> Vec<UsageRead> {
     reads
         .into_iter()
@@ -73,11 +81,10 @@ fn values(updates: &[EnergyUpdate]) -> &EnergyValues {
 
 #[test]
 fn a_day_its_midnight_and_the_next_day() {
-    let dir = tempfile::tempdir().unwrap();
     // On the 1st of a month, so no seed of earlier days is due.
     // 10:30 local (+01:00) on 2024-10-01.
     let now = datetime!(2024-10-01 10:30 +1);
-    let mut t = tracker(dir.path(), now);
+    let (_dir, mut t) = fresh_tracker(now);
     let day = date!(2024 - 10 - 01);
     let reads = usage_reads(t.plan(now, false));
     assert_eq!(reads.len(), 1);
@@ -138,9 +145,8 @@ fn a_day_its_midnight_and_the_next_day() {
 
 #[test]
 fn a_lower_final_row_or_a_revised_hour_never_takes_the_total_back() {
-    let dir = tempfile::tempdir().unwrap();
     let now = datetime!(2024-10-01 10:30 +1);
-    let mut t = tracker(dir.path(), now);
+    let (_dir, mut t) = fresh_tracker(now);
     let day = date!(2024 - 10 - 01);
     let read = usage_reads(t.plan(now, false)).remove(0);
     for (hours, total, what) in [
@@ -175,10 +181,9 @@ fn a_lower_final_row_or_a_revised_hour_never_takes_the_total_back() {
 
 #[test]
 fn a_day_row_for_today_counts_like_its_hours() {
-    let dir = tempfile::tempdir().unwrap();
     let now = datetime!(2024-10-01 10:30 +1);
     let day = date!(2024 - 10 - 01);
-    let mut t = tracker(dir.path(), now);
+    let (_dir, mut t) = fresh_tracker(now);
     let read = usage_reads(t.plan(now, false)).remove(0);
     let v = t.on_usage(now, &read, Ok(vec![day_row(day, 120.0)]));
     assert_eq!(values(&v).today_kwh, 0.12);
@@ -191,17 +196,15 @@ fn a_day_row_for_today_counts_like_its_hours() {
 
 #[test]
 fn a_restart_keeps_the_total_and_the_hour() {
-    let dir = tempfile::tempdir().unwrap();
     // On the 1st of a month, so no seed of earlier days is due.
     let now = datetime!(2024-10-01 10:30 +1);
     let day = date!(2024 - 10 - 01);
     let rows = vec![hour(day, 8, 80.0), hour(day, 9, 70.0)];
-    {
-        let mut t = tracker(dir.path(), now);
-        let read = usage_reads(t.plan(now, false)).remove(0);
-        t.on_usage(now, &read, Ok(rows.clone()));
-        t.save().unwrap();
-    }
+    let (dir, mut t) = fresh_tracker(now);
+    let read = usage_reads(t.plan(now, false)).remove(0);
+    t.on_usage(now, &read, Ok(rows.clone()));
+    t.save().unwrap();
+    drop(t);
     let mode = std::fs::metadata(dir.path().join(STATE_FILE)).unwrap();
     assert!(mode.is_file());
     let later = now + time::Duration::minutes(5);
@@ -230,10 +233,9 @@ fn a_restart_keeps_the_total_and_the_hour() {
 
 #[test]
 fn days_missed_while_down_are_counted_once_and_the_month_is_seeded() {
-    let dir = tempfile::tempdir().unwrap();
     let now = datetime!(2024-10-10 10:30 +1);
     let day = date!(2024 - 10 - 10);
-    let mut t = tracker(dir.path(), now);
+    let (dir, mut t) = fresh_tracker(now);
     let read = usage_reads(t.plan(now, false)).remove(0);
     t.on_usage(now, &read, Ok(vec![hour(day, 9, 100.0)]));
     // Next hour: the month's days before tracking, for "this month" only.
@@ -339,9 +341,8 @@ fn unsupported_devices_and_a_missing_scope() {
 
 #[test]
 fn tight_budget_and_refresh() {
-    let dir = tempfile::tempdir().unwrap();
     let now = datetime!(2024-10-10 10:30 +1);
-    let mut t = tracker(dir.path(), now);
+    let (_dir, mut t) = fresh_tracker(now);
     assert_eq!(
         t.plan(now, true).len(),
         1,

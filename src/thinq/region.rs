@@ -97,17 +97,16 @@ mod tests {
 
     #[test]
     fn base_url_uses_the_lower_case_region() {
-        assert_eq!(
-            base_url_for_country("gb").as_deref(),
-            Some("https://api-eic.lgthinq.com")
-        );
-        assert_eq!(
-            base_url_for_country("CA").as_deref(),
-            Some("https://api-aic.lgthinq.com")
-        );
-        assert_eq!(
-            base_url_for_country("au").as_deref(),
-            Some("https://api-kic.lgthinq.com")
-        );
+        for (country, url) in [
+            ("gb", "https://api-eic.lgthinq.com"),
+            ("CA", "https://api-aic.lgthinq.com"),
+            ("au", "https://api-kic.lgthinq.com"),
+        ] {
+            assert_eq!(
+                base_url_for_country(country).as_deref(),
+                Some(url),
+                "{country}"
+            );
+        }
     }
 }

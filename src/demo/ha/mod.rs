@@ -114,16 +114,17 @@ mod tests {
 
     #[test]
     fn timestamps_are_shown_in_utc_to_the_second_like_home_assistant() {
-        assert_eq!(
-            timestamp("2026-12-03T13:05:00Z").as_deref(),
-            Some("2026-12-03T13:05:00+00:00")
-        );
-        assert_eq!(
-            timestamp("2026-01-01T00:30:10.5+01:00").as_deref(),
-            Some("2025-12-31T23:30:10+00:00")
-        );
-        assert_eq!(timestamp("soon"), None);
-        assert_eq!(timestamp("2026-13-01T00:00:00Z"), None);
+        for (reported, shown) in [
+            ("2026-12-03T13:05:00Z", Some("2026-12-03T13:05:00+00:00")),
+            (
+                "2026-01-01T00:30:10.5+01:00",
+                Some("2025-12-31T23:30:10+00:00"),
+            ),
+            ("soon", None),
+            ("2026-13-01T00:00:00Z", None),
+        ] {
+            assert_eq!(timestamp(reported).as_deref(), shown, "{reported:?}");
+        }
     }
 
     #[test]

@@ -32,14 +32,12 @@ impl Cloud {
     /// `POST /push/{id}/subscribe`; 1207 when already subscribed.
     pub fn subscribe_push(&mut self, client_id: &str, device_id: &str) -> Result<Value, ApiError> {
         self.device(device_id)?;
-        let devices = self
+        let added = self
             .push_subscriptions
             .entry(client_id.to_owned())
-            .or_default();
-        if !devices.insert(device_id.to_owned()) {
-            return Err(ApiError::new(code::ALREADY_SUBSCRIBED_PUSH));
-        }
-        Ok(json!({}))
+            .or_default()
+            .insert(device_id.to_owned());
+        changed(added, code::ALREADY_SUBSCRIBED_PUSH)
     }
 
     /// `DELETE /push/{id}/unsubscribe`; 1206 when not subscribed.
@@ -53,10 +51,7 @@ impl Cloud {
             .push_subscriptions
             .get_mut(client_id)
             .is_some_and(|devices| devices.remove(device_id));
-        if !removed {
-            return Err(ApiError::new(code::NOT_SUBSCRIBED_PUSH));
-        }
-        Ok(json!({}))
+        changed(removed, code::NOT_SUBSCRIBED_PUSH)
     }
 
     /// `GET /push`.
@@ -105,18 +100,14 @@ impl Cloud {
 
     /// `POST /push/devices`; 1207 when already subscribed.
     pub fn subscribe_device_list(&mut self, client_id: &str) -> Result<Value, ApiError> {
-        if !self.device_list_subscribers.insert(client_id.to_owned()) {
-            return Err(ApiError::new(code::ALREADY_SUBSCRIBED_PUSH));
-        }
-        Ok(json!({}))
+        let added = self.device_list_subscribers.insert(client_id.to_owned());
+        changed(added, code::ALREADY_SUBSCRIBED_PUSH)
     }
 
     /// `DELETE /push/devices`; 1206 when not subscribed.
     pub fn unsubscribe_device_list(&mut self, client_id: &str) -> Result<Value, ApiError> {
-        if !self.device_list_subscribers.remove(client_id) {
-            return Err(ApiError::new(code::NOT_SUBSCRIBED_PUSH));
-        }
-        Ok(json!({}))
+        let removed = self.device_list_subscribers.remove(client_id);
+        changed(removed, code::NOT_SUBSCRIBED_PUSH)
     }
 
     /// `GET /push/devices`: the account's clients subscribed to device-list changes.
@@ -132,6 +123,18 @@ impl Cloud {
     /// Clients with a live event subscription for a device.
     pub fn event_subscribers(&self, device_id: &str) -> Vec<String> {
         self.events.subscribers(device_id)
+    }
+}
+
+/// LG's answer to a push or device-list (un)subscribe: `{}` when it changed the set, else
+/// `unchanged`, LG's code for a subscription that was that way already (1207 when it was
+/// there, 1206 when it was not). Event subscriptions answer for themselves (their 1204 counts
+/// a lapsed one as gone), see [`crate::sim::events`].
+fn changed(changed: bool, unchanged: &str) -> Result<Value, ApiError> {
+    if changed {
+        Ok(json!({}))
+    } else {
+        Err(ApiError::new(unchanged))
     }
 }
 

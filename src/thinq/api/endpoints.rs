@@ -139,67 +139,65 @@ impl ThinqApi {
 
     /// `POST /push/{id}/subscribe` (DEVICE_PUSH notifications). 1207 (already) is success.
     pub async fn push_subscribe(&self, device_id: &str) -> Result<(), ApiError> {
-        let result = self
-            .call(Method::POST, &["push", device_id, "subscribe"], None, false)
-            .await;
-        ignore_codes(result, &[ErrorCode::AlreadySubscribedPush])
+        let path = ["push", device_id, "subscribe"];
+        self.subscription(Method::POST, &path, None, ErrorCode::AlreadySubscribedPush)
+            .await
     }
 
     /// `DELETE /push/{id}/unsubscribe`. 1206 (not subscribed) is success: the wanted state.
     pub async fn push_unsubscribe(&self, device_id: &str) -> Result<(), ApiError> {
-        let result = self
-            .call(
-                Method::DELETE,
-                &["push", device_id, "unsubscribe"],
-                None,
-                false,
-            )
-            .await;
-        ignore_codes(result, &[ErrorCode::NotSubscribedPush])
+        let path = ["push", device_id, "unsubscribe"];
+        self.subscription(Method::DELETE, &path, None, ErrorCode::NotSubscribedPush)
+            .await
     }
 
     /// `POST /event/{id}/subscribe` (DEVICE_STATUS reports) for `hours`. 1207 is success.
     pub async fn event_subscribe(&self, device_id: &str, hours: u32) -> Result<(), ApiError> {
+        let path = ["event", device_id, "subscribe"];
         let body = json!({"expire": {"unit": "HOUR", "timer": hours}});
-        let result = self
-            .call(
-                Method::POST,
-                &["event", device_id, "subscribe"],
-                Some(&body),
-                false,
-            )
-            .await;
-        ignore_codes(result, &[ErrorCode::AlreadySubscribedPush])
+        self.subscription(
+            Method::POST,
+            &path,
+            Some(&body),
+            ErrorCode::AlreadySubscribedPush,
+        )
+        .await
     }
 
     /// `DELETE /event/{id}/unsubscribe`. 1204 (not subscribed) is success.
     pub async fn event_unsubscribe(&self, device_id: &str) -> Result<(), ApiError> {
-        let result = self
-            .call(
-                Method::DELETE,
-                &["event", device_id, "unsubscribe"],
-                None,
-                false,
-            )
-            .await;
-        ignore_codes(result, &[ErrorCode::NotSubscribedEvent])
+        let path = ["event", device_id, "unsubscribe"];
+        self.subscription(Method::DELETE, &path, None, ErrorCode::NotSubscribedEvent)
+            .await
     }
 
     /// `POST /push/devices`: be told when appliances are added, removed or renamed. 1207 is
     /// success.
     pub async fn push_devices_subscribe(&self) -> Result<(), ApiError> {
-        let result = self
-            .call(Method::POST, &["push", "devices"], None, false)
-            .await;
-        ignore_codes(result, &[ErrorCode::AlreadySubscribedPush])
+        let path = ["push", "devices"];
+        self.subscription(Method::POST, &path, None, ErrorCode::AlreadySubscribedPush)
+            .await
     }
 
     /// `DELETE /push/devices`. 1206 is success.
     pub async fn push_devices_unsubscribe(&self) -> Result<(), ApiError> {
-        let result = self
-            .call(Method::DELETE, &["push", "devices"], None, false)
-            .await;
-        ignore_codes(result, &[ErrorCode::NotSubscribedPush])
+        let path = ["push", "devices"];
+        self.subscription(Method::DELETE, &path, None, ErrorCode::NotSubscribedPush)
+            .await
+    }
+
+    /// Subscribes or unsubscribes. `already` is LG's answer that the subscription is that way
+    /// already (1207 to a subscribe; 1206 or 1204 to an unsubscribe): success, since it is the
+    /// state asked for (and what a retry gets when the first try went through unanswered).
+    async fn subscription(
+        &self,
+        method: Method,
+        path: &[&str],
+        body: Option<&Value>,
+        already: ErrorCode,
+    ) -> Result<(), ApiError> {
+        let result = self.call(method, path, body, false).await;
+        ignore_codes(result, &[already])
     }
 
     /// `GET /event`: the ids of the devices this client has a live event subscription for.

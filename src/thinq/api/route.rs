@@ -59,30 +59,23 @@ mod tests {
             mqtt_server: s.into(),
             ..Route::default()
         };
-        assert_eq!(
-            route("mqtts://abc-ats.iot.ap-northeast-2.amazonaws.com:8883").mqtt_host_port(),
-            Some(("abc-ats.iot.ap-northeast-2.amazonaws.com".into(), 8883))
-        );
-        assert_eq!(
-            route("mqtts://host.example").mqtt_host_port(),
-            Some(("host.example".into(), 8883))
-        );
-        assert_eq!(
-            route("mqtts://127.0.0.1:443/").mqtt_host_port(),
-            Some(("127.0.0.1".into(), 443))
-        );
-        assert_eq!(
-            route("host.example:1234").mqtt_host_port(),
-            Some(("host.example".into(), 1234))
-        );
-        assert_eq!(
-            route("mqtts://[::1]:8884").mqtt_host_port(),
-            Some(("::1".into(), 8884))
-        );
-        assert_eq!(route("").mqtt_host_port(), None);
-        assert_eq!(route("mqtts://").mqtt_host_port(), None);
-        assert_eq!(route("mqtts://host:port").mqtt_host_port(), None);
-        assert_eq!(route("mqtts://host:0").mqtt_host_port(), None);
+        for (server, expected) in [
+            (
+                "mqtts://abc-ats.iot.ap-northeast-2.amazonaws.com:8883",
+                Some(("abc-ats.iot.ap-northeast-2.amazonaws.com", 8883)),
+            ),
+            ("mqtts://host.example", Some(("host.example", 8883))),
+            ("mqtts://127.0.0.1:443/", Some(("127.0.0.1", 443))),
+            ("host.example:1234", Some(("host.example", 1234))),
+            ("mqtts://[::1]:8884", Some(("::1", 8884))),
+            ("", None),
+            ("mqtts://", None),
+            ("mqtts://host:port", None),
+            ("mqtts://host:0", None),
+        ] {
+            let expected = expected.map(|(host, port)| (host.to_owned(), port));
+            assert_eq!(route(server).mqtt_host_port(), expected, "{server:?}");
+        }
     }
 
     #[test]

@@ -73,110 +73,104 @@ pub(super) fn add_companions<'a>(
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_devices::{Device, device};
+    use super::super::test_devices::{Device, Expect::*, device};
     use crate::thinq::profile::CommandError;
     use serde_json::json;
 
     #[test]
     fn air_conditioner_two_set_sends_heat_cool_and_unit() {
         let ac = device("lg-developer/air_conditioner", "DEVICE_AIR_CONDITIONER");
-        let body = ac
-            .build(&[(
-                "twoSetTemperatureInUnits.C.heatTargetTemperature",
-                json!(20),
-            )])
-            .expect("body");
-        assert_eq!(
-            body,
-            json!({"twoSetTemperatureInUnits": {"heatTargetTemperature": 20, "coolTargetTemperature": 29.5, "unit": "C"}})
-        );
-        assert_eq!(
-            body.to_string(),
-            r#"{"twoSetTemperatureInUnits":{"heatTargetTemperature":20,"coolTargetTemperature":29.5,"unit":"C"}}"#
-        );
-        assert_eq!(
-            ac.build(&[(
-                "twoSetTemperatureInUnits.F.coolTargetTemperature",
-                json!(80)
-            )]),
-            Ok(
-                json!({"twoSetTemperatureInUnits": {"coolTargetTemperature": 80, "heatTargetTemperature": 58, "unit": "F"}})
-            )
-        );
-        assert_eq!(
-            ac.build(&[
-                (
+        ac.check(&[
+            (
+                &[(
                     "twoSetTemperatureInUnits.C.heatTargetTemperature",
-                    json!(18.5)
+                    json!(20),
+                )],
+                Text(
+                    r#"{"twoSetTemperatureInUnits":{"heatTargetTemperature":20,"coolTargetTemperature":29.5,"unit":"C"}}"#,
                 ),
-                (
-                    "twoSetTemperatureInUnits.C.coolTargetTemperature",
-                    json!(25)
-                )
-            ]),
-            Ok(
-                json!({"twoSetTemperatureInUnits": {"heatTargetTemperature": 18.5, "coolTargetTemperature": 25, "unit": "C"}})
-            )
-        );
+            ),
+            (
+                &[(
+                    "twoSetTemperatureInUnits.F.coolTargetTemperature",
+                    json!(80),
+                )],
+                Body(
+                    json!({"twoSetTemperatureInUnits": {"coolTargetTemperature": 80, "heatTargetTemperature": 58, "unit": "F"}}),
+                ),
+            ),
+            (
+                &[
+                    (
+                        "twoSetTemperatureInUnits.C.heatTargetTemperature",
+                        json!(18.5),
+                    ),
+                    (
+                        "twoSetTemperatureInUnits.C.coolTargetTemperature",
+                        json!(25),
+                    ),
+                ],
+                Body(
+                    json!({"twoSetTemperatureInUnits": {"heatTargetTemperature": 18.5, "coolTargetTemperature": 25, "unit": "C"}}),
+                ),
+            ),
+        ]);
         // Without the other side in the state, only the written side goes.
         let bare = Device {
             state: json!({}),
             ..ac
         };
-        assert_eq!(
-            bare.build(&[(
+        bare.expect(
+            &[(
                 "twoSetTemperatureInUnits.C.heatTargetTemperature",
-                json!(20)
-            )]),
-            Ok(json!({"twoSetTemperatureInUnits": {"heatTargetTemperature": 20, "unit": "C"}}))
+                json!(20),
+            )],
+            &Body(json!({"twoSetTemperatureInUnits": {"heatTargetTemperature": 20, "unit": "C"}})),
         );
     }
 
     #[test]
     fn hood_and_microwave_send_fan_and_lamp_together() {
-        let hood = device("hood", "DEVICE_HOOD");
-        let body = hood
-            .build(&[("ventilation.fanSpeed", json!(2))])
-            .expect("body");
-        assert_eq!(
-            body.to_string(),
-            r#"{"ventilation":{"fanSpeed":2},"lamp":{"lampBrightness":2}}"#
-        );
-        assert_eq!(
-            hood.build(&[("lamp.lampBrightness", json!("0"))]),
-            Ok(json!({"lamp": {"lampBrightness": 0}, "ventilation": {"fanSpeed": 1}}))
-        );
-        assert!(matches!(
-            hood.build(&[("ventilation.fanSpeed", json!(6))]),
-            Err(CommandError::OutOfRange { .. })
-        ));
-        let microwave = device("lg-developer/microwave_oven", "DEVICE_MICROWAVE_OVEN");
-        assert_eq!(
-            microwave.build(&[("lamp.lampBrightness", json!(1))]),
-            Ok(json!({"lamp": {"lampBrightness": 1}, "ventilation": {"fanSpeed": 3}}))
+        device("hood", "DEVICE_HOOD").check(&[
+            (
+                &[("ventilation.fanSpeed", json!(2))],
+                Text(r#"{"ventilation":{"fanSpeed":2},"lamp":{"lampBrightness":2}}"#),
+            ),
+            (
+                &[("lamp.lampBrightness", json!("0"))],
+                Body(json!({"lamp": {"lampBrightness": 0}, "ventilation": {"fanSpeed": 1}})),
+            ),
+            (
+                &[("ventilation.fanSpeed", json!(6))],
+                RefusedAs(|e| matches!(e, CommandError::OutOfRange { .. })),
+            ),
+        ]);
+        device("lg-developer/microwave_oven", "DEVICE_MICROWAVE_OVEN").expect(
+            &[("lamp.lampBrightness", json!(1))],
+            &Body(json!({"lamp": {"lampBrightness": 1}, "ventilation": {"fanSpeed": 3}})),
         );
     }
 
     #[test]
     fn cooktop_burner_gets_the_whole_payload() {
-        let cooktop = device("lg-developer/cooktop", "DEVICE_COOKTOP");
-        let body = cooktop
-            .build(&[("LEFT_FRONT.power.powerLevel", json!(5))])
-            .expect("body");
-        assert_eq!(
-            body.to_string(),
-            r#"{"location":{"locationName":"LEFT_FRONT"},"power":{"powerLevel":5},"timer":{"remainHour":0,"remainMinute":27}}"#
-        );
-        assert!(matches!(
-            cooktop.build(&[
-                ("LEFT_FRONT.power.powerLevel", json!(5)),
-                ("RIGHT_FRONT.power.powerLevel", json!(5))
-            ]),
-            Err(CommandError::Conflict(_))
-        ));
-        assert_eq!(
-            cooktop.build(&[("operation.operationMode", json!("POWER_OFF"))]),
-            Ok(json!({"operation": {"operationMode": "POWER_OFF"}}))
-        );
+        device("lg-developer/cooktop", "DEVICE_COOKTOP").check(&[
+            (
+                &[("LEFT_FRONT.power.powerLevel", json!(5))],
+                Text(
+                    r#"{"location":{"locationName":"LEFT_FRONT"},"power":{"powerLevel":5},"timer":{"remainHour":0,"remainMinute":27}}"#,
+                ),
+            ),
+            (
+                &[
+                    ("LEFT_FRONT.power.powerLevel", json!(5)),
+                    ("RIGHT_FRONT.power.powerLevel", json!(5)),
+                ],
+                RefusedAs(|e| matches!(e, CommandError::Conflict(_))),
+            ),
+            (
+                &[("operation.operationMode", json!("POWER_OFF"))],
+                Body(json!({"operation": {"operationMode": "POWER_OFF"}})),
+            ),
+        ]);
     }
 }

@@ -107,48 +107,50 @@ fn preferred_wind_property<'a>(
 
 #[cfg(test)]
 mod tests {
-    use super::test_devices::{ac, device};
+    use super::test_devices::{Expect::*, ac, device};
     use super::*;
     use crate::thinq::profile::LocationKind;
     use serde_json::json;
 
     #[test]
     fn air_conditioner_mode_and_power() {
-        let ac = ac();
-        assert_eq!(
-            ac.build(&[("airConJobMode.currentJobMode", json!("COOL"))]),
-            Ok(json!({"airConJobMode": {"currentJobMode": "COOL"}}))
-        );
-        assert_eq!(
-            ac.build(&[("operation.airConOperationMode", json!("POWER_OFF"))]),
-            Ok(json!({"operation": {"airConOperationMode": "POWER_OFF"}}))
-        );
-        assert!(matches!(
-            ac.build(&[("airConJobMode.currentJobMode", json!("HEAT"))]),
-            Err(CommandError::NotInEnum { .. })
-        ));
+        ac().check(&[
+            (
+                &[("airConJobMode.currentJobMode", json!("COOL"))],
+                Body(json!({"airConJobMode": {"currentJobMode": "COOL"}})),
+            ),
+            (
+                &[("operation.airConOperationMode", json!("POWER_OFF"))],
+                Body(json!({"operation": {"airConOperationMode": "POWER_OFF"}})),
+            ),
+            (
+                &[("airConJobMode.currentJobMode", json!("HEAT"))],
+                RefusedAs(|e| matches!(e, CommandError::NotInEnum { .. })),
+            ),
+        ]);
     }
 
     #[test]
     fn wind_strength_prefers_the_detail_attribute() {
-        let ac2 = device("air_conditioner2", "DEVICE_AIR_CONDITIONER");
-        assert_eq!(
-            ac2.build(&[("airFlow.windStrength", json!("MID"))]),
-            Ok(json!({"airFlow": {"windStrengthDetail": "MID"}}))
-        );
-        // AUTO is only a plain wind strength on this unit.
-        assert_eq!(
-            ac2.build(&[("airFlow.windStrength", json!("AUTO"))]),
-            Ok(json!({"airFlow": {"windStrength": "AUTO"}}))
-        );
-        assert!(matches!(
-            ac2.build(&[("airFlow.windStrength", json!("TURBO"))]),
-            Err(CommandError::NotInEnum { .. })
-        ));
+        device("air_conditioner2", "DEVICE_AIR_CONDITIONER").check(&[
+            (
+                &[("airFlow.windStrength", json!("MID"))],
+                Body(json!({"airFlow": {"windStrengthDetail": "MID"}})),
+            ),
+            // AUTO is only a plain wind strength on this unit.
+            (
+                &[("airFlow.windStrength", json!("AUTO"))],
+                Body(json!({"airFlow": {"windStrength": "AUTO"}})),
+            ),
+            (
+                &[("airFlow.windStrength", json!("TURBO"))],
+                RefusedAs(|e| matches!(e, CommandError::NotInEnum { .. })),
+            ),
+        ]);
         // No detail attribute: plain wind strength.
-        assert_eq!(
-            ac().build(&[("airFlow.windStrength", json!("HIGH"))]),
-            Ok(json!({"airFlow": {"windStrength": "HIGH"}}))
+        ac().expect(
+            &[("airFlow.windStrength", json!("HIGH"))],
+            &Body(json!({"airFlow": {"windStrength": "HIGH"}})),
         );
     }
 

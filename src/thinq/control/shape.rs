@@ -135,46 +135,47 @@ fn note_unit(
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_devices::{Device, ac, device, load};
+    use super::super::test_devices::{Device, Expect::*, ac, device, load};
     use crate::thinq::profile::{CommandError, Profile};
     use serde_json::json;
 
     #[test]
     fn air_conditioner_unit_temperatures_send_value_and_unit() {
-        let ac = ac();
         // In this profile the per-unit `targetTemperature` is read-only; the writable one per
         // unit is `coolTargetTemperature`, which goes out without its entry, with the unit.
-        assert_eq!(
-            ac.build(&[("temperatureInUnits.C.targetTemperature", json!(22))]),
-            Err(CommandError::NotWritable(
-                "temperatureInUnits.C.targetTemperature".into()
-            ))
-        );
-        assert_eq!(
-            ac.build(&[("temperatureInUnits.C.coolTargetTemperature", json!("22"))]),
-            Ok(json!({"temperatureInUnits": {"coolTargetTemperature": 22, "unit": "C"}}))
-        );
-        assert_eq!(
-            ac.build(&[("temperatureInUnits.F.coolTargetTemperature", json!(66))]),
-            Ok(json!({"temperatureInUnits": {"coolTargetTemperature": 66, "unit": "F"}}))
-        );
-        assert!(matches!(
-            ac.build(&[("temperatureInUnits.F.coolTargetTemperature", json!(65))]),
-            Err(CommandError::OutOfRange { .. })
-        ));
-        // Two units of one resource cannot share a body.
-        assert!(matches!(
-            ac.build(&[
-                ("temperatureInUnits.C.coolTargetTemperature", json!(22)),
-                ("temperatureInUnits.F.coolTargetTemperature", json!(72))
-            ]),
-            Err(CommandError::Conflict(_))
-        ));
-        // The plain legacy resource is a plain write.
-        assert_eq!(
-            ac.build(&[("temperature.targetTemperature", json!(22.0))]),
-            Ok(json!({"temperature": {"targetTemperature": 22}}))
-        );
+        ac().check(&[
+            (
+                &[("temperatureInUnits.C.targetTemperature", json!(22))],
+                Refused(CommandError::NotWritable(
+                    "temperatureInUnits.C.targetTemperature".into(),
+                )),
+            ),
+            (
+                &[("temperatureInUnits.C.coolTargetTemperature", json!("22"))],
+                Body(json!({"temperatureInUnits": {"coolTargetTemperature": 22, "unit": "C"}})),
+            ),
+            (
+                &[("temperatureInUnits.F.coolTargetTemperature", json!(66))],
+                Body(json!({"temperatureInUnits": {"coolTargetTemperature": 66, "unit": "F"}})),
+            ),
+            (
+                &[("temperatureInUnits.F.coolTargetTemperature", json!(65))],
+                RefusedAs(|e| matches!(e, CommandError::OutOfRange { .. })),
+            ),
+            // Two units of one resource cannot share a body.
+            (
+                &[
+                    ("temperatureInUnits.C.coolTargetTemperature", json!(22)),
+                    ("temperatureInUnits.F.coolTargetTemperature", json!(72)),
+                ],
+                RefusedAs(|e| matches!(e, CommandError::Conflict(_))),
+            ),
+            // The plain legacy resource is a plain write.
+            (
+                &[("temperature.targetTemperature", json!(22.0))],
+                Body(json!({"temperature": {"targetTemperature": 22}})),
+            ),
+        ]);
     }
 
     #[test]
@@ -187,111 +188,102 @@ mod tests {
             state: load("air_conditioner/status.json"),
             device_type: "DEVICE_AIR_CONDITIONER",
         };
-        let body = ac
-            .build(&[("temperatureInUnits.C.targetTemperature", json!(22))])
-            .expect("body");
-        assert_eq!(
-            body,
-            json!({"temperatureInUnits": {"targetTemperature": 22, "unit": "C"}})
+        ac.expect(
+            &[("temperatureInUnits.C.targetTemperature", json!(22))],
+            &Text(r#"{"temperatureInUnits":{"targetTemperature":22,"unit":"C"}}"#),
         );
-        assert_eq!(
-            body.to_string(),
-            r#"{"temperatureInUnits":{"targetTemperature":22,"unit":"C"}}"#
-        );
-        let boiler = device("lg-developer/system_boiler", "DEVICE_SYSTEM_BOILER");
-        assert_eq!(
-            boiler.build(&[("hotWaterTemperatureInUnits.C.targetTemperature", json!(50))]),
-            Ok(json!({"hotWaterTemperatureInUnits": {"targetTemperature": 50, "unit": "C"}}))
-        );
-        assert_eq!(
-            boiler.build(&[(
-                "roomTemperatureInUnits.C.airCoolTargetTemperature",
-                json!(24)
-            )]),
-            Ok(json!({"roomTemperatureInUnits": {"airCoolTargetTemperature": 24, "unit": "C"}}))
-        );
+        device("lg-developer/system_boiler", "DEVICE_SYSTEM_BOILER").check(&[
+            (
+                &[("hotWaterTemperatureInUnits.C.targetTemperature", json!(50))],
+                Body(json!({"hotWaterTemperatureInUnits": {"targetTemperature": 50, "unit": "C"}})),
+            ),
+            (
+                &[(
+                    "roomTemperatureInUnits.C.airCoolTargetTemperature",
+                    json!(24),
+                )],
+                Body(
+                    json!({"roomTemperatureInUnits": {"airCoolTargetTemperature": 24, "unit": "C"}}),
+                ),
+            ),
+        ]);
     }
 
     #[test]
     fn washer_adds_the_location() {
-        let washer = device("washer", "DEVICE_WASHER");
-        let body = washer
-            .build(&[("MAIN.operation.washerOperationMode", json!("START"))])
-            .expect("body");
-        assert_eq!(
-            body.to_string(),
-            r#"{"location":{"locationName":"MAIN"},"operation":{"washerOperationMode":"START"}}"#
-        );
-        assert_eq!(
-            washer.build(&[("MAIN.runState.currentState", json!("RUNNING"))]),
-            Err(CommandError::NotWritable(
-                "MAIN.runState.currentState".into()
-            ))
-        );
-        assert_eq!(
-            washer.build(&[("MAIN.detergent.detergentSetting", json!("NORMAL"))]),
-            Err(CommandError::NotWritable(
-                "MAIN.detergent.detergentSetting".into()
-            ))
-        );
+        device("washer", "DEVICE_WASHER").check(&[
+            (
+                &[("MAIN.operation.washerOperationMode", json!("START"))],
+                Text(
+                    r#"{"location":{"locationName":"MAIN"},"operation":{"washerOperationMode":"START"}}"#,
+                ),
+            ),
+            (
+                &[("MAIN.runState.currentState", json!("RUNNING"))],
+                Refused(CommandError::NotWritable(
+                    "MAIN.runState.currentState".into(),
+                )),
+            ),
+            (
+                &[("MAIN.detergent.detergentSetting", json!("NORMAL"))],
+                Refused(CommandError::NotWritable(
+                    "MAIN.detergent.detergentSetting".into(),
+                )),
+            ),
+        ]);
     }
 
     #[test]
     fn refrigerator_puts_the_location_inside_and_keeps_the_suffix() {
-        let fridge = device("lg-developer/refrigerator", "DEVICE_REFRIGERATOR");
-        let body = fridge
-            .build(&[("temperatureInUnits.FRIDGE.targetTemperatureC", json!("3"))])
-            .expect("body");
-        assert_eq!(
-            body.to_string(),
-            r#"{"temperatureInUnits":{"locationName":"FRIDGE","targetTemperatureC":3}}"#
-        );
-        assert!(matches!(
-            fridge.build(&[("temperatureInUnits.FREEZER.targetTemperatureF", json!(7))]),
-            Err(CommandError::Excluded { .. })
-        ));
-        assert!(matches!(
-            fridge.build(&[
-                ("temperatureInUnits.FRIDGE.targetTemperatureC", json!(3)),
-                ("temperatureInUnits.FREEZER.targetTemperatureC", json!(-20))
-            ]),
-            Err(CommandError::Conflict(_))
-        ));
-        assert_eq!(
-            fridge.build(&[("refrigeration.expressMode", json!("ON"))]),
-            Ok(json!({"refrigeration": {"expressMode": true}}))
-        );
+        device("lg-developer/refrigerator", "DEVICE_REFRIGERATOR").check(&[
+            (
+                &[("temperatureInUnits.FRIDGE.targetTemperatureC", json!("3"))],
+                Text(r#"{"temperatureInUnits":{"locationName":"FRIDGE","targetTemperatureC":3}}"#),
+            ),
+            (
+                &[("temperatureInUnits.FREEZER.targetTemperatureF", json!(7))],
+                RefusedAs(|e| matches!(e, CommandError::Excluded { .. })),
+            ),
+            (
+                &[
+                    ("temperatureInUnits.FRIDGE.targetTemperatureC", json!(3)),
+                    ("temperatureInUnits.FREEZER.targetTemperatureC", json!(-20)),
+                ],
+                RefusedAs(|e| matches!(e, CommandError::Conflict(_))),
+            ),
+            (
+                &[("refrigeration.expressMode", json!("ON"))],
+                Body(json!({"refrigeration": {"expressMode": true}})),
+            ),
+        ]);
     }
 
     #[test]
     fn switches_are_named_by_switch_name() {
-        let strip = device("lg-developer/light_switch", "DEVICE_LIGHT_SWITCH");
-        let body = strip
-            .build(&[("switchState.SWITCH_1.currentSwitch", json!("ON"))])
-            .expect("body");
-        assert_eq!(
-            body.to_string(),
-            r#"{"switchState":{"switchName":"SWITCH_1","currentSwitch":"ON"}}"#
+        device("lg-developer/light_switch", "DEVICE_LIGHT_SWITCH").expect(
+            &[("switchState.SWITCH_1.currentSwitch", json!("ON"))],
+            &Text(r#"{"switchState":{"switchName":"SWITCH_1","currentSwitch":"ON"}}"#),
         );
     }
 
     #[test]
     fn washtower_wraps_in_the_sub_device() {
-        let tower = device("lg-developer/washtower", "DEVICE_WASHTOWER");
-        assert_eq!(
-            tower.build(&[("washer.operation.washerOperationMode", json!("START"))]),
-            Ok(json!({"washer": {"operation": {"washerOperationMode": "START"}}}))
-        );
-        assert_eq!(
-            tower.build(&[("dryer.operation.dryerOperationMode", json!("STOP"))]),
-            Ok(json!({"dryer": {"operation": {"dryerOperationMode": "STOP"}}}))
-        );
-        assert!(matches!(
-            tower.build(&[
-                ("washer.operation.washerOperationMode", json!("START")),
-                ("dryer.operation.dryerOperationMode", json!("START"))
-            ]),
-            Err(CommandError::Conflict(_))
-        ));
+        device("lg-developer/washtower", "DEVICE_WASHTOWER").check(&[
+            (
+                &[("washer.operation.washerOperationMode", json!("START"))],
+                Body(json!({"washer": {"operation": {"washerOperationMode": "START"}}})),
+            ),
+            (
+                &[("dryer.operation.dryerOperationMode", json!("STOP"))],
+                Body(json!({"dryer": {"operation": {"dryerOperationMode": "STOP"}}})),
+            ),
+            (
+                &[
+                    ("washer.operation.washerOperationMode", json!("START")),
+                    ("dryer.operation.dryerOperationMode", json!("START")),
+                ],
+                RefusedAs(|e| matches!(e, CommandError::Conflict(_))),
+            ),
+        ]);
     }
 }

@@ -1,6 +1,7 @@
 //! Test fixtures for the control rules: a device's profile, state and type from
-//! `tests/fixtures`, and writes built from property keys. Shared by the tests of every file
-//! of [`super`], which test the same entry point from the side of the rule they own.
+//! `tests/fixtures`, writes built from property keys, and tables of builds with what each
+//! should give. Shared by the tests of every file of [`super`], which test the same entry
+//! point from the side of the rule they own.
 
 use super::{Write, build_control};
 use crate::thinq::profile::{CommandError, Profile};
@@ -48,6 +49,51 @@ impl Device {
             .collect();
         build_control(&self.profile, self.device_type, &self.state, &writes)
     }
+
+    /// Builds each case's writes and checks the outcome, see [`Self::expect`].
+    #[track_caller]
+    pub(super) fn check(&self, cases: &[(&[(&str, Value)], Expect)]) {
+        for (writes, expected) in cases {
+            self.expect(writes, expected);
+        }
+    }
+
+    /// Builds the writes and checks the outcome. A failure names the writes and points at the
+    /// test that called, since the cases of a table share these lines.
+    #[track_caller]
+    pub(super) fn expect(&self, writes: &[(&str, Value)], expected: &Expect) {
+        let built = self.build(writes);
+        match expected {
+            Expect::Body(body) => assert_eq!(built.as_ref(), Ok(body), "{writes:?}"),
+            Expect::Text(text) => {
+                let body = match built {
+                    Ok(body) => body,
+                    Err(e) => panic!("{writes:?}: {e}"),
+                };
+                let wanted: Value = serde_json::from_str(text).expect("the expected text is JSON");
+                assert_eq!(body, wanted, "{writes:?}");
+                assert_eq!(body.to_string(), *text, "{writes:?}: key order");
+            }
+            Expect::Refused(error) => assert_eq!(built.as_ref(), Err(error), "{writes:?}"),
+            Expect::RefusedAs(kind) => assert!(
+                built.as_ref().is_err_and(*kind),
+                "{writes:?}: got {built:?}, not the refusal the case names"
+            ),
+        }
+    }
+}
+
+/// What one build should give.
+pub(super) enum Expect {
+    /// This body, as JSON (key order aside).
+    Body(Value),
+    /// This body to the letter: LG's examples fix the key order (the location first, the unit
+    /// after the value), so these compare the text as well.
+    Text(&'static str),
+    /// This refusal, message and all.
+    Refused(CommandError),
+    /// A refusal of this kind; its fields are the profile checks' business, tested there.
+    RefusedAs(fn(&CommandError) -> bool),
 }
 
 pub(super) fn ac() -> Device {
