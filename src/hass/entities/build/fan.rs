@@ -23,12 +23,7 @@ pub(super) fn build_fan(
         .filter(|p| p.writable);
     let speed = speed_property.and_then(|p| match &p.spec {
         ValueSpec::Enum { read, write } => {
-            let speeds: Vec<String> = spec
-                .speed_order
-                .iter()
-                .filter(|s| write.contains(s))
-                .cloned()
-                .collect();
+            let speeds = in_catalog_order(&spec.speed_order, write);
             if speeds.is_empty() {
                 return None;
             }

@@ -198,6 +198,16 @@ pub(super) fn is_enum_with_writes(property: &Property) -> bool {
         && matches!(&property.spec, ValueSpec::Enum { write, .. } if !write.is_empty())
 }
 
+/// The values a device writes, in the order the catalog lists them (slowest to fastest speed,
+/// quietest to loudest volume); values the catalog does not list are left out.
+pub(super) fn in_catalog_order(order: &[String], write: &[String]) -> Vec<String> {
+    order
+        .iter()
+        .filter(|v| write.contains(v))
+        .cloned()
+        .collect()
+}
+
 /// The power switch a composite may have (fan, water heater). Its property is taken from the
 /// generic rule only when it can really switch; otherwise it keeps an entity of its own.
 pub(super) fn take_optional_power(

@@ -23,12 +23,7 @@ pub(super) fn build_siren(
         .filter(|p| is_enum_with_writes(p))
         .and_then(|p| {
             let (_, write) = common::enum_values(p);
-            let order: Vec<String> = spec
-                .volume_order
-                .iter()
-                .filter(|v| write.contains(v))
-                .cloned()
-                .collect();
+            let order = in_catalog_order(&spec.volume_order, write);
             (!order.is_empty()).then(|| (p.clone(), order))
         });
     let duration = scope
