@@ -174,10 +174,12 @@ impl World {
     }
 
     /// The retained messages Home Assistant's broker holds now under `filter`, as a client
-    /// that connects fresh sees them.
+    /// that connects fresh sees them. A topic the bridge clears while this client listens
+    /// arrives as an empty message: it is no longer held, so it is not listed.
     pub async fn retained_under(&self, filter: &str) -> HashMap<String, Vec<u8>> {
         let mut watcher = Watcher::connect(self.ha_broker.port(), &[filter]).await;
         watcher.drain(Duration::from_millis(500)).await;
+        watcher.last.retain(|_, payload| !payload.is_empty());
         watcher.last
     }
 
