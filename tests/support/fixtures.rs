@@ -225,6 +225,33 @@ pub fn assert_holds(actual: &Value, expected: &Value) {
     }
 }
 
+/// Asserts what each Home Assistant command of `table` comes to: rows `[<entity>/<feature>,
+/// payload, outcome]`, the outcome the control body `send` returns for it, or null where
+/// `send` must refuse it. A failure names `what` and the row.
+#[track_caller]
+pub fn assert_commands<E: std::fmt::Display>(
+    what: &str,
+    table: &Value,
+    mut send: impl FnMut(&str, &str, &str) -> Result<Value, E>,
+) {
+    for row in table.as_array().expect("a list of commands") {
+        let row_parts = row.as_array().map(Vec::as_slice);
+        let Some([command, payload, outcome]) = row_parts else {
+            panic!("{what}: {row} is not [<entity>/<feature>, payload, outcome]");
+        };
+        let target = command.as_str().and_then(|c| c.split_once('/'));
+        let (Some((entity, feature)), Some(payload)) = (target, payload.as_str()) else {
+            panic!("{what}: {row} is not [<entity>/<feature>, payload, outcome]");
+        };
+        let case = format!("{what}: {entity}/{feature} {payload:?}");
+        match (send(entity, feature, payload), outcome) {
+            (Err(_), Value::Null) => {}
+            (Err(e), _) => panic!("{case}: {e}"),
+            (Ok(body), _) => assert_eq!(&body, outcome, "{case}"),
+        }
+    }
+}
+
 /// Fails unless `found` is empty, listing it one a line under `what`: for the tests that try
 /// every fixture and report all that is wrong at once.
 #[track_caller]
