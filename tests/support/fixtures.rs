@@ -27,7 +27,8 @@ pub fn read_json(path: &Path) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-fn folders(dir: &Path) -> Vec<PathBuf> {
+/// The fixture folders in `dir` that hold a profile.json, sorted.
+pub fn folders(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
         .expect("fixture dir")
         .filter_map(Result::ok)
