@@ -16,7 +16,7 @@ use std::path::Path;
 use thinq_addon::hass::discovery::{check_device_payload, is_removal_marker, state_topics};
 use thinq_addon::hass::topics::Topics;
 use thinq_addon::hass::{DeviceModel, DiscoveryContext};
-use thinq_addon::thinq::{DeviceInfo, DeviceSummary};
+use thinq_addon::thinq::DeviceSummary;
 
 /// The discovery context the golden files were written with (version `0.0.0-test`).
 fn ctx() -> DiscoveryContext {
@@ -26,42 +26,18 @@ fn ctx() -> DiscoveryContext {
     }
 }
 
-/// The device type LG uses for an lg-developer example folder.
-fn lg_developer_type(folder: &str) -> String {
-    match folder {
-        "main_washcombo" => "DEVICE_WASHCOMBO_MAIN".to_owned(),
-        "mini_washcombo" => "DEVICE_WASHCOMBO_MINI".to_owned(),
-        other => format!("DEVICE_{}", other.to_ascii_uppercase()),
-    }
-}
-
-/// A made-up device list entry for an lg-developer example (LG publishes no device.json).
-fn lg_developer_device(folder: &str) -> DeviceSummary {
-    DeviceSummary {
-        device_id: format!("LGDEV-{}", folder.replace('_', "-").to_ascii_uppercase()),
-        device_info: DeviceInfo {
-            device_type: lg_developer_type(folder),
-            model_name: format!("{}_EXAMPLE", folder.to_ascii_uppercase()),
-            alias: format!("Example {}", folder.replace('_', " ")),
-            reportable: true,
-            group_id: None,
-        },
-    }
-}
-
-/// Every fixture device: (golden name, device, raw profile, status); LG's examples with the
-/// device entries above.
+/// Every fixture device: (golden name, device, raw profile, status). LG's examples carry the
+/// made-up model name and alias the golden files were written with, `<FOLDER>_EXAMPLE` and
+/// `Example <folder>` (what `SimDevice::every_fixture` gives the examples it has no entry for).
 fn all_devices() -> Vec<(String, DeviceSummary, Value, Value)> {
-    fixtures::devices()
-        .into_iter()
-        .map(|(name, device, profile, status)| {
-            let device = match name.strip_prefix("lg-developer_") {
-                Some(folder) => lg_developer_device(folder),
-                None => device,
-            };
-            (name, device, profile, status)
-        })
-        .collect()
+    let mut devices = fixtures::devices();
+    for (name, device, ..) in &mut devices {
+        if let Some(folder) = name.strip_prefix("lg-developer_") {
+            device.device_info.model_name = format!("{}_EXAMPLE", folder.to_ascii_uppercase());
+            device.device_info.alias = format!("Example {}", folder.replace('_', " "));
+        }
+    }
+    devices
 }
 
 /// The devices with golden files: every fixture device, both sets (Home Assistant's 11 and
