@@ -82,13 +82,11 @@ fn system_boiler_is_a_room_climate_and_a_hot_water_heater() {
         assert!(!cmps.contains_key(gone), "{gone} still has an entity");
     }
     let heater = &cmps["water_heater"];
-    assert_eq!(heater["p"], "water_heater");
-    assert_eq!(heater["name"], "Hot water");
-    assert_eq!(strings(&heater["modes"]), ["heat_pump", "off"]);
-    assert_eq!(
-        (heater["min_temp"].clone(), heater["max_temp"].clone()),
-        (json!(30), json!(80))
+    assert_holds(
+        heater,
+        &json!({"p": "water_heater", "name": "Hot water", "min_temp": 30, "max_temp": 80}),
     );
+    assert_eq!(strings(&heater["modes"]), ["heat_pump", "off"]);
     // The circuit's water temperatures stay sensors.
     assert_eq!(
         cmps["room_temperature_in_units_out_water_current_temperature"]["p"],
@@ -156,10 +154,7 @@ fn indoor_unit_is_a_climate_with_fan_and_swing() {
         ["auto", "high", "medium", "low"]
     );
     assert_eq!(strings(&climate["swing_modes"]), ["on", "off"]);
-    assert_eq!(
-        (climate["min_temp"].clone(), climate["max_temp"].clone()),
-        (json!(16), json!(30))
-    );
+    assert_holds(climate, &json!({"min_temp": 16, "max_temp": 30}));
     // The target limits are settings, not a range: numbers of their own, no heat_cool.
     assert!(climate.get("temp_lo_cmd_t").is_none());
     assert_eq!(
@@ -279,11 +274,10 @@ fn two_set_air_conditioner_has_heat_cool_with_a_target_range() {
         );
     }
     // One slider range covers the single target (16–30) and the range (4–37.5, step 0.5).
-    assert_eq!(
-        (climate["min_temp"].clone(), climate["max_temp"].clone()),
-        (json!(4), json!(37.5))
+    assert_holds(
+        climate,
+        &json!({"min_temp": 4, "max_temp": 37.5, "precision": 0.5}),
     );
-    assert_eq!(climate["precision"], 0.5);
     // The bounds are the climate's, not numbers of their own.
     assert!(
         !cmps
