@@ -16,7 +16,7 @@ use thinq_addon::labels::Language;
 
 #[path = "support/fixtures.rs"]
 mod fixtures;
-use fixtures::{body_writes, command_target, devices, switched_off};
+use fixtures::{assert_none, body_writes, command_target, devices, switched_off};
 
 /// Attributes of LG's older resources whose newer twin has another name: the system boiler's
 /// single-unit `temperature` targets are its room air targets in `roomTemperatureInUnits`.
@@ -362,15 +362,9 @@ fn every_writable_property_of_every_fixture_is_written_by_a_body_lg_accepts() {
     }
     println!("{tried} commands tried, {accepted} bodies accepted by the simulated LG cloud");
     assert!(accepted > 1000, "only {accepted} accepted bodies");
-    assert!(
-        refused.is_empty(),
-        "bodies LG refuses:\n{}",
-        refused.join("\n")
-    );
-    assert!(
-        unwritten.is_empty(),
-        "{} writable properties no Home Assistant command writes:\n{}",
-        unwritten.len(),
-        unwritten.join("\n")
+    assert_none("bodies LG refuses", &refused);
+    assert_none(
+        "writable properties no Home Assistant command writes",
+        &unwritten,
     );
 }

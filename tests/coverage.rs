@@ -174,11 +174,7 @@ fn every_fixture_device_shows_its_state_leaves() {
         lowest * 100.0
     );
     assert!(all_leaves > 500, "only {all_leaves} leaves read");
-    assert!(
-        below.is_empty(),
-        "below {FLOOR_DEVICE}:\n{}",
-        below.join("\n")
-    );
+    fixtures::assert_none(&format!("devices below {FLOOR_DEVICE}"), &below);
     assert!(
         all_shown as f64 >= FLOOR_ALL * all_leaves as f64,
         "{all_shown}/{all_leaves} shown, below {FLOOR_ALL}"

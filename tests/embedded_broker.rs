@@ -98,6 +98,13 @@ async fn start_plain() -> Running {
     .await
 }
 
+/// [`start_plain`], and a client on it subscribed to `filter` at `qos`.
+async fn start_plain_watching(filter: &str, qos: QoS) -> (Running, TestClient) {
+    let broker = start_plain().await;
+    let watcher = broker.subscriber("watch", filter, qos).await;
+    (broker, watcher)
+}
+
 static CLIENT_COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 fn unique_id(prefix: &str) -> String {
@@ -368,10 +375,7 @@ async fn retained_messages_are_delivered_on_subscribe_and_deleted_by_an_empty_pa
 
 #[tokio::test]
 async fn last_will_is_published_on_abrupt_drop_and_retained_when_asked() {
-    let broker = start_plain().await;
-    let mut watcher = broker
-        .subscriber("watch", "status/#", QoS::AtLeastOnce)
-        .await;
+    let (broker, mut watcher) = start_plain_watching("status/#", QoS::AtLeastOnce).await;
 
     let will = ("status/bridge", "offline", QoS::AtLeastOnce, true);
     let mut bridge = broker.client_with_will("bridge", will).await;
@@ -464,9 +468,8 @@ async fn qos1_round_trip_is_acknowledged_and_delivered_at_the_lower_qos() {
 
 #[tokio::test]
 async fn a_second_connection_with_the_same_client_id_takes_over() {
-    let broker = start_plain().await;
+    let (broker, mut watcher) = start_plain_watching("dup/#", QoS::AtMostOnce).await;
     let port = broker.plain_port();
-    let mut watcher = broker.subscriber("watch", "dup/#", QoS::AtMostOnce).await;
 
     let will = ("dup/will", "first gone", QoS::AtMostOnce, false);
     let mut first = broker.client_with_will("same-id", will).await;
@@ -672,10 +675,7 @@ async fn mqtt5_is_refused_cleanly_and_mqtt31_is_accepted() {
 
 #[tokio::test]
 async fn keep_alive_expiry_closes_the_connection_and_publishes_the_will() {
-    let broker = start_plain().await;
-    let mut watcher = broker
-        .subscriber("watch", "silent/status", QoS::AtMostOnce)
-        .await;
+    let (broker, mut watcher) = start_plain_watching("silent/status", QoS::AtMostOnce).await;
 
     // Keep-alive 1 s, then silence: the broker gives up after 1.5 s.
     let mut tcp = TcpStream::connect(broker.broker.plain_addr().unwrap())
@@ -698,11 +698,8 @@ async fn keep_alive_expiry_closes_the_connection_and_publishes_the_will() {
 
 #[tokio::test]
 async fn a_subscriber_that_stops_reading_is_disconnected_instead_of_buffered_forever() {
-    let broker = start_plain().await;
+    let (broker, mut watcher) = start_plain_watching("slow/status", QoS::AtMostOnce).await;
     let addr = broker.broker.plain_addr().unwrap();
-    let mut watcher = broker
-        .subscriber("watch", "slow/status", QoS::AtMostOnce)
-        .await;
 
     // A subscriber with a tiny receive buffer that never reads after its SUBACK.
     let socket = TcpSocket::new_v4().unwrap();

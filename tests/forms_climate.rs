@@ -9,9 +9,11 @@
 #[path = "support/fixtures.rs"]
 mod fixtures;
 
+use fixtures::{assert_commands, assert_holds, shown};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use thinq_addon::hass::DeviceModel;
+use thinq_addon::thinq::profile::CommandError;
 
 /// A device of LG's example `folder` with `profile` (the example's, or one derived from it).
 fn model(folder: &str, profile: &Value) -> DeviceModel {
@@ -36,31 +38,18 @@ fn components(model: &DeviceModel) -> BTreeMap<String, Value> {
         .collect()
 }
 
-/// `entity/feature` → published value.
-fn states(model: &DeviceModel, status: &Value) -> BTreeMap<String, Value> {
-    model
-        .state_values(status)
-        .into_iter()
-        .map(|(entity, feature, value)| (format!("{entity}/{feature}"), value))
-        .collect()
-}
-
-/// The body a Home Assistant command makes, after the simulated cloud's check accepted it.
-fn accepted(
-    model: &DeviceModel,
-    profile: &Value,
-    state: &Value,
-    entity: &str,
-    feature: &str,
-    payload: &str,
-) -> Value {
-    let body = model
-        .command(entity, feature, payload, state)
-        .unwrap_or_else(|e| panic!("{entity}/{feature} {payload}: {e}"));
-    if let Err(e) = thinq_addon::sim::check_control(profile, &body) {
-        panic!("{entity}/{feature} {payload}: {body} refused: {e:?}");
-    }
-    body
+/// Asserts what Home Assistant's commands of `table` (see [`fixtures::assert_commands`]) come
+/// to for `state`: each body the simulated cloud's check accepts, or refused before sending.
+#[track_caller]
+fn assert_sends(model: &DeviceModel, profile: &Value, state: &Value, table: Value) {
+    let id = &model.device.device_id;
+    assert_commands(id, &table, |entity, feature, payload| {
+        let body = model.command(entity, feature, payload, state)?;
+        if let Err(e) = thinq_addon::sim::check_control(profile, &body) {
+            panic!("{id}: {entity}/{feature} {payload}: {body} refused: {e:?}");
+        }
+        Ok::<_, CommandError>(body)
+    });
 }
 
 fn strings(value: &Value) -> Vec<&str> {
@@ -93,79 +82,61 @@ fn system_boiler_is_a_room_climate_and_a_hot_water_heater() {
         assert!(!cmps.contains_key(gone), "{gone} still has an entity");
     }
     let heater = &cmps["water_heater"];
-    assert_eq!(heater["p"], "water_heater");
-    assert_eq!(heater["name"], "Hot water");
-    assert_eq!(strings(&heater["modes"]), ["heat_pump", "off"]);
-    assert_eq!(
-        (heater["min_temp"].clone(), heater["max_temp"].clone()),
-        (json!(30), json!(80))
+    assert_holds(
+        heater,
+        &json!({"p": "water_heater", "name": "Hot water", "min_temp": 30, "max_temp": 80}),
     );
+    assert_eq!(strings(&heater["modes"]), ["heat_pump", "off"]);
     // The circuit's water temperatures stay sensors.
     assert_eq!(
         cmps["room_temperature_in_units_out_water_current_temperature"]["p"],
         "sensor"
     );
 
-    let shown = states(&boiler, &status);
-    assert_eq!(
-        shown["climate/mode"], "off",
-        "boilerOperationMode is POWER_OFF"
+    assert_holds(
+        &shown(&boiler, &status),
+        &json!({
+            // boilerOperationMode is POWER_OFF.
+            "climate/mode": "off",
+            "climate/target_temperature": 18,
+            "climate/current_temperature": 40,
+            // hotWaterMode is OFF.
+            "water_heater/mode": "off",
+            "water_heater/current_temperature": 0
+        }),
     );
-    assert_eq!(shown["climate/target_temperature"], 18);
-    assert_eq!(shown["climate/current_temperature"], 40);
-    assert_eq!(shown["water_heater/mode"], "off", "hotWaterMode is OFF");
-    assert_eq!(shown["water_heater/current_temperature"], 0);
 
-    // Heat from off: power and job mode in one body.
-    let body = accepted(&boiler, &profile, &status, "climate", "mode", "heat");
-    assert_eq!(
-        body,
-        json!({"operation": {"boilerOperationMode": "POWER_ON"}, "boilerJobMode": {"currentJobMode": "HEAT"}})
-    );
-    // The target of the running job mode (COOL), by air temperature (roomTempMode AIR).
-    let body = accepted(&boiler, &profile, &status, "climate", "temperature", "24");
-    assert_eq!(
-        body,
-        json!({"roomTemperatureInUnits": {"airCoolTargetTemperature": 24, "unit": "C"}})
+    assert_sends(
+        &boiler,
+        &profile,
+        &status,
+        json!([
+            // Heat from off: power and job mode in one body.
+            ["climate/mode", "heat",
+                {"operation": {"boilerOperationMode": "POWER_ON"}, "boilerJobMode": {"currentJobMode": "HEAT"}}],
+            // The target of the running job mode (COOL), by air temperature (roomTempMode AIR).
+            ["climate/temperature", "24",
+                {"roomTemperatureInUnits": {"airCoolTargetTemperature": 24, "unit": "C"}}],
+            // Hot water: on, off, temperature; outside LG's range refused before it is sent.
+            ["water_heater/mode", "heat_pump", {"operation": {"hotWaterMode": "ON"}}],
+            ["water_heater/power", "OFF", {"operation": {"hotWaterMode": "OFF"}}],
+            ["water_heater/temperature", "50",
+                {"hotWaterTemperatureInUnits": {"targetTemperature": 50, "unit": "C"}}],
+            ["water_heater/temperature", "90", null]
+        ]),
     );
     // Heating to a flow water temperature.
     let mut by_water = status.clone();
     by_water["operation"]["roomTempMode"] = json!("WATER");
     by_water["boilerJobMode"]["currentJobMode"] = json!("HEAT");
-    let body = accepted(&boiler, &profile, &by_water, "climate", "temperature", "45");
-    assert_eq!(
-        body,
-        json!({"roomTemperatureInUnits": {"waterHeatTargetTemperature": 45, "unit": "C"}})
-    );
-    // Hot water: on, off, temperature.
-    let body = accepted(
+    assert_sends(
         &boiler,
         &profile,
-        &status,
-        "water_heater",
-        "mode",
-        "heat_pump",
-    );
-    assert_eq!(body, json!({"operation": {"hotWaterMode": "ON"}}));
-    let body = accepted(&boiler, &profile, &status, "water_heater", "power", "OFF");
-    assert_eq!(body, json!({"operation": {"hotWaterMode": "OFF"}}));
-    let body = accepted(
-        &boiler,
-        &profile,
-        &status,
-        "water_heater",
-        "temperature",
-        "50",
-    );
-    assert_eq!(
-        body,
-        json!({"hotWaterTemperatureInUnits": {"targetTemperature": 50, "unit": "C"}})
-    );
-    // Outside LG's range the command is refused before it is sent.
-    assert!(
-        boiler
-            .command("water_heater", "temperature", "90", &status)
-            .is_err()
+        &by_water,
+        json!([
+            ["climate/temperature", "45",
+                {"roomTemperatureInUnits": {"waterHeatTargetTemperature": 45, "unit": "C"}}]
+        ]),
     );
 }
 
@@ -183,10 +154,7 @@ fn indoor_unit_is_a_climate_with_fan_and_swing() {
         ["auto", "high", "medium", "low"]
     );
     assert_eq!(strings(&climate["swing_modes"]), ["on", "off"]);
-    assert_eq!(
-        (climate["min_temp"].clone(), climate["max_temp"].clone()),
-        (json!(16), json!(30))
-    );
+    assert_holds(climate, &json!({"min_temp": 16, "max_temp": 30}));
     // The target limits are settings, not a range: numbers of their own, no heat_cool.
     assert!(climate.get("temp_lo_cmd_t").is_none());
     assert_eq!(
@@ -198,25 +166,28 @@ fn indoor_unit_is_a_climate_with_fan_and_swing() {
         "number"
     );
 
-    let shown = states(&idu, &status);
-    assert_eq!(shown["climate/mode"], "auto");
-    assert_eq!(shown["climate/target_temperature"], 20);
-    assert_eq!(shown["climate/current_temperature"], 23);
-    assert_eq!(shown["climate/fan_mode"], "low");
-    assert_eq!(shown["climate/swing_mode"], "off");
+    assert_holds(
+        &shown(&idu, &status),
+        &json!({
+            "climate/mode": "auto",
+            "climate/target_temperature": 20,
+            "climate/current_temperature": 23,
+            "climate/fan_mode": "low",
+            "climate/swing_mode": "off"
+        }),
+    );
 
-    let body = accepted(&idu, &profile, &status, "climate", "mode", "cool");
-    assert_eq!(body, json!({"jobMode": {"iduJobMode": "COOL"}}));
-    let body = accepted(&idu, &profile, &status, "climate", "temperature", "24");
-    assert_eq!(body, json!({"temperature": {"targetTemperature": 24}}));
-    let body = accepted(&idu, &profile, &status, "climate", "fan_mode", "medium");
-    assert_eq!(body, json!({"airFlow": {"windStrength": "MED"}}));
-    let body = accepted(&idu, &profile, &status, "climate", "swing_mode", "on");
-    assert_eq!(body, json!({"airFlow": {"windDirection": true}}));
-    let body = accepted(&idu, &profile, &status, "climate", "mode", "off");
-    assert_eq!(
-        body,
-        json!({"operation": {"iduOperationMode": "POWER_OFF"}})
+    assert_sends(
+        &idu,
+        &profile,
+        &status,
+        json!([
+            ["climate/mode", "cool", {"jobMode": {"iduJobMode": "COOL"}}],
+            ["climate/temperature", "24", {"temperature": {"targetTemperature": 24}}],
+            ["climate/fan_mode", "medium", {"airFlow": {"windStrength": "MED"}}],
+            ["climate/swing_mode", "on", {"airFlow": {"windDirection": true}}],
+            ["climate/mode", "off", {"operation": {"iduOperationMode": "POWER_OFF"}}]
+        ]),
     );
 }
 
@@ -230,27 +201,26 @@ fn heat_pump_water_heater_uses_home_assistants_operation_modes() {
         strings(&entity["modes"]),
         ["heat_pump", "eco", "off", "performance"]
     );
-    let shown = states(&heater, &status);
-    assert_eq!(shown["water_heater/mode"], "off", "VACATION");
-    assert_eq!(shown["water_heater/target_temperature"], 52);
-    for (mode, lg) in [
-        ("heat_pump", "HEAT_PUMP"),
-        ("eco", "AUTO"),
-        ("performance", "TURBO"),
-        ("off", "VACATION"),
-    ] {
-        let body = accepted(&heater, &profile, &status, "water_heater", "mode", mode);
-        assert_eq!(body, json!({"waterHeaterJobMode": {"currentJobMode": lg}}));
-    }
-    let body = accepted(
+    assert_holds(
+        &shown(&heater, &status),
+        &json!({
+            // VACATION.
+            "water_heater/mode": "off",
+            "water_heater/target_temperature": 52
+        }),
+    );
+    assert_sends(
         &heater,
         &profile,
         &status,
-        "water_heater",
-        "temperature",
-        "55",
+        json!([
+            ["water_heater/mode", "heat_pump", {"waterHeaterJobMode": {"currentJobMode": "HEAT_PUMP"}}],
+            ["water_heater/mode", "eco", {"waterHeaterJobMode": {"currentJobMode": "AUTO"}}],
+            ["water_heater/mode", "performance", {"waterHeaterJobMode": {"currentJobMode": "TURBO"}}],
+            ["water_heater/mode", "off", {"waterHeaterJobMode": {"currentJobMode": "VACATION"}}],
+            ["water_heater/temperature", "55", {"temperature": {"targetTemperature": 55}}]
+        ]),
     );
-    assert_eq!(body, json!({"temperature": {"targetTemperature": 55}}));
 }
 
 #[test]
@@ -262,9 +232,13 @@ fn outdoor_unit_stays_read_only_sensors() {
             .all(|c| c["p"] == "sensor" && c.get("cmd_t").is_none()),
         "{cmps:?}"
     );
-    let shown = states(&odu, &status);
-    assert_eq!(shown["operation_operation_mode/state"], "Stop");
-    assert_eq!(shown["temperature_air_temperature/state"], 20);
+    assert_holds(
+        &shown(&odu, &status),
+        &json!({
+            "operation_operation_mode/state": "Stop",
+            "temperature_air_temperature/state": 20
+        }),
+    );
 }
 
 /// LG's air conditioner example with AUTO and HEAT writable: its state reports AUTO with two
@@ -300,11 +274,10 @@ fn two_set_air_conditioner_has_heat_cool_with_a_target_range() {
         );
     }
     // One slider range covers the single target (16–30) and the range (4–37.5, step 0.5).
-    assert_eq!(
-        (climate["min_temp"].clone(), climate["max_temp"].clone()),
-        (json!(4), json!(37.5))
+    assert_holds(
+        climate,
+        &json!({"min_temp": 4, "max_temp": 37.5, "precision": 0.5}),
     );
-    assert_eq!(climate["precision"], 0.5);
     // The bounds are the climate's, not numbers of their own.
     assert!(
         !cmps
@@ -316,74 +289,74 @@ fn two_set_air_conditioner_has_heat_cool_with_a_target_range() {
         "binary_sensor"
     );
 
-    let shown = states(&ac, &status);
-    assert_eq!(shown["climate/mode"], "heat_cool");
-    assert_eq!(shown["climate/target_temperature_low"], 14);
-    assert_eq!(shown["climate/target_temperature_high"], 29.5);
-    // In heat_cool the single target is empty, so Home Assistant shows the range slider.
-    assert_eq!(shown["climate/target_temperature"], Value::Null);
-
-    let body = accepted(&ac, &profile, &status, "climate", "mode", "heat_cool");
-    assert_eq!(body, json!({"airConJobMode": {"currentJobMode": "AUTO"}}));
-    // Home Assistant sends a new range as two messages; each body carries both bounds, and
-    // the second keeps the first's low although LG has not reported it yet.
-    let body = accepted(&ac, &profile, &status, "climate", "temperature_low", "18");
-    assert_eq!(
-        body,
-        json!({"twoSetTemperatureInUnits": {"heatTargetTemperature": 18, "coolTargetTemperature": 29.5, "unit": "C"}})
+    assert_holds(
+        &shown(&ac, &status),
+        &json!({
+            "climate/mode": "heat_cool",
+            "climate/target_temperature_low": 14,
+            "climate/target_temperature_high": 29.5,
+            // In heat_cool the single target is empty, so Home Assistant shows the range
+            // slider.
+            "climate/target_temperature": null
+        }),
     );
-    let body = accepted(
+
+    assert_sends(
         &ac,
         &profile,
         &status,
-        "climate",
-        "temperature_high",
-        "26.5",
-    );
-    assert_eq!(
-        body,
-        json!({"twoSetTemperatureInUnits": {"heatTargetTemperature": 18, "coolTargetTemperature": 26.5, "unit": "C"}})
+        json!([
+            ["climate/mode", "heat_cool", {"airConJobMode": {"currentJobMode": "AUTO"}}],
+            // Home Assistant sends a new range as two messages; each body carries both bounds,
+            // and the second keeps the first's low although LG has not reported it yet.
+            ["climate/temperature_low", "18", {"twoSetTemperatureInUnits":
+                {"heatTargetTemperature": 18, "coolTargetTemperature": 29.5, "unit": "C"}}],
+            ["climate/temperature_high", "26.5", {"twoSetTemperatureInUnits":
+                {"heatTargetTemperature": 18, "coolTargetTemperature": 26.5, "unit": "C"}}],
+            // Outside LG's range for the bound: refused, nothing sent.
+            ["climate/temperature_low", "40", null]
+        ]),
     );
     // Once LG reports, the state is what counts again.
     let mut reported = status.clone();
     reported["twoSetTemperatureInUnits"][0]["heatTargetTemperature"] = json!(17);
     reported["twoSetTemperatureInUnits"][0]["coolTargetTemperature"] = json!(26.5);
-    let body = accepted(
+    assert_sends(
         &ac,
         &profile,
         &reported,
-        "climate",
-        "temperature_high",
-        "27",
-    );
-    assert_eq!(
-        body,
-        json!({"twoSetTemperatureInUnits": {"heatTargetTemperature": 17, "coolTargetTemperature": 27, "unit": "C"}})
-    );
-    // Outside LG's range for the bound: refused, nothing sent.
-    assert!(
-        ac.command("climate", "temperature_low", "40", &status)
-            .is_err()
+        json!([
+            ["climate/temperature_high", "27", {"twoSetTemperatureInUnits":
+                {"heatTargetTemperature": 17, "coolTargetTemperature": 27, "unit": "C"}}]
+        ]),
     );
 
     // With the range switched off, AUTO follows its single target.
     let mut single = status.clone();
     single["twoSetTemperature"]["twoSetEnabled"] = json!(false);
-    assert_eq!(states(&ac, &single)["climate/target_temperature"], 14);
-    let body = accepted(&ac, &profile, &single, "climate", "temperature", "21.5");
-    assert_eq!(
-        body,
-        json!({"temperatureInUnits": {"autoTargetTemperature": 21.5, "unit": "C"}})
+    assert_eq!(shown(&ac, &single)["climate/target_temperature"], 14);
+    assert_sends(
+        &ac,
+        &profile,
+        &single,
+        json!([
+            ["climate/temperature", "21.5",
+                {"temperatureInUnits": {"autoTargetTemperature": 21.5, "unit": "C"}}]
+        ]),
     );
 
     // Cooling: the single target again, written to the cool target.
     let mut cooling = status.clone();
     cooling["airConJobMode"]["currentJobMode"] = json!("COOL");
-    assert_eq!(states(&ac, &cooling)["climate/target_temperature"], 14);
-    let body = accepted(&ac, &profile, &cooling, "climate", "temperature", "22.5");
-    assert_eq!(
-        body,
-        json!({"temperatureInUnits": {"coolTargetTemperature": 22.5, "unit": "C"}})
+    assert_eq!(shown(&ac, &cooling)["climate/target_temperature"], 14);
+    assert_sends(
+        &ac,
+        &profile,
+        &cooling,
+        json!([
+            ["climate/temperature", "22.5",
+                {"temperatureInUnits": {"coolTargetTemperature": 22.5, "unit": "C"}}]
+        ]),
     );
 }
 
@@ -395,12 +368,20 @@ fn published_air_conditioner_example_keeps_its_modes_and_gains_the_range() {
     let climate = &components(&ac)["climate"];
     assert!(!strings(&climate["modes"]).contains(&"heat_cool"));
     assert!(climate.get("temp_lo_cmd_t").is_some());
-    let shown = states(&ac, &status);
-    assert_eq!(shown["climate/target_temperature"], 14);
-    assert_eq!(shown["climate/target_temperature_high"], 29.5);
-    let body = accepted(&ac, &profile, &status, "climate", "temperature_high", "28");
-    assert_eq!(
-        body,
-        json!({"twoSetTemperatureInUnits": {"heatTargetTemperature": 14, "coolTargetTemperature": 28, "unit": "C"}})
+    assert_holds(
+        &shown(&ac, &status),
+        &json!({
+            "climate/target_temperature": 14,
+            "climate/target_temperature_high": 29.5
+        }),
+    );
+    assert_sends(
+        &ac,
+        &profile,
+        &status,
+        json!([
+            ["climate/temperature_high", "28", {"twoSetTemperatureInUnits":
+                {"heatTargetTemperature": 14, "coolTargetTemperature": 28, "unit": "C"}}]
+        ]),
     );
 }

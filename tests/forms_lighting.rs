@@ -7,6 +7,7 @@
 #[path = "support/fixtures.rs"]
 mod fixtures;
 
+use fixtures::assert_holds;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use thinq_addon::hass::DeviceModel;
@@ -106,11 +107,7 @@ impl Example {
     }
 
     fn command_at(&self, topic: &str, payload: &str, status: &Value) -> Value {
-        let rest = topic
-            .strip_prefix(&format!("thinq/{}/", self.id))
-            .and_then(|r| r.strip_suffix("/set"))
-            .expect("command topic");
-        let (entity, feature) = rest.split_once('/').expect("entity/feature");
+        let (entity, feature) = self.target(topic);
         let body = self
             .model
             .command(entity, feature, payload, status)
@@ -121,14 +118,16 @@ impl Example {
     }
 
     fn refused(&self, topic: &str, payload: &str) -> bool {
-        let rest = topic
-            .strip_prefix(&format!("thinq/{}/", self.id))
-            .and_then(|r| r.strip_suffix("/set"))
-            .expect("command topic");
-        let (entity, feature) = rest.split_once('/').expect("entity/feature");
+        let (entity, feature) = self.target(topic);
         self.model
             .command(entity, feature, payload, &self.status)
             .is_err()
+    }
+
+    /// `(entity, feature)` of one of this device's command topics.
+    fn target<'a>(&self, topic: &'a str) -> (&'a str, &'a str) {
+        fixtures::command_target(topic, &self.id)
+            .unwrap_or_else(|| panic!("{topic}: no command topic of {}", self.id))
     }
 }
 
@@ -149,13 +148,20 @@ fn colour_bulbs_are_hs_lights_with_a_white_mode() {
     for folder in ["bulb_color", "line_led"] {
         let ex = Example::load(folder);
         let c = ex.component("run_state_current_state");
-        assert_eq!(c["p"], "light");
-        assert_eq!(c["schema"], "json");
-        assert_eq!(c["name"], Value::Null, "the device's main entity");
-        assert_eq!(c["sup_clrm"], json!(["hs", "white"]));
-        assert_eq!(c["brightness"], true);
-        assert_eq!(c["bri_scl"], 100, "LG's brightness range 1…100");
-        assert_eq!(c["whit_scl"], 100);
+        assert_holds(
+            &c,
+            &json!({
+                "p": "light",
+                "schema": "json",
+                // The device's main entity.
+                "name": null,
+                "sup_clrm": ["hs", "white"],
+                "brightness": true,
+                // LG's brightness range 1…100.
+                "bri_scl": 100,
+                "whit_scl": 100
+            }),
+        );
         assert!(
             c.get("effect").is_none(),
             "WHITE and COLOR are colour modes"
@@ -212,17 +218,20 @@ fn colour_bulbs_are_hs_lights_with_a_white_mode() {
 fn white_bulb_has_kelvin_colour_temperature() {
     let ex = Example::load("bulb_white");
     let c = ex.component("run_state_current_state");
-    assert_eq!(c["p"], "light");
-    assert_eq!(c["sup_clrm"], json!(["color_temp"]));
-    assert_eq!(c["clr_temp_k"], true);
-    assert_eq!(
-        (c["min_k"].clone(), c["max_k"].clone()),
-        (json!(3000), json!(6500))
+    assert_holds(
+        &c,
+        &json!({
+            "p": "light",
+            "sup_clrm": ["color_temp"],
+            "clr_temp_k": true,
+            "min_k": 3000,
+            "max_k": 6500
+        }),
     );
-    let state = ex.state("run_state_current_state", "state");
-    assert_eq!(state["color_mode"], "color_temp");
-    assert_eq!(state["color_temp"], 4500);
-    assert_eq!(state["brightness"], 7);
+    assert_holds(
+        &ex.state("run_state_current_state", "state"),
+        &json!({"color_mode": "color_temp", "color_temp": 4500, "brightness": 7}),
+    );
     let body = ex.command(
         &topic(&c, "cmd_t"),
         r#"{"state":"ON","color_temp":2700,"brightness":255}"#,
@@ -281,9 +290,10 @@ fn starlight_has_a_colour_light_and_a_laser_light() {
         (json!("light"), json!(["hs"]))
     );
     let laser = ex.component("switch_state_switch_laser");
-    assert_eq!(laser["p"], "light");
-    assert_eq!(laser["name"], "Laser");
-    assert_eq!(laser["sup_clrm"], json!(["brightness"]));
+    assert_holds(
+        &laser,
+        &json!({"p": "light", "name": "Laser", "sup_clrm": ["brightness"]}),
+    );
     assert_eq!(
         ex.state("switch_state_switch_laser", "state"),
         json!({"state": "OFF", "color_mode": "brightness", "brightness": 70})
@@ -303,10 +313,11 @@ fn wall_light_switch_relays_are_on_off_lights() {
     for (n, expected) in [(1, "ON"), (2, "OFF"), (3, "ON")] {
         let key = format!("switch_{n}_switch_state_current_switch");
         let c = ex.component(&key);
-        assert_eq!(c["p"], "light");
-        assert_eq!(c["sup_clrm"], json!(["onoff"]));
+        assert_holds(
+            &c,
+            &json!({"p": "light", "sup_clrm": ["onoff"], "name": format!("Switch {n}")}),
+        );
         assert!(c.get("brightness").is_none());
-        assert_eq!(c["name"], format!("Switch {n}"));
         assert_eq!(ex.state(&key, "state")["state"], expected);
         let body = ex.command(&topic(&c, "cmd_t"), r#"{"state":"OFF"}"#);
         assert_eq!(
@@ -326,11 +337,9 @@ fn blinds_and_curtains_are_covers_with_position() {
     ] {
         let ex = Example::load(folder);
         let c = ex.component("open_close_state_current_state");
-        assert_eq!(c["p"], "cover");
-        assert_eq!(c["dev_cla"], class);
-        assert_eq!(
-            (c["pos_clsd"].clone(), c["pos_open"].clone()),
-            (json!(0), json!(100))
+        assert_holds(
+            &c,
+            &json!({"p": "cover", "dev_cla": class, "pos_clsd": 0, "pos_open": 100}),
         );
         assert!(
             c.get("pl_stop").is_none(),
@@ -389,11 +398,7 @@ fn door_locks_are_locks_that_lg_can_open_but_not_lock() {
 fn siren_takes_volume_and_duration_in_one_body() {
     let ex = Example::load("siren");
     let c = ex.component("switch_state_current_switch");
-    assert_eq!(c["p"], "siren");
-    assert_eq!(
-        (c["sup_vol"].clone(), c["sup_dur"].clone()),
-        (json!(true), json!(true))
-    );
+    assert_holds(&c, &json!({"p": "siren", "sup_vol": true, "sup_dur": true}));
     assert_eq!(
         ex.state("switch_state_current_switch", "state"),
         json!({"state": "OFF", "volume_level": 0.0, "duration": 0})

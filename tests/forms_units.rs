@@ -12,6 +12,7 @@
 mod fixtures;
 mod support;
 
+use fixtures::assert_holds;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -33,6 +34,15 @@ fn sim_device(device_type: &str) -> SimDevice {
 
 fn model(device: &SimDevice) -> DeviceModel {
     DeviceModel::new(device.summary.clone(), &device.profile).expect("profile")
+}
+
+/// The fixture-set device of `device_type`, its model and the components of its discovery
+/// payload.
+fn discovered(device_type: &str) -> (SimDevice, DeviceModel, Value) {
+    let device = sim_device(device_type);
+    let model = model(&device);
+    let cmps = model.discovery_payload(&fixtures::ctx())["cmps"].take();
+    (device, model, cmps)
 }
 
 /// The body that `value` written to the number or text `entity` makes for `device`, which the
@@ -149,17 +159,19 @@ fn one_unit_appliances_stay_one_device() {
 
 #[test]
 fn a_timer_is_one_number_of_minutes_written_in_one_body() {
-    let dryer = sim_device("DEVICE_WASHTOWER_DRYER");
-    let dryer_model = model(&dryer);
-    let payload = dryer_model.discovery_payload(&fixtures::ctx());
-    let timer = &payload["cmps"]["timer_relative_hour_to_start"];
-    assert_eq!(timer["p"], "number");
-    assert_eq!(timer["unit_of_meas"], "min");
-    assert_eq!(timer["dev_cla"], "duration");
-    // LG lets this dryer write whole hours (1..=19): the number moves by an hour.
-    assert_eq!(timer["step"], 60);
+    let (dryer, dryer_model, cmps) = discovered("DEVICE_WASHTOWER_DRYER");
+    assert_holds(
+        &cmps["timer_relative_hour_to_start"],
+        &json!({
+            "p": "number",
+            "unit_of_meas": "min",
+            "dev_cla": "duration",
+            // LG lets this dryer write whole hours (1..=19): the number moves by an hour.
+            "step": 60
+        }),
+    );
     for gone in ["delayed_start", "timer_relative_minute_to_start"] {
-        assert!(payload["cmps"].get(gone).is_none(), "{gone} still shown");
+        assert!(cmps.get(gone).is_none(), "{gone} still shown");
     }
     let body = dryer_model
         .command("timer_relative_hour_to_start", "value", "150", &dryer.state)
@@ -169,19 +181,12 @@ fn a_timer_is_one_number_of_minutes_written_in_one_body() {
     assert_eq!(body, json!({"timer": {"relativeHourToStart": 2}}));
 
     // The air conditioner writes both: one body with hour and minute together.
-    let ac = sim_device("DEVICE_AIR_CONDITIONER");
-    let ac_model = model(&ac);
-    let payload = ac_model.discovery_payload(&fixtures::ctx());
-    let timer = &payload["cmps"]["timer_relative_hour_to_start"];
-    assert_eq!(
-        (timer["step"].clone(), timer["max"].clone()),
-        (json!(1), json!(24 * 60 + 59))
+    let (ac, ac_model, cmps) = discovered("DEVICE_AIR_CONDITIONER");
+    assert_holds(
+        &cmps["timer_relative_hour_to_start"],
+        &json!({"step": 1, "max": 24 * 60 + 59}),
     );
-    assert!(
-        payload["cmps"]
-            .get("timer_relative_minute_to_start")
-            .is_none()
-    );
+    assert!(cmps.get("timer_relative_minute_to_start").is_none());
     let body = accepted_body(&ac_model, &ac, "timer_relative_hour_to_start", "95");
     assert_eq!(
         body,
@@ -194,21 +199,14 @@ fn a_timer_is_one_number_of_minutes_written_in_one_body() {
 
 #[test]
 fn a_cooktop_burner_timer_is_one_number_sent_with_its_power_level() {
-    let device = fixtures::devices()
-        .into_iter()
-        .find(|(name, ..)| name == "lg-developer_cooktop")
-        .expect("the cooktop example");
-    let (_, summary, profile, status) = device;
+    let (summary, profile, status) = fixtures::lg_example("cooktop");
     let model = DeviceModel::new(summary, &profile).expect("profile");
-    let payload = model.discovery_payload(&fixtures::ctx());
-    let timer = &payload["cmps"]["left_front_timer_remain_hour"];
-    assert_eq!(timer["name"], "Left front timer");
-    assert_eq!(timer["unit_of_meas"], "min");
-    assert!(
-        payload["cmps"]
-            .get("left_front_timer_remain_minute")
-            .is_none()
+    let cmps = &model.discovery_payload(&fixtures::ctx())["cmps"];
+    assert_holds(
+        &cmps["left_front_timer_remain_hour"],
+        &json!({"name": "Left front timer", "unit_of_meas": "min"}),
     );
+    assert!(cmps.get("left_front_timer_remain_minute").is_none());
     let body = model
         .command("left_front_timer_remain_hour", "value", "75", &status)
         .expect("1 h 15 min");
@@ -220,16 +218,10 @@ fn a_cooktop_burner_timer_is_one_number_sent_with_its_power_level() {
 
 #[test]
 fn a_scheduled_start_is_one_clock_time_written_in_one_body() {
-    let ac = sim_device("DEVICE_AIR_CONDITIONER");
-    let model = model(&ac);
-    let payload = model.discovery_payload(&fixtures::ctx());
-    let start = &payload["cmps"]["timer_absolute_hour_to_start"];
+    let (ac, model, cmps) = discovered("DEVICE_AIR_CONDITIONER");
+    let start = &cmps["timer_absolute_hour_to_start"];
     assert_eq!(start["p"], "text");
-    assert!(
-        payload["cmps"]
-            .get("timer_absolute_minute_to_start")
-            .is_none()
-    );
+    assert!(cmps.get("timer_absolute_minute_to_start").is_none());
     // The fixture is set to start at 13:14.
     let values = model.state_values(&ac.state);
     let shown = values

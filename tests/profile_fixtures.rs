@@ -2,34 +2,29 @@
 //! examples (`tests/fixtures/`). Each profile must parse, keys must be unique, and every
 //! property must read its value out of the matching state document.
 
+#[path = "support/fixtures.rs"]
+mod fixtures;
+
 use serde_json::Value;
-use std::path::{Path, PathBuf};
 use thinq_addon::thinq::profile::{LocationKind, Profile, ValueSpec};
 
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
-
 fn load(relative: &str) -> Value {
-    let path = fixtures().join(relative);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    fixtures::read_json(&fixtures::fixtures().join(relative))
 }
 
 /// Every fixture folder holding a profile.json, relative to `tests/fixtures`.
 fn profile_dirs() -> Vec<String> {
-    let mut dirs = Vec::new();
-    for base in ["", "lg-developer/"] {
-        let mut found: Vec<String> = std::fs::read_dir(fixtures().join(base))
-            .expect("fixture dir")
-            .filter_map(|e| e.ok())
-            .filter(|e| e.path().join("profile.json").is_file())
-            .map(|e| format!("{base}{}", e.file_name().to_string_lossy()))
-            .collect();
-        found.sort();
-        dirs.extend(found);
-    }
-    dirs
+    let root = fixtures::fixtures();
+    let mut dirs = fixtures::folders(&root);
+    dirs.extend(fixtures::folders(&root.join("lg-developer")));
+    dirs.iter()
+        .map(|dir| {
+            dir.strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect()
 }
 
 fn parsed(dir: &str) -> Profile {
@@ -137,16 +132,21 @@ fn every_fixture_state_gives_some_readable_value() {
 fn air_conditioner_unit_array_pattern_c() {
     let (profile, state) = fixture("air_conditioner");
     assert_eq!(profile.notifications, ["WATER_IS_FULL"]);
+    assert_reads(
+        (&profile, &state),
+        &[
+            ("temperatureInUnits.F.targetTemperature", Some(66.into())),
+            ("temperatureInUnits.C.currentTemperature", Some(25.into())),
+            // The plain resource still parses alongside the unit array.
+            ("temperature.targetTemperature", Some(19.into())),
+            ("airConJobMode.currentJobMode", Some("COOL".into())),
+        ],
+    );
     let f_target = profile
         .get("temperatureInUnits.F.targetTemperature")
         .expect("F target");
     assert_eq!(f_target.path.location_kind, LocationKind::UnitArray);
     assert_eq!(f_target.unit.as_deref(), Some("F"));
-    assert_eq!(f_target.read(&state), Some(Value::from(66)));
-    assert_reads(
-        (&profile, &state),
-        &[("temperatureInUnits.C.currentTemperature", Some(25.into()))],
-    );
     let cool = profile
         .get("temperatureInUnits.C.coolTargetTemperature")
         .expect("cool C");
@@ -159,29 +159,23 @@ fn air_conditioner_unit_array_pattern_c() {
     }
     // The `unit` member of a unit entry is the entry's key, not a property.
     assert!(profile.get("temperatureInUnits.C.unit").is_none());
-    // The plain resource still parses alongside the unit array.
-    assert_reads(
-        (&profile, &state),
-        &[
-            ("temperature.targetTemperature", Some(19.into())),
-            ("airConJobMode.currentJobMode", Some("COOL".into())),
-        ],
-    );
 }
 
 #[test]
 fn washer_location_array_pattern_a_with_plain_object_state() {
     let (profile, state) = fixture("washer");
     assert!(state.is_object(), "the fixture quirk this test is about");
+    assert_reads(
+        (&profile, &state),
+        &[
+            ("MAIN.runState.currentState", Some("POWER_OFF".into())),
+            ("MAIN.timer.remainMinute", Some(45.into())),
+        ],
+    );
     let current = profile
         .get("MAIN.runState.currentState")
         .expect("current state");
     assert_eq!(current.path.location_kind, LocationKind::PropertyArray);
-    assert_eq!(current.read(&state), Some("POWER_OFF".into()));
-    assert_reads(
-        (&profile, &state),
-        &[("MAIN.timer.remainMinute", Some(45.into()))],
-    );
     let detergent = profile
         .get("MAIN.detergent.detergentSetting")
         .expect("constant");
@@ -226,10 +220,12 @@ fn lg_oven_unit_entries_inside_a_location() {
     assert_eq!(f.path.nested_unit(), Some(("targetTemperature", "F")));
     assert_eq!(f.unit.as_deref(), Some("F"));
     // The state reports one object in the current unit (F), so only F has a value.
-    assert_eq!(f.read(&state), Some(0.into()));
     assert_reads(
         (&profile, &state),
-        &[("UPPER.temperature.targetTemperature@C", None)],
+        &[
+            ("UPPER.temperature.targetTemperature@F", Some(0.into())),
+            ("UPPER.temperature.targetTemperature@C", None),
+        ],
     );
     // LOWER is in the state but not in the profile: ignored.
     assert!(
@@ -247,14 +243,16 @@ fn kimchi_named_entries_pattern_b_with_odd_types() {
         .get("temperature.TOP.targetTemperature")
         .expect("TOP");
     assert_eq!(top.path.location_kind, LocationKind::ResourceArray);
-    // The profile says enum ["TEMPERATURE_NUMBER"]; the device reports a number.
-    assert_eq!(top.read(&state), Some(6.into()));
     assert_reads(
         (&profile, &state),
-        &[(
-            "temperature.MIDDLE.targetTemperature",
-            Some("KIMCHI".into()),
-        )],
+        &[
+            // The profile says enum ["TEMPERATURE_NUMBER"]; the device reports a number.
+            ("temperature.TOP.targetTemperature", Some(6.into())),
+            (
+                "temperature.MIDDLE.targetTemperature",
+                Some("KIMCHI".into()),
+            ),
+        ],
     );
     assert!(profile.get("temperature.TOP.locationName").is_none());
 }
@@ -262,33 +260,32 @@ fn kimchi_named_entries_pattern_b_with_odd_types() {
 #[test]
 fn refrigerator_named_entries_keep_suffix_and_unit() {
     let (profile, state) = fixture("lg-developer/refrigerator");
-    let fridge_c = profile
-        .get("temperatureInUnits.FRIDGE.targetTemperatureC")
-        .expect("fridge C");
-    assert_eq!(fridge_c.unit.as_deref(), Some("C"));
-    assert_eq!(fridge_c.read(&state), Some(7.into()));
     assert_reads(
         (&profile, &state),
-        &[(
-            "temperatureInUnits.FREEZER.targetTemperatureF",
-            Some(8.into()),
-        )],
+        &[
+            (
+                "temperatureInUnits.FRIDGE.targetTemperatureC",
+                Some(7.into()),
+            ),
+            (
+                "temperatureInUnits.FREEZER.targetTemperatureF",
+                Some(8.into()),
+            ),
+            ("doorStatus.MAIN.doorState", Some("CLOSE".into())),
+            ("temperature.FRIDGE.targetTemperature", Some(8.into())),
+            // The `unit` enum of temperatureInUnits entries is a real (read-only) property.
+            ("temperatureInUnits.FRIDGE.unit", Some("C".into())),
+        ],
     );
-    assert_reads(
-        (&profile, &state),
-        &[("doorStatus.MAIN.doorState", Some("CLOSE".into()))],
-    );
-    // `temperature` entries carry both locationName and a plain unit: named, unit "C".
-    let fridge = profile
-        .get("temperature.FRIDGE.targetTemperature")
-        .expect("temperature FRIDGE");
-    assert_eq!(fridge.unit.as_deref(), Some("C"));
-    assert_eq!(fridge.read(&state), Some(8.into()));
-    // The `unit` enum of temperatureInUnits entries is a real (read-only) property.
-    assert_reads(
-        (&profile, &state),
-        &[("temperatureInUnits.FRIDGE.unit", Some("C".into()))],
-    );
+    // Units: the C entry's, and the `temperature` entries' (they carry both locationName
+    // and a plain unit: named, unit "C").
+    for key in [
+        "temperatureInUnits.FRIDGE.targetTemperatureC",
+        "temperature.FRIDGE.targetTemperature",
+    ] {
+        let property = profile.get(key).unwrap_or_else(|| panic!("no {key}"));
+        assert_eq!(property.unit.as_deref(), Some("C"), "{key}");
+    }
     // The freezer F range has an except list.
     match &profile
         .get("temperatureInUnits.FREEZER.targetTemperatureF")
@@ -352,10 +349,12 @@ fn switch_entries_are_named_by_switch_name() {
         .get("switchState.SWITCH_USB.currentSwitch")
         .expect("usb");
     assert_eq!(usb.path.entry_name_key(), "switchName");
-    assert_eq!(usb.read(&state), Some("ON".into()));
     assert_reads(
         (&profile, &state),
-        &[("switchState.SWITCH_2.currentSwitch", Some("OFF".into()))],
+        &[
+            ("switchState.SWITCH_USB.currentSwitch", Some("ON".into())),
+            ("switchState.SWITCH_2.currentSwitch", Some("OFF".into())),
+        ],
     );
 }
 
@@ -364,19 +363,18 @@ fn system_boiler_two_unit_arrays() {
     let (profile, state) = fixture("lg-developer/system_boiler");
     assert_reads(
         (&profile, &state),
-        &[(
-            "roomTemperatureInUnits.F.targetTemperature",
-            Some(64.into()),
-        )],
+        &[
+            (
+                "roomTemperatureInUnits.F.targetTemperature",
+                Some(64.into()),
+            ),
+            ("hotWaterTemperatureInUnits.C.targetTemperature", None),
+        ],
     );
     assert!(
         profile
             .get("hotWaterTemperatureInUnits.C.targetTemperature")
             .is_some_and(|p| p.writable)
-    );
-    assert_reads(
-        (&profile, &state),
-        &[("hotWaterTemperatureInUnits.C.targetTemperature", None)],
     );
 }
 

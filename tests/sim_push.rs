@@ -10,8 +10,13 @@ use support::{PushCloud, Subscriber, WAIT, tls_client_config};
 use thinq_addon::sim::SimDevice;
 use thinq_addon::sim::devices::{AIR_CONDITIONER_ID, WASHER_ID};
 
-fn is_push(kind: &'static str, device: &'static str) -> impl Fn(&Value) -> bool {
-    move |v| v["pushType"] == kind && v["deviceId"] == device
+/// The next push of `kind` about `device` that `subscriber` receives, other messages skipped;
+/// fails when none comes within [`WAIT`].
+async fn next_push(subscriber: &mut Subscriber, kind: &str, device: &str) -> Value {
+    subscriber
+        .next_json(|v| v["pushType"] == kind && v["deviceId"] == device)
+        .await
+        .unwrap_or_else(|| panic!("no {kind} push about {device} within {WAIT:?}"))
 }
 
 #[tokio::test]
@@ -26,10 +31,7 @@ async fn a_valid_control_comes_back_as_device_status_over_mtls() {
     )
     .await
     .expect("control");
-    let status = subscriber
-        .next_json(is_push("DEVICE_STATUS", AIR_CONDITIONER_ID))
-        .await
-        .expect("DEVICE_STATUS arrives");
+    let status = next_push(&mut subscriber, "DEVICE_STATUS", AIR_CONDITIONER_ID).await;
     assert_eq!(status["deviceType"], "DEVICE_AIR_CONDITIONER");
     assert_eq!(
         status["report"],
@@ -55,10 +57,7 @@ async fn a_valid_control_comes_back_as_device_status_over_mtls() {
             json!({"powerSave": {"powerSaveEnabled": true}}),
         )
         .await;
-    let next = subscriber
-        .next_json(is_push("DEVICE_STATUS", AIR_CONDITIONER_ID))
-        .await
-        .expect("report arrives");
+    let next = next_push(&mut subscriber, "DEVICE_STATUS", AIR_CONDITIONER_ID).await;
     assert_eq!(
         next["report"],
         json!({"powerSave": {"powerSaveEnabled": true}})
@@ -79,18 +78,12 @@ async fn pushes_reach_only_subscribed_clients_in_both_shapes() {
         .expect("device list subscribe");
 
     cloud.sim.notify(WASHER_ID, "WASHING_IS_COMPLETE").await;
-    let push = subscribed
-        .next_json(is_push("DEVICE_PUSH", WASHER_ID))
-        .await
-        .expect("DEVICE_PUSH");
+    let push = next_push(&mut subscribed, "DEVICE_PUSH", WASHER_ID).await;
     assert_eq!(push["pushCode"], "WASHING_IS_COMPLETE");
     assert_eq!(push["deviceType"], "DEVICE_WASHER");
 
     cloud.sim.rename_device(WASHER_ID, "Laundry").await;
-    let renamed = subscribed
-        .next_json(is_push("DEVICE_ALIAS_CHANGED", WASHER_ID))
-        .await
-        .expect("alias change");
+    let renamed = next_push(&mut subscribed, "DEVICE_ALIAS_CHANGED", WASHER_ID).await;
     assert_eq!(renamed["alias"], "Laundry");
 
     cloud.sim.set_wrapped_pushes(true);
@@ -151,16 +144,11 @@ async fn device_list_changes_and_life_send_pushes() {
     assert_eq!(registered["deviceId"], "MW2-NEW-WASHER");
     assert_eq!(registered["modelName"], "FAFXU22027");
     cloud.sim.remove_device("MW2-NEW-WASHER").await;
-    subscriber
-        .next_json(|v| v["pushType"] == "DEVICE_UNREGISTERED" && v["deviceId"] == "MW2-NEW-WASHER")
-        .await
-        .expect("unregistered");
+    next_push(&mut subscriber, "DEVICE_UNREGISTERED", "MW2-NEW-WASHER").await;
 
     let life = cloud.sim.start_life(Duration::from_millis(20));
-    let drift = subscriber
-        .next_json(is_push("DEVICE_STATUS", AIR_CONDITIONER_ID))
-        .await
-        .expect("the room temperature drifts");
+    // The room temperature drifts.
+    let drift = next_push(&mut subscriber, "DEVICE_STATUS", AIR_CONDITIONER_ID).await;
     assert_eq!(
         drift["report"]["temperatureInUnits"][0]["currentTemperature"],
         24

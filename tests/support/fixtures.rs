@@ -2,10 +2,11 @@
 //! with a made-up device entry), for the test binaries that run over all of them.
 #![allow(dead_code)] // each test binary uses a different part of this
 
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use thinq_addon::hass::DiscoveryContext;
+use thinq_addon::hass::discovery::is_removal_marker;
 use thinq_addon::hass::topics::Topics;
+use thinq_addon::hass::{DeviceModel, DiscoveryContext};
 use thinq_addon::thinq::{DeviceInfo, DeviceSummary};
 
 /// The discovery context of a default installation (`homeassistant/`, `thinq/`), as a
@@ -26,7 +27,8 @@ pub fn read_json(path: &Path) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-fn folders(dir: &Path) -> Vec<PathBuf> {
+/// The fixture folders in `dir` that hold a profile.json, sorted.
+pub fn folders(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
         .expect("fixture dir")
         .filter_map(Result::ok)
@@ -39,24 +41,33 @@ fn folders(dir: &Path) -> Vec<PathBuf> {
 
 /// Every fixture device: (name, device, raw profile, status).
 pub fn devices() -> Vec<(String, DeviceSummary, Value, Value)> {
-    let mut out = Vec::new();
-    for dir in folders(&fixtures()) {
-        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-        let device: DeviceSummary =
-            serde_json::from_value(read_json(&dir.join("device.json"))).expect("device.json");
-        out.push((
-            name,
-            device,
-            read_json(&dir.join("profile.json")),
-            read_json(&dir.join("status.json")),
-        ));
+    let folder = |dir: &PathBuf| dir.file_name().unwrap().to_string_lossy().into_owned();
+    let lg = folders(&fixtures().join("lg-developer"));
+    folders(&fixtures())
+        .iter()
+        .map(folder)
+        .chain(lg.iter().map(|dir| format!("lg-developer_{}", folder(dir))))
+        .map(|name| {
+            let (device, profile, status) = device(&name);
+            (name, device, profile, status)
+        })
+        .collect()
+}
+
+/// One fixture device by the name [`devices`] gives it (a Home Assistant folder, or
+/// `lg-developer_<folder>` for [`lg_example`]): (device, raw profile, status).
+pub fn device(name: &str) -> (DeviceSummary, Value, Value) {
+    if let Some(folder) = name.strip_prefix("lg-developer_") {
+        return lg_example(folder);
     }
-    for dir in folders(&fixtures().join("lg-developer")) {
-        let folder = dir.file_name().unwrap().to_string_lossy().into_owned();
-        let (device, profile, status) = lg_example(&folder);
-        out.push((format!("lg-developer_{folder}"), device, profile, status));
-    }
-    out
+    let dir = fixtures().join(name);
+    let device = serde_json::from_value(read_json(&dir.join("device.json")))
+        .unwrap_or_else(|e| panic!("{name}: device.json: {e}"));
+    (
+        device,
+        read_json(&dir.join("profile.json")),
+        read_json(&dir.join("status.json")),
+    )
 }
 
 /// One of LG's developer-site examples (`tests/fixtures/lg-developer/<folder>`): a made-up
@@ -179,4 +190,77 @@ pub fn command_target<'a>(topic: &'a str, device_id: &str) -> Option<(&'a str, &
         .strip_prefix(&format!("thinq/{device_id}/"))
         .and_then(|r| r.strip_suffix("/set"))
         .and_then(|r| r.split_once('/'))
+}
+
+/// The components of every discovery payload of a device (a WashTower has three), as one
+/// payload-shaped object; removal markers left out.
+pub fn all_components(model: &DeviceModel, ctx: &DiscoveryContext) -> Value {
+    let mut cmps = serde_json::Map::new();
+    for part in model.discovery_payloads(ctx) {
+        for (key, component) in part.payload["cmps"].as_object().expect("cmps") {
+            if !is_removal_marker(component) {
+                cmps.insert(key.clone(), component.clone());
+            }
+        }
+    }
+    json!({ "cmps": cmps })
+}
+
+/// The values a device's state shows, keyed `<entity>/<feature>` (the tail of their state
+/// topics), as one object.
+pub fn shown(model: &DeviceModel, status: &Value) -> Value {
+    let mut out = serde_json::Map::new();
+    for (entity, feature, value) in model.state_values(status) {
+        out.insert(format!("{entity}/{feature}"), value);
+    }
+    Value::Object(out)
+}
+
+/// Asserts that `actual` (a discovery component, or what [`shown`] gives) holds each key of
+/// `expected` with its value; a key it lacks fails too. The message names the key.
+#[track_caller]
+pub fn assert_holds(actual: &Value, expected: &Value) {
+    let expected = expected.as_object().expect("the expected keys: an object");
+    for (key, value) in expected {
+        assert_eq!(actual.get(key), Some(value), "{key}");
+    }
+}
+
+/// Asserts what each Home Assistant command of `table` comes to: rows `[<entity>/<feature>,
+/// payload, outcome]`, the outcome the control body `send` returns for it, or null where
+/// `send` must refuse it. A failure names `what` and the row.
+#[track_caller]
+pub fn assert_commands<E: std::fmt::Display>(
+    what: &str,
+    table: &Value,
+    mut send: impl FnMut(&str, &str, &str) -> Result<Value, E>,
+) {
+    for row in table.as_array().expect("a list of commands") {
+        let row_parts = row.as_array().map(Vec::as_slice);
+        let Some([command, payload, outcome]) = row_parts else {
+            panic!("{what}: {row} is not [<entity>/<feature>, payload, outcome]");
+        };
+        let target = command.as_str().and_then(|c| c.split_once('/'));
+        let (Some((entity, feature)), Some(payload)) = (target, payload.as_str()) else {
+            panic!("{what}: {row} is not [<entity>/<feature>, payload, outcome]");
+        };
+        let case = format!("{what}: {entity}/{feature} {payload:?}");
+        match (send(entity, feature, payload), outcome) {
+            (Err(_), Value::Null) => {}
+            (Err(e), _) => panic!("{case}: {e}"),
+            (Ok(body), _) => assert_eq!(&body, outcome, "{case}"),
+        }
+    }
+}
+
+/// Fails unless `found` is empty, listing it one a line under `what`: for the tests that try
+/// every fixture and report all that is wrong at once.
+#[track_caller]
+pub fn assert_none(what: &str, found: &[String]) {
+    assert!(
+        found.is_empty(),
+        "{what} ({}):\n{}",
+        found.len(),
+        found.join("\n")
+    );
 }
