@@ -22,7 +22,6 @@ warning about MQTT or discovery in Core's log or a repair issue of the MQTT inte
 import json
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -76,45 +75,37 @@ def wait(what, check, timeout=300):
 
 def check(bridge, hass=str(Path(sys.executable).with_name("hass")), mosquitto="mosquitto"):
     """The whole round trip in a Core of its own; exit status 0 when it held."""
-    workdir = Path(tempfile.mkdtemp(prefix="ha-core-check-"))
-    broker_port, http_port = harness.free_port(), harness.free_port()
-    broker = harness.start_mosquitto(mosquitto, broker_port, workdir)
-    config = workdir / "ha"
-    config.mkdir()
-    core = harness.start_home_assistant(hass, config, http_port, open(workdir / "hass.log", "w"))
-    demo = None
-    try:
-        base = f"http://127.0.0.1:{http_port}"
-        token = harness.onboard(base, "127.0.0.1", broker_port, 600)
-        print(f"Home Assistant {harness.home_assistant_version(base, token)}", flush=True)
-        demo = subprocess.Popen([bridge, "demo", "--mqtt", f"127.0.0.1:{broker_port}"],
-                                stdout=open(workdir / "demo.log", "w"), stderr=subprocess.STDOUT)
+    with harness.house("ha-core-check-", mosquitto, hass) as home:
+        workdir, config, broker_port, base, token = home
+        demo = None
+        try:
+            demo = subprocess.Popen([bridge, "demo", "--mqtt", f"127.0.0.1:{broker_port}"],
+                                    stdout=open(workdir / "demo.log", "w"), stderr=subprocess.STDOUT)
 
-        def climate():
-            return next((s for s in request(base + "/api/states", token=token)
-                         if s["entity_id"].startswith("climate.")
-                         and s["attributes"].get("current_temperature") is not None), None)
-        entity = wait("the demo's air conditioner in Home Assistant", climate)["entity_id"]
-        request(base + "/api/services/climate/set_hvac_mode",
-                {"entity_id": entity, "hvac_mode": "cool"}, token)
-        request(base + "/api/services/climate/set_temperature",
-                {"entity_id": entity, "temperature": 22}, token)
+            def climate():
+                return next((s for s in request(base + "/api/states", token=token)
+                             if s["entity_id"].startswith("climate.")
+                             and s["attributes"].get("current_temperature") is not None), None)
+            entity = wait("the demo's air conditioner in Home Assistant", climate)["entity_id"]
+            request(base + "/api/services/climate/set_hvac_mode",
+                    {"entity_id": entity, "hvac_mode": "cool"}, token)
+            request(base + "/api/services/climate/set_temperature",
+                    {"entity_id": entity, "temperature": 22}, token)
 
-        def shows_22():
-            state = request(base + f"/api/states/{entity}", token=token)
-            return state["attributes"].get("temperature") == 22 and state
-        state = wait(f"{entity} at 22 °C (the command through LG and back)", shows_22)
-        print(f"{entity}: {state['state']}, target {state['attributes']['temperature']} °C,"
-              f" room {state['attributes']['current_temperature']} °C")
-        print_states(base, token, entity.split(".", 1)[1].rsplit("_", 1)[0])
-        problems = harness.report_problems(config, base, token)
-        print(f"(work directory: {workdir})")
-        return 0 if not problems else 1
-    finally:
-        for process in (demo, core, broker):
-            if process and process.poll() is None:
-                process.terminate()
-                process.wait(60)
+            def shows_22():
+                state = request(base + f"/api/states/{entity}", token=token)
+                return state["attributes"].get("temperature") == 22 and state
+            state = wait(f"{entity} at 22 °C (the command through LG and back)", shows_22)
+            print(f"{entity}: {state['state']}, target {state['attributes']['temperature']} °C,"
+                  f" room {state['attributes']['current_temperature']} °C")
+            print_states(base, token, entity.split(".", 1)[1].rsplit("_", 1)[0])
+            problems = harness.report_problems(config, base, token)
+            print(f"(work directory: {workdir})")
+            return 0 if not problems else 1
+        finally:
+            if demo and demo.poll() is None:
+                demo.terminate()
+                demo.wait(60)
 
 
 if __name__ == "__main__":

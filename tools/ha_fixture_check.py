@@ -28,14 +28,13 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import ha_harness as harness  # noqa: E402
-from ha_harness import Socket, free_port  # noqa: E402
+from ha_harness import Socket  # noqa: E402
 
 import aiohttp  # noqa: E402
 
@@ -142,42 +141,31 @@ def main():
                         help="THINQ_TIME_SCALE for the bridge: 70 devices need ~280 LG calls")
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="ha-fixtures-"))
-    broker_port, http_port = free_port(), free_port()
-    mosquitto = harness.start_mosquitto(args.mosquitto, broker_port, workdir)
-    config = workdir / "ha"
-    config.mkdir()
-    ha_log = open(workdir / "hass.log", "w")
-    hass = harness.start_home_assistant(args.hass, config, http_port, ha_log)
-    bridge = None
-    try:
-        base = f"http://127.0.0.1:{http_port}"
-        token = harness.onboard(base, "127.0.0.1", broker_port, 600)
-        print(f"Home Assistant {harness.home_assistant_version(base, token)}", flush=True)
-        env = dict(os.environ, THINQ_TIME_SCALE=args.time_scale)
-        bridge_log = open(workdir / "bridge.log", "w")
-        bridge = subprocess.Popen(
-            [args.bridge, "demo", "--all-fixtures", "--language", args.language,
-             "--mqtt", f"127.0.0.1:{broker_port}"],
-            stdout=bridge_log, stderr=subprocess.STDOUT, env=env)
-        thinq, entities, states = asyncio.run(collect(base, token, args.timeout))
-        if args.entities:
-            write_entities(args.entities, entities)
-        show = [s for s in args.show.split(",") if s]
-        totals = table(thinq, entities, states, show)
-        print()
-        problems = harness.report_problems(config, base, token, shown=50)
-        print(f"(work directory: {workdir})")
-        ok = (totals["devices"] >= DEVICES + 1 and not problems
-              and totals["unavailable"] == 0)
-        sys.exit(0 if ok else 1)
-    finally:
-        if bridge:
-            bridge.terminate()
-            bridge.wait(30)
-        hass.terminate()
-        hass.wait(60)
-        mosquitto.terminate()
+    with harness.house("ha-fixtures-", args.mosquitto, args.hass) as home:
+        workdir, config, broker_port, base, token = home
+        bridge = None
+        try:
+            env = dict(os.environ, THINQ_TIME_SCALE=args.time_scale)
+            bridge_log = open(workdir / "bridge.log", "w")
+            bridge = subprocess.Popen(
+                [args.bridge, "demo", "--all-fixtures", "--language", args.language,
+                 "--mqtt", f"127.0.0.1:{broker_port}"],
+                stdout=bridge_log, stderr=subprocess.STDOUT, env=env)
+            thinq, entities, states = asyncio.run(collect(base, token, args.timeout))
+            if args.entities:
+                write_entities(args.entities, entities)
+            show = [s for s in args.show.split(",") if s]
+            totals = table(thinq, entities, states, show)
+            print()
+            problems = harness.report_problems(config, base, token, shown=50)
+            print(f"(work directory: {workdir})")
+            ok = (totals["devices"] >= DEVICES + 1 and not problems
+                  and totals["unavailable"] == 0)
+            sys.exit(0 if ok else 1)
+        finally:
+            if bridge:
+                bridge.terminate()
+                bridge.wait(30)
 
 
 if __name__ == "__main__":

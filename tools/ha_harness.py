@@ -19,13 +19,16 @@ so that what differs between Home Assistant releases is handled once, here:
   discovery keys and the like), which a log check alone would miss.
 """
 import asyncio
+import contextlib
 import json
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections import namedtuple
 from pathlib import Path
 
 import aiohttp  # noqa: F401  (Home Assistant's own dependency; callers open the session)
@@ -297,3 +300,29 @@ def report_problems(config_dir, base, token, shown=40):
     for issue in found:
         print(f"  {issue}")
     return len(problems) + len(found)
+
+
+House = namedtuple("House", "workdir config broker_port base token")
+
+
+@contextlib.contextmanager
+def house(prefix, mosquitto, hass):
+    """A Mosquitto and a Home Assistant Core of their own in a new work directory (named
+    `prefix`…), Core onboarded with the MQTT integration on that broker and its version
+    printed; both stop when the block ends. Yields a House."""
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    broker_port, http_port = free_port(), free_port()
+    broker = start_mosquitto(mosquitto, broker_port, workdir)
+    config = workdir / "ha"
+    config.mkdir()
+    core = start_home_assistant(hass, config, http_port, open(workdir / "hass.log", "w"))
+    try:
+        base = f"http://127.0.0.1:{http_port}"
+        token = onboard(base, "127.0.0.1", broker_port, 600)
+        print(f"Home Assistant {home_assistant_version(base, token)}", flush=True)
+        yield House(workdir, config, broker_port, base, token)
+    finally:
+        core.terminate()
+        core.wait(60)
+        broker.terminate()
+        broker.wait(10)

@@ -30,7 +30,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -38,7 +37,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import ha_harness as harness  # noqa: E402
 from ha_fixture_check import registry  # noqa: E402
-from ha_harness import Socket, free_port  # noqa: E402
+from ha_harness import Socket  # noqa: E402
 
 import aiohttp  # noqa: E402
 
@@ -138,79 +137,68 @@ def main():
     parser.add_argument("--timeout", type=float, default=600)
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="ha-upgrade-"))
-    broker_port, http_port = free_port(), free_port()
-    mosquitto = harness.start_mosquitto(args.mosquitto, broker_port, workdir)
-    config = workdir / "ha"
-    config.mkdir()
-    hass = harness.start_home_assistant(args.hass, config, http_port,
-                                        open(workdir / "hass.log", "w"))
-    demo = None
-    try:
-        base = f"http://127.0.0.1:{http_port}"
-        token = harness.onboard(base, "127.0.0.1", broker_port, 600)
-        print(f"Home Assistant {harness.home_assistant_version(base, token)}", flush=True)
-        demo = run_demo(args.old, broker_port, workdir / "old.log")
-        devices_old, before, unavailable_old = asyncio.run(
-            settled_registry(base, token, args.timeout, 17))
-        demo.terminate()
-        demo.wait(30)
-        demo = run_demo(args.new, broker_port, workdir / "new.log")
-        devices_new, after, unavailable = asyncio.run(
-            settled_registry(base, token, args.timeout, 19))
-        names = {d["id"]: d.get("name_by_user") or d["name"] for d in devices_old + devices_new}
-        old = {e["unique_id"]: e for e in before if e["unique_id"].startswith("thinq_")}
-        new = {e["unique_id"]: e for e in after if e["unique_id"].startswith("thinq_")}
-        kept, renamed, moved, replatformed, gone = [], [], [], [], []
-        for uid, e in old.items():
-            n = new.get(uid)
-            # Disabled by the integration now but not before: the new build left it out.
-            # (Diagnostics disabled by default in both builds are kept, not gone.)
-            if n is None or (n.get("disabled_by") == "integration"
-                             and e.get("disabled_by") != "integration"):
-                gone.append(e["entity_id"])
-            elif n["entity_id"].split(".")[0] != e["entity_id"].split(".")[0]:
-                replatformed.append(f"{e['entity_id']} -> {n['entity_id']}")
-            elif n["entity_id"] != e["entity_id"]:
-                renamed.append(f"{e['entity_id']} -> {n['entity_id']}")
-            else:
-                kept.append(e["entity_id"])
-                if n["device_id"] != e["device_id"]:
-                    moved.append(f"{e['entity_id']}: {names.get(e['device_id'])} -> "
-                                 f"{names.get(n['device_id'])}")
-        print(f"old build: {len(old)} entities on {len(devices_old)} devices "
-              f"({unavailable_old} unavailable)")
-        print(f"new build: {len(new)} entities on {len(devices_new)} devices "
-              f"({unavailable} unavailable)")
-        print(f"kept their entity id: {len(kept)} (of which moved to another device: "
-              f"{len(moved)})")
-        for line in moved:
-            print("  moved  " + line)
-        print(f"entity id changed on the same platform: {len(renamed)}")
-        for line in renamed:
-            print("  RENAMED " + line)
-        print(f"platform changed (a new entity, as the CHANGELOG says): {len(replatformed)}")
-        for line in replatformed:
-            print("  " + line)
-        print(f"removed by the new build: {len(gone)}")
-        for line in gone:
-            print("  " + line)
-        sensors, mismatches = asyncio.run(sensor_mismatches(base, token, broker_port))
-        print(f"sensors (and current humidities) whose Home Assistant state differs from the"
-              f" value the bridge holds: {len(mismatches)} of {sensors}")
-        for line in mismatches[:40]:
-            print("  " + line)
-        problems = harness.report_problems(config, base, token, shown=40)
-        print(f"(work directory: {workdir})")
-        sys.exit(0 if not renamed and not problems and not mismatches
-                 and unavailable == 0 else 1)
-    finally:
-        if demo:
+    with harness.house("ha-upgrade-", args.mosquitto, args.hass) as home:
+        workdir, config, broker_port, base, token = home
+        demo = None
+        try:
+            demo = run_demo(args.old, broker_port, workdir / "old.log")
+            devices_old, before, unavailable_old = asyncio.run(
+                settled_registry(base, token, args.timeout, 17))
             demo.terminate()
             demo.wait(30)
-        hass.terminate()
-        hass.wait(60)
-        mosquitto.terminate()
+            demo = run_demo(args.new, broker_port, workdir / "new.log")
+            devices_new, after, unavailable = asyncio.run(
+                settled_registry(base, token, args.timeout, 19))
+            names = {d["id"]: d.get("name_by_user") or d["name"] for d in devices_old + devices_new}
+            old = {e["unique_id"]: e for e in before if e["unique_id"].startswith("thinq_")}
+            new = {e["unique_id"]: e for e in after if e["unique_id"].startswith("thinq_")}
+            kept, renamed, moved, replatformed, gone = [], [], [], [], []
+            for uid, e in old.items():
+                n = new.get(uid)
+                # Disabled by the integration now but not before: the new build left it out.
+                # (Diagnostics disabled by default in both builds are kept, not gone.)
+                if n is None or (n.get("disabled_by") == "integration"
+                                 and e.get("disabled_by") != "integration"):
+                    gone.append(e["entity_id"])
+                elif n["entity_id"].split(".")[0] != e["entity_id"].split(".")[0]:
+                    replatformed.append(f"{e['entity_id']} -> {n['entity_id']}")
+                elif n["entity_id"] != e["entity_id"]:
+                    renamed.append(f"{e['entity_id']} -> {n['entity_id']}")
+                else:
+                    kept.append(e["entity_id"])
+                    if n["device_id"] != e["device_id"]:
+                        moved.append(f"{e['entity_id']}: {names.get(e['device_id'])} -> "
+                                     f"{names.get(n['device_id'])}")
+            print(f"old build: {len(old)} entities on {len(devices_old)} devices "
+                  f"({unavailable_old} unavailable)")
+            print(f"new build: {len(new)} entities on {len(devices_new)} devices "
+                  f"({unavailable} unavailable)")
+            print(f"kept their entity id: {len(kept)} (of which moved to another device: "
+                  f"{len(moved)})")
+            for line in moved:
+                print("  moved  " + line)
+            print(f"entity id changed on the same platform: {len(renamed)}")
+            for line in renamed:
+                print("  RENAMED " + line)
+            print(f"platform changed (a new entity, as the CHANGELOG says): {len(replatformed)}")
+            for line in replatformed:
+                print("  " + line)
+            print(f"removed by the new build: {len(gone)}")
+            for line in gone:
+                print("  " + line)
+            sensors, mismatches = asyncio.run(sensor_mismatches(base, token, broker_port))
+            print(f"sensors (and current humidities) whose Home Assistant state differs from the"
+                  f" value the bridge holds: {len(mismatches)} of {sensors}")
+            for line in mismatches[:40]:
+                print("  " + line)
+            problems = harness.report_problems(config, base, token, shown=40)
+            print(f"(work directory: {workdir})")
+            sys.exit(0 if not renamed and not problems and not mismatches
+                     and unavailable == 0 else 1)
+        finally:
+            if demo:
+                demo.terminate()
+                demo.wait(30)
 
 
 if __name__ == "__main__":
