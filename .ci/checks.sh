@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Add-on build checks beyond `cargo test` (which already lints config.yaml, the translations,
-# run.sh, the icons and AppArmor profile in tests/addon_package.rs): the static musl binary,
+# run.sh, the icons and AppArmor profile in tests/addon_package/): the static musl binary,
 # built with the very script the Dockerfile runs (without the `demo` feature), must be
 # statically linked and must not know the demo.
 set -euo pipefail
