@@ -157,7 +157,6 @@ impl Entity for ClimateEntity {
     }
 
     fn component(&self, c: &mut Component<'_>) {
-        let _key = self.base.key.as_str();
         let mut modes = vec!["off".to_owned()];
         for (_, ha) in &self.hvac_modes {
             if !modes.contains(ha) {

@@ -45,7 +45,6 @@ impl Entity for WaterHeaterEntity {
     }
 
     fn component(&self, c: &mut Component<'_>) {
-        let _key = self.base.key.as_str();
         if let Some((property, pairs)) = &self.mode {
             if property.writable {
                 c.command("mode_cmd_t", "mode");
