@@ -177,9 +177,9 @@ fn take_range(
         let used = r.properties();
         for p in taken.into_iter().filter(|p| {
             p.readable
-                && !used.iter().any(|u| {
-                    u.path == p.path || (u.readable && extras::is_twin(&p.path, &u.path, true))
-                })
+                && !used
+                    .iter()
+                    .any(|u| u.path == p.path || (u.readable && extras::is_twin(&p.path, &u.path)))
         }) {
             scope.unshown(p);
         }
@@ -252,10 +252,7 @@ pub(super) fn take_temperature(
             .filter(|p| p.readable && Some(home(p)) == entry)
             .collect();
         let twin = |p: &Property| {
-            Some(home(p)) != entry
-                && originals
-                    .iter()
-                    .any(|q| extras::is_twin(&p.path, &q.path, true))
+            Some(home(p)) != entry && originals.iter().any(|q| extras::is_twin(&p.path, &q.path))
         };
         let constant_unit =
             |p: &Property| p.path.attribute == "unit" && matches!(p.spec, ValueSpec::Constant(_));

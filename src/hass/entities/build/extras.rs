@@ -147,19 +147,19 @@ fn qualifies(extra: &PropertyPath, shown: &PropertyPath) -> bool {
 /// Whether `extra` holds the very value `shown` holds, in another unit or an older resource
 /// (`targetTemperatureF` beside `targetTemperatureC`, `temperature.currentTemperature` beside
 /// `temperatureInUnits[C].currentTemperature`), rather than qualifying it (a unit string).
-/// `related` says whether the two resources are views of one thing: by name for the generic
-/// rule, by the catalog's list for a composite's temperature resources.
+/// The caller has established that the two resources are views of one thing: by name for the
+/// generic rule ([`repeats_a_plan`] asks [`qualifies`]), by the catalog's list for a
+/// composite's temperature resources.
 ///
 /// Such a twin is published nowhere. The entity shows the value in its unit and Home
 /// Assistant shows it in the user's unit system, so the twin repeats it: on a room
 /// temperature change it would be a second message on the attributes topic (°F, and the
 /// older resource's copy, whose name Home Assistant discards as one of the climate's own),
 /// and a second state write and recorder row in Home Assistant, for a value it already has.
-pub(super) fn is_twin(extra: &PropertyPath, shown: &PropertyPath, related: bool) -> bool {
+pub(super) fn is_twin(extra: &PropertyPath, shown: &PropertyPath) -> bool {
     // A unit nested in a location (an oven cavity's `targetTemperature@F`) comes alone: the
     // cavity reports the unit it is set to, so neither unit repeats the other.
     extra != shown
-        && related
         && extra.nested_unit().is_none()
         && shown.nested_unit().is_none()
         && extra.sub_device == shown.sub_device
@@ -174,7 +174,7 @@ pub(super) fn repeats_a_plan(extra: &Property, plans: &[Plan]) -> bool {
         !matches!(plan.kind, Kind::Buttons(_))
             && plan.property.readable
             && qualifies(&extra.path, &plan.property.path)
-            && is_twin(&extra.path, &plan.property.path, true)
+            && is_twin(&extra.path, &plan.property.path)
     })
 }
 
