@@ -13,6 +13,7 @@
 //!   and the Mosquitto session ([`hass::session`]).
 //! * [`bridge`] — the orchestration between the two sides, and the state cache.
 //! * [`energy`] — appliance energy totals for the Energy dashboard (sans-IO tracker).
+//! * [`tls`], [`mqtt`] — connection settings both sides share.
 //! * `sim` — a faithful simulated ThinQ cloud, used by the tests and by `thinq-addon demo`.
 //! * `demo` — the whole product on one machine, without an LG account.
 //!
@@ -28,6 +29,7 @@ pub mod energy;
 pub mod hass;
 pub mod labels;
 pub mod logging;
+pub mod mqtt;
 pub mod options;
 pub mod secret;
 #[cfg(feature = "demo")]

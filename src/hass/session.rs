@@ -214,7 +214,7 @@ pub fn connect(
         ));
     }
     let (client, mut eventloop) = AsyncClient::new(options, REQUEST_QUEUE);
-    no_delay(&mut eventloop);
+    crate::mqtt::no_delay(&mut eventloop);
     let publisher = HassPublisher {
         shared: Arc::new(Shared {
             client,
@@ -508,15 +508,4 @@ async fn close(shared: &Shared, eventloop: &mut rumqttc::EventLoop) {
     } else {
         info!("disconnected from the Home Assistant MQTT broker");
     }
-}
-
-/// TCP_NODELAY on one of the bridge's MQTT connections (the other network options stay).
-/// Each MQTT packet is a whole message (a value for Home Assistant, a PUBACK for LG's broker),
-/// a few dozen bytes, and one report makes one; Nagle's algorithm could hold one back until
-/// the peer acknowledges the previous segment, which is only latency on a connection this
-/// sparse.
-pub fn no_delay(eventloop: &mut rumqttc::EventLoop) {
-    let mut options = eventloop.network_options();
-    options.set_tcp_nodelay(true);
-    eventloop.set_network_options(options);
 }

@@ -300,7 +300,7 @@ async fn run(
         options.broker_address().1
     );
     let (client, mut eventloop) = AsyncClient::new(options, 10);
-    crate::hass::session::no_delay(&mut eventloop);
+    crate::mqtt::no_delay(&mut eventloop);
     let mut subscriptions = TopicSubscriptions::new(topics, pacing.first);
     let mut backoff = pacing.first;
     // `link_up`: the broker accepted the connection (a DISCONNECT is owed on shutdown).

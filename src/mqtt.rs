@@ -1,0 +1,14 @@
+//! MQTT connection settings shared by the bridge's two sessions: LG's push broker
+//! ([`crate::thinq::push`]) and Home Assistant's Mosquitto ([`crate::hass::session`]). Here,
+//! beside [`crate::tls`], so that neither side reaches into the other for them.
+
+/// TCP_NODELAY on one of the bridge's MQTT connections (the other network options stay).
+/// Each MQTT packet is a whole message (a value for Home Assistant, a PUBACK for LG's broker),
+/// a few dozen bytes, and one report makes one; Nagle's algorithm could hold one back until
+/// the peer acknowledges the previous segment, which is only latency on a connection this
+/// sparse.
+pub fn no_delay(eventloop: &mut rumqttc::EventLoop) {
+    let mut options = eventloop.network_options();
+    options.set_tcp_nodelay(true);
+    eventloop.set_network_options(options);
+}
