@@ -7,13 +7,14 @@
 //! same simulator behind a real Mosquitto instead (`tests/support/cloud.rs`).
 
 use super::broker::{BrokerConfig, BrokerTls, EmbeddedBroker};
+use super::loopback;
 use crate::bridge::BridgeConfig;
 use crate::bridge::timings::Timings;
 use crate::options::Options;
 use crate::sim::{PushBroker, SimConfig, SimHandle, Simulator, TestCa};
 use crate::supervisor::Supervisor;
 use anyhow::Context as _;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
@@ -44,7 +45,7 @@ impl LgSide {
         let push_broker = EmbeddedBroker::start(
             BrokerConfig {
                 plain: None,
-                tls: Some((loopback(), tls)),
+                tls: Some((loopback(0), tls)),
             },
             shutdown,
         )
@@ -57,7 +58,7 @@ impl LgSide {
             host: push_addr.ip().to_string(),
             port: push_addr.port(),
         });
-        let sim = Simulator::start(config, ca.clone(), loopback())
+        let sim = Simulator::start(config, ca.clone(), loopback(0))
             .await
             .context("starting the simulated ThinQ cloud")?;
         // The bridge of `bridge_config` reads energy for today's real dates in UTC (and so
@@ -84,8 +85,4 @@ impl LgSide {
             utc_offset: time::UtcOffset::UTC,
         }
     }
-}
-
-fn loopback() -> SocketAddr {
-    SocketAddr::from((Ipv4Addr::LOCALHOST, 0))
 }
