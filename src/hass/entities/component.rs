@@ -119,14 +119,13 @@ impl<'a> Component<'a> {
     /// publishes it already (`published_by`, see [`super::Entity::read_from_others`]), else
     /// the composite's own `feature`.
     pub fn shared_state(&mut self, key: &str, feature: &str, published_by: Option<&str>) {
-        let topic = match published_by {
-            Some(owner) => self.ctx.topics.entity_state(self.device_id, owner, STATE),
-            None => self
-                .ctx
-                .topics
-                .entity_state(self.device_id, self.entity, feature),
-        };
-        self.insert(key, json!(topic));
+        match published_by {
+            Some(owner) => {
+                let topic = self.ctx.topics.entity_state(self.device_id, owner, STATE);
+                self.insert(key, json!(topic));
+            }
+            None => self.state(key, feature),
+        }
     }
 
     /// `stat_t` = the entity's event topic (`<entity>/event`, not retained).
