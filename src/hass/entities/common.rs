@@ -204,13 +204,16 @@ pub fn as_number(value: &Value) -> Option<f64> {
     }
 }
 
+/// The number `property` reads in `state` (a number, or a string of one: see [`as_number`]).
+pub fn read_number(property: &Property, state: &Value) -> Option<f64> {
+    as_number(&property.read(state)?)
+}
+
 /// The number `property` reads in `state` as a JSON number (see [`json_number`]); null when
 /// there is no property, or its value is no number.
 pub fn number_state(property: Option<&Property>, state: &Value) -> Value {
     property
-        .and_then(|p| p.read(state))
-        .as_ref()
-        .and_then(as_number)
+        .and_then(|p| read_number(p, state))
         .map_or(Value::Null, json_number)
 }
 

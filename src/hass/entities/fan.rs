@@ -49,7 +49,7 @@ impl FanEntity {
                 speeds.iter().position(|s| s == text).map(|i| i as i64 + 1)
             }
             FanSpeed::Ranged { property, .. } => {
-                common::as_number(&property.read(state)?).map(|f| f.round() as i64)
+                common::read_number(property, state).map(|f| f.round() as i64)
             }
         }
     }

@@ -50,7 +50,7 @@ impl RangeControl {
     }
 
     pub fn read(&self, state: &Value) -> Option<f64> {
-        common::as_number(&self.property.read(state)?)
+        common::read_number(&self.property, state)
     }
 
     /// A write of `value`, clamped into the range and put on its step, so Home Assistant's

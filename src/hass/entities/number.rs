@@ -32,10 +32,7 @@ impl OneValue for NumberEntity {
     /// The current value; unknown when it lies outside min..=max (a washer reports delay 0,
     /// "not set", against a range of 1..=19), which Home Assistant would reject with an error.
     fn value(&self, state: &Value) -> Value {
-        self.property
-            .read(state)
-            .as_ref()
-            .and_then(common::as_number)
+        common::read_number(&self.property, state)
             .filter(|v| {
                 self.min.is_none_or(|min| *v >= min) && self.max.is_none_or(|max| *v <= max)
             })

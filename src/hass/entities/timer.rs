@@ -42,12 +42,7 @@ fn limits(property: &Property, fallback: (f64, f64, f64)) -> (f64, f64, f64) {
 /// report (or the profile lacks) as 0; `None` when LG reports none of them: the duration is
 /// unknown, not zero.
 pub(super) fn read_duration(parts: [&Option<Property>; 3], state: &Value) -> Option<[f64; 3]> {
-    let read = |p: &Option<Property>| {
-        p.as_ref()
-            .and_then(|p| p.read(state))
-            .and_then(|v| common::as_number(&v))
-    };
-    let parts = parts.map(read);
+    let parts = parts.map(|p| p.as_ref().and_then(|p| common::read_number(p, state)));
     parts
         .iter()
         .any(Option::is_some)
@@ -128,7 +123,7 @@ impl OneValue for TimerNumber {
         c.insert("min", common::json_number(min));
         c.insert("max", common::json_number(max));
         c.insert("step", common::json_number(step));
-        c.insert("unit_of_meas", json!("min"));
+        c.insert_some("unit_of_meas", self.unit());
         c.insert("dev_cla", json!("duration"));
         c.insert("mode", json!("box"));
     }
@@ -288,7 +283,7 @@ pub const CLOCK_PATTERN: &str = "^(([01]?[0-9]|2[0-3]):[0-5][0-9])?$";
 
 /// `HH:MM` of an hour and a minute attribute, or `None` when LG reports no valid hour.
 fn clock_time(hour: &Property, minute: &Property, state: &Value) -> Option<String> {
-    let read = |p: &Property| p.read(state).and_then(|v| common::as_number(&v));
+    let read = |p: &Property| common::read_number(p, state);
     match (read(hour), read(minute)) {
         (Some(h), m) if (0.0..24.0).contains(&h) => {
             let m = m.unwrap_or(0.0).clamp(0.0, 59.0);

@@ -334,7 +334,7 @@ impl TemperatureRange {
     }
 
     fn reported(&self, state: &Value) -> (Option<f64>, Option<f64>) {
-        let read = |p: &Property| p.read(state).as_ref().and_then(common::as_number);
+        let read = |p: &Property| common::read_number(p, state);
         (read(&self.low), read(&self.high))
     }
 
