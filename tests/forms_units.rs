@@ -259,7 +259,7 @@ fn a_scheduled_start_is_one_clock_time_written_in_one_body() {
 
 #[test]
 fn finishes_at_follows_the_remaining_time_and_clears_when_idle() {
-    use thinq_addon::hass::entities::timer::FinishesAtSensor;
+    use thinq_addon::hass::entities::timer::{DurationParts, FinishesAtSensor};
     let oven = sim_device("DEVICE_OVEN");
     let model = model(&oven);
     let upper = model
@@ -287,11 +287,15 @@ fn finishes_at_follows_the_remaining_time_and_clears_when_idle() {
     };
     let dryer = sim_device("DEVICE_WASHTOWER_DRYER");
     let profile = thinq_addon::thinq::profile::Profile::parse(&dryer.profile).unwrap();
-    let hour = |attribute: &str| profile.get(&format!("timer.{attribute}")).cloned();
+    let timer = |attribute: &str| profile.get(&format!("timer.{attribute}")).cloned();
     let run = profile.get("runState.currentState").cloned();
     let sensor = FinishesAtSensor::new(
         thinq_addon::hass::entities::common::EntityBase::new("finishes_at", None),
-        [hour("remainHour"), hour("remainMinute"), None],
+        DurationParts {
+            hour: timer("remainHour"),
+            minute: timer("remainMinute"),
+            second: None,
+        },
         run,
         vec!["POWER_OFF".to_owned(), "END".to_owned()],
     );

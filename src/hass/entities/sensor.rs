@@ -4,7 +4,7 @@
 use super::common::{self, EntityBase, has_base};
 use super::component::Component;
 use super::one_value::OneValue;
-use super::timer::read_duration;
+use super::timer::DurationParts;
 use crate::thinq::profile::Property;
 use serde_json::{Value, json};
 
@@ -117,9 +117,7 @@ impl OneValue for SensorEntity {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DurationSensor {
     pub base: EntityBase,
-    pub hour: Option<Property>,
-    pub minute: Option<Property>,
-    pub second: Option<Property>,
+    pub parts: DurationParts,
 }
 
 has_base!(DurationSensor);
@@ -128,12 +126,11 @@ impl OneValue for DurationSensor {
     const PLATFORM: &'static str = "sensor";
 
     fn value(&self, state: &Value) -> Value {
-        let parts = [&self.hour, &self.minute, &self.second];
-        let Some([h, m, s]) = read_duration(parts, state) else {
+        let Some([h, m, s]) = self.parts.read(state) else {
             return Value::Null;
         };
         let minutes = h * 60.0 + m;
-        if self.second.is_some() {
+        if self.parts.second.is_some() {
             common::json_number(minutes * 60.0 + s)
         } else {
             common::json_number(minutes)
@@ -142,7 +139,11 @@ impl OneValue for DurationSensor {
 
     /// Seconds when LG reports seconds, else minutes.
     fn unit(&self) -> Option<&str> {
-        Some(if self.second.is_some() { "s" } else { "min" })
+        Some(if self.parts.second.is_some() {
+            "s"
+        } else {
+            "min"
+        })
     }
 
     fn component(&self, c: &mut Component<'_>) {

@@ -38,23 +38,41 @@ fn limits(property: &Property, fallback: (f64, f64, f64)) -> (f64, f64, f64) {
     }
 }
 
-/// The hour, minute and second attributes of one duration as numbers, a part LG does not
-/// report (or the profile lacks) as 0; `None` when LG reports none of them: the duration is
-/// unknown, not zero.
-pub(super) fn read_duration(parts: [&Option<Property>; 3], state: &Value) -> Option<[f64; 3]> {
-    let parts = parts.map(|p| p.as_ref().and_then(|p| common::read_number(p, state)));
-    parts
-        .iter()
-        .any(Option::is_some)
-        .then(|| parts.map(|p| p.unwrap_or(0.0)))
+/// One duration as LG spreads it over the hour, minute and second attributes of a resource
+/// (`timer.remainHour` + `remainMinute`); a member the profile lacks is `None`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DurationParts {
+    pub hour: Option<Property>,
+    pub minute: Option<Property>,
+    pub second: Option<Property>,
+}
+
+impl DurationParts {
+    /// The members the profile has, hour first.
+    pub fn members(&self) -> impl Iterator<Item = &Property> {
+        [&self.hour, &self.minute, &self.second]
+            .into_iter()
+            .flatten()
+    }
+
+    /// Hour, minute and second as numbers, a part LG does not report (or the profile lacks)
+    /// as 0; `None` when LG reports none of them: the duration is unknown, not zero.
+    pub fn read(&self, state: &Value) -> Option<[f64; 3]> {
+        let parts = [&self.hour, &self.minute, &self.second]
+            .map(|p| p.as_ref().and_then(|p| common::read_number(p, state)));
+        parts
+            .iter()
+            .any(Option::is_some)
+            .then(|| parts.map(|p| p.unwrap_or(0.0)))
+    }
 }
 
 /// A writable timer: hour and minute attributes shown and set as one number of minutes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimerNumber {
     pub base: EntityBase,
-    pub hour: Option<Property>,
-    pub minute: Option<Property>,
+    /// Hour and minute; a timer is never set in seconds, so `second` is `None`.
+    pub parts: DurationParts,
     /// Limits of the hour and the minute (min, max, step) when the profile gives none.
     pub hour_limits: (f64, f64, f64),
     pub minute_limits: (f64, f64, f64),
@@ -70,12 +88,20 @@ impl TimerNumber {
     /// command below LG's write range is refused with LG's range in the error. The minutes are
     /// settable only when LG lets us write them; otherwise the timer moves in whole hours.
     fn range(&self) -> (f64, f64, f64) {
-        let hour = self.hour.as_ref().map(|h| limits(h, self.hour_limits));
-        let minute = self.minute.as_ref().map(|m| limits(m, self.minute_limits));
+        let hour = self
+            .parts
+            .hour
+            .as_ref()
+            .map(|h| limits(h, self.hour_limits));
+        let minute = self
+            .parts
+            .minute
+            .as_ref()
+            .map(|m| limits(m, self.minute_limits));
         let max = hour.map_or(0.0, |h| h.1 * 60.0) + minute.map_or(0.0, |m| m.1);
         let step = match (
-            Self::writable(&self.hour),
-            Self::writable(&self.minute),
+            Self::writable(&self.parts.hour),
+            Self::writable(&self.parts.minute),
             hour,
             minute,
         ) {
@@ -95,7 +121,7 @@ impl OneValue for TimerNumber {
     /// The timer in minutes; unknown when LG reports neither member, or a value past the
     /// maximum, which Home Assistant would refuse.
     fn value(&self, state: &Value) -> Value {
-        let Some([h, m, _]) = read_duration([&self.hour, &self.minute, &None], state) else {
+        let Some([h, m, _]) = self.parts.read(state) else {
             return Value::Null;
         };
         let minutes = h * 60.0 + m;
@@ -107,10 +133,7 @@ impl OneValue for TimerNumber {
     }
 
     fn readable(&self) -> bool {
-        [&self.hour, &self.minute]
-            .into_iter()
-            .flatten()
-            .any(|p| p.readable)
+        self.parts.members().any(|p| p.readable)
     }
 
     fn unit(&self) -> Option<&str> {
@@ -137,7 +160,10 @@ impl OneValue for TimerNumber {
         let total = value.round();
         let (hours, minutes) = ((total / 60.0).floor(), total.rem_euclid(60.0));
         let mut writes = Vec::new();
-        match (Self::writable(&self.hour), Self::writable(&self.minute)) {
+        match (
+            Self::writable(&self.parts.hour),
+            Self::writable(&self.parts.minute),
+        ) {
             (Some(hour), minute) => {
                 writes.push(common::write_to(hour, common::json_number(hours)));
                 match minute {
@@ -146,9 +172,7 @@ impl OneValue for TimerNumber {
                     }
                     Some(_) => {}
                     None if minutes != 0.0 => {
-                        let key = self
-                            .minute
-                            .as_ref()
+                        let key = (self.parts.minute.as_ref())
                             .map_or_else(|| self.base.key.clone(), |m| m.path.key());
                         return Err(CommandError::NotWritable(key));
                     }
@@ -174,10 +198,8 @@ impl OneValue for TimerNumber {
 #[derive(Debug)]
 pub struct FinishesAtSensor {
     pub base: EntityBase,
-    /// Remaining hour / minute / second.
-    pub hour: Option<Property>,
-    pub minute: Option<Property>,
-    pub second: Option<Property>,
+    /// The remaining time.
+    pub remaining: DurationParts,
     pub run_state: Option<Property>,
     /// Run states in which nothing counts down (LG's values).
     pub idle_states: Vec<String>,
@@ -191,16 +213,13 @@ const STEADY: i64 = 90;
 impl FinishesAtSensor {
     pub fn new(
         base: EntityBase,
-        remaining: [Option<Property>; 3],
+        remaining: DurationParts,
         run_state: Option<Property>,
         idle_states: Vec<String>,
     ) -> FinishesAtSensor {
-        let [hour, minute, second] = remaining;
         FinishesAtSensor {
             base,
-            hour,
-            minute,
-            second,
+            remaining,
             run_state,
             idle_states,
             last: Mutex::new(None),
@@ -215,7 +234,7 @@ impl FinishesAtSensor {
         {
             return None;
         }
-        let [h, m, s] = read_duration([&self.hour, &self.minute, &self.second], state)?;
+        let [h, m, s] = self.remaining.read(state)?;
         let seconds = (h * 3600.0 + m * 60.0 + s).clamp(0.0, 7.0 * 86_400.0) as i64;
         (seconds > 0).then_some(seconds)
     }

@@ -15,7 +15,9 @@ use crate::catalog::{DurationSpec, FinishesAtSpec};
 use crate::hass::entities::Entity;
 use crate::hass::entities::common::{self, EntityBase};
 use crate::hass::entities::sensor::DurationSensor;
-use crate::hass::entities::timer::{ClockTimeSensor, ClockTimeText, FinishesAtSensor, TimerNumber};
+use crate::hass::entities::timer::{
+    ClockTimeSensor, ClockTimeText, DurationParts, FinishesAtSensor, TimerNumber,
+};
 use crate::thinq::profile::{Property, PropertyPath};
 use std::collections::HashSet;
 
@@ -75,8 +77,7 @@ pub(super) fn build_durations<'a>(
             }
             out.push(Box::new(TimerNumber {
                 base: entity_base(spec, property_key(&keys, &writable.path), name),
-                hour: hour.cloned(),
-                minute: minute.cloned(),
+                parts: parts(hour, minute, None),
                 hour_limits: catalog_limits(scope, hour, (0.0, 24.0, 1.0)),
                 minute_limits: catalog_limits(scope, minute, (0.0, 59.0, 1.0)),
             }));
@@ -92,24 +93,31 @@ pub(super) fn build_durations<'a>(
         }
         let mut key = keys.clone();
         key.push(spec.key.clone());
+        let parts = parts(hour, minute, second);
         out.push(Box::new(DurationSensor {
             base: entity_base(spec, key.join("_"), name),
-            hour: hour.cloned(),
-            minute: minute.cloned(),
-            second: second.cloned(),
+            parts: parts.clone(),
         }));
         if let Some(finish) = &spec.finishes_at {
             out.push(Box::new(finishes_at(
-                scope,
-                finish,
-                &keys,
-                &prefix,
-                &location,
-                [hour.cloned(), minute.cloned(), second.cloned()],
+                scope, finish, &keys, &prefix, &location, parts,
             )));
         }
     }
     out
+}
+
+/// The members picked for one entity, as it keeps them.
+fn parts(
+    hour: Option<&Property>,
+    minute: Option<&Property>,
+    second: Option<&Property>,
+) -> DurationParts {
+    DurationParts {
+        hour: hour.cloned(),
+        minute: minute.cloned(),
+        second: second.cloned(),
+    }
 }
 
 /// The key of the entity LG's `path` had on its own (`<keys>_<resource>_<attribute>`): a timer
@@ -152,7 +160,7 @@ fn finishes_at(
     keys: &[String],
     prefix: &str,
     location: &Option<String>,
-    remaining: [Option<Property>; 3],
+    remaining: DurationParts,
 ) -> FinishesAtSensor {
     let run_state = spec.run_state.as_ref().and_then(|name| {
         let all = scope.find_all(name);
