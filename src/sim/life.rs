@@ -70,8 +70,7 @@ fn online_state(handle: &SimHandle, id: &str) -> Option<Value> {
 /// the report carries the Celsius and Fahrenheit entries and the older `temperature` view.
 pub fn drift_toward_target(state: &Value) -> Option<Value> {
     if state
-        .get("operation")
-        .and_then(|o| o.get("airConOperationMode"))
+        .pointer("/operation/airConOperationMode")
         .and_then(Value::as_str)
         != Some("POWER_ON")
     {
@@ -145,8 +144,7 @@ impl WasherCycle {
             other => other,
         };
         let current = entry
-            .get("runState")
-            .and_then(|r| r.get("currentState"))
+            .pointer("/runState/currentState")
             .and_then(Value::as_str)
             .unwrap_or("POWER_OFF");
         let timer = entry.get("timer");

@@ -11,8 +11,7 @@ use serde_json::Value;
 /// The key that identifies an entry of a state array, if it has one.
 pub fn entry_key(entry: &Value) -> Option<(&'static str, &str)> {
     if let Some(name) = entry
-        .get("location")
-        .and_then(|l| l.get("locationName"))
+        .pointer("/location/locationName")
         .and_then(Value::as_str)
     {
         return Some(("location", name));

@@ -83,8 +83,7 @@ fn has_mode(descriptor: &Map<String, Value>, letter: char) -> bool {
 
 fn location_name(entry: &Value) -> Option<&str> {
     entry
-        .get("location")
-        .and_then(|l| l.get("locationName"))
+        .pointer("/location/locationName")
         .and_then(Value::as_str)
 }
 

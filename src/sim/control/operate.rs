@@ -26,12 +26,10 @@ pub(super) fn operate(
         .and_then(|o| o.get(name))
         .and_then(Value::as_str);
     let run_state = container
-        .get("runState")
-        .and_then(|r| r.get("currentState"))
+        .pointer("/runState/currentState")
         .and_then(Value::as_str);
     let remote_off = container
-        .get("remoteControlEnable")
-        .and_then(|r| r.get("remoteControlEnabled"))
+        .pointer("/remoteControlEnable/remoteControlEnabled")
         .and_then(Value::as_bool)
         == Some(false);
     let powered_off = current_mode == Some("POWER_OFF") || run_state == Some("POWER_OFF");
