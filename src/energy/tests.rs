@@ -72,6 +72,12 @@ fn usage_reads(reads: Vec<EnergyRead>) -> Vec<UsageRead> {
         .collect()
 }
 
+/// The first usage read `t` plans at `at`; fails the test when it plans none.
+fn first_usage_read(t: &mut EnergyTracker, at: OffsetDateTime) -> UsageRead {
+    let reads = usage_reads(t.plan(at, false));
+    reads.into_iter().next().expect("a usage read is planned")
+}
+
 fn values(updates: &[EnergyUpdate]) -> &EnergyValues {
     match updates {
         [EnergyUpdate::Values(v)] => v,
@@ -148,7 +154,7 @@ fn a_lower_final_row_or_a_revised_hour_never_takes_the_total_back() {
     let now = datetime!(2024-10-01 10:30 +1);
     let (_dir, mut t) = fresh_tracker(now);
     let day = date!(2024 - 10 - 01);
-    let read = usage_reads(t.plan(now, false)).remove(0);
+    let read = first_usage_read(&mut t, now);
     for (hours, total, what) in [
         (&[(8, 80.0), (9, 70.0)][..], 0.15, "two hours"),
         (
@@ -174,7 +180,7 @@ fn a_lower_final_row_or_a_revised_hour_never_takes_the_total_back() {
     // The day's final row is lower than the hours (Home Assistant's fixtures say 100 for a
     // day whose hours add up to 150): no jump back.
     let next_day = datetime!(2024-10-02 01:30 +1);
-    let close = usage_reads(t.plan(next_day, false)).remove(0);
+    let close = first_usage_read(&mut t, next_day);
     let v = t.on_usage(next_day, &close, Ok(vec![day_row(day, 100.0)]));
     assert_eq!(values(&v).total_kwh, 0.19);
 }
@@ -184,7 +190,7 @@ fn a_day_row_for_today_counts_like_its_hours() {
     let now = datetime!(2024-10-01 10:30 +1);
     let day = date!(2024 - 10 - 01);
     let (_dir, mut t) = fresh_tracker(now);
-    let read = usage_reads(t.plan(now, false)).remove(0);
+    let read = first_usage_read(&mut t, now);
     let v = t.on_usage(now, &read, Ok(vec![day_row(day, 120.0)]));
     assert_eq!(values(&v).today_kwh, 0.12);
     // Hours that add up to less change nothing; more adds the difference only.
@@ -201,7 +207,7 @@ fn a_restart_keeps_the_total_and_the_hour() {
     let day = date!(2024 - 10 - 01);
     let rows = vec![hour(day, 8, 80.0), hour(day, 9, 70.0)];
     let (dir, mut t) = fresh_tracker(now);
-    let read = usage_reads(t.plan(now, false)).remove(0);
+    let read = first_usage_read(&mut t, now);
     t.on_usage(now, &read, Ok(rows.clone()));
     t.save().unwrap();
     drop(t);
@@ -219,7 +225,7 @@ fn a_restart_keeps_the_total_and_the_hour() {
     assert!(t.plan(later, false).is_empty());
     assert_eq!(t.values(later)[0].total_kwh, 0.15);
     let eleven = datetime!(2024-10-01 11:10 +1);
-    let read = usage_reads(t.plan(eleven, false)).remove(0);
+    let read = first_usage_read(&mut t, eleven);
     let mut more = rows.clone();
     more.push(hour(day, 10, 30.0));
     let v = t.on_usage(eleven, &read, Ok(more));
@@ -236,11 +242,11 @@ fn days_missed_while_down_are_counted_once_and_the_month_is_seeded() {
     let now = datetime!(2024-10-10 10:30 +1);
     let day = date!(2024 - 10 - 10);
     let (dir, mut t) = fresh_tracker(now);
-    let read = usage_reads(t.plan(now, false)).remove(0);
+    let read = first_usage_read(&mut t, now);
     t.on_usage(now, &read, Ok(vec![hour(day, 9, 100.0)]));
     // Next hour: the month's days before tracking, for "this month" only.
     let eleven = datetime!(2024-10-10 11:10 +1);
-    let seed = usage_reads(t.plan(eleven, false)).remove(0);
+    let seed = first_usage_read(&mut t, eleven);
     assert_eq!(
         seed.need,
         Need::Seed {
@@ -264,7 +270,7 @@ fn days_missed_while_down_are_counted_once_and_the_month_is_seeded() {
     // Down for three days; back on the 13th at 09:00.
     let back = datetime!(2024-10-13 09:15 +1);
     let mut t = tracker(dir.path(), back);
-    let close = usage_reads(t.plan(back, false)).remove(0);
+    let close = first_usage_read(&mut t, back);
     assert_eq!(
         close.need,
         Need::Close {
