@@ -67,7 +67,7 @@ pub struct ClimateEntity {
 
 impl ClimateEntity {
     fn job_mode(&self, state: &Value) -> Option<String> {
-        self.mode.as_ref()?.read(state)?.as_str().map(str::to_owned)
+        common::read_text(self.mode.as_ref()?, state)
     }
 
     fn mode_value(&self, state: &Value) -> Value {
@@ -137,11 +137,7 @@ impl ClimateEntity {
 
     /// The value of the enum that, with the job mode, picks the target attribute.
     fn variant(&self, state: &Value) -> Option<String> {
-        self.target_by
-            .as_ref()?
-            .read(state)?
-            .as_str()
-            .map(str::to_owned)
+        common::read_text(self.target_by.as_ref()?, state)
     }
 
     fn writable_modes(&self) -> bool {

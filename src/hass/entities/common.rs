@@ -209,6 +209,15 @@ pub fn read_number(property: &Property, state: &Value) -> Option<f64> {
     as_number(&property.read(state)?)
 }
 
+/// The text `property` reads in `state` (an enum value, a string); `None` when it reads
+/// anything else or nothing.
+pub fn read_text(property: &Property, state: &Value) -> Option<String> {
+    match property.read(state)? {
+        Value::String(text) => Some(text),
+        _ => None,
+    }
+}
+
 /// The number `property` reads in `state` as a JSON number (see [`json_number`]); null when
 /// there is no property, or its value is no number.
 pub fn number_state(property: Option<&Property>, state: &Value) -> Value {
@@ -317,8 +326,8 @@ impl PowerControl {
         if !self.property.readable {
             return None;
         }
-        let value = self.property.read(state)?;
-        let text = value.as_str()?;
+        let text = read_text(&self.property, state)?;
+        let text = text.as_str();
         // Any other value the profile lists means on (a mode that runs); a value it does not
         // list is not known to be either, and shows as unknown rather than as "on".
         let (read, _) = enum_values(&self.property);

@@ -44,9 +44,8 @@ impl FanEntity {
     fn speed_number(&self, state: &Value) -> Option<i64> {
         match self.speed.as_ref()? {
             FanSpeed::Named { property, speeds } => {
-                let value = property.read(state)?;
-                let text = value.as_str()?;
-                speeds.iter().position(|s| s == text).map(|i| i as i64 + 1)
+                let text = common::read_text(property, state)?;
+                speeds.iter().position(|s| *s == text).map(|i| i as i64 + 1)
             }
             FanSpeed::Ranged { property, .. } => {
                 common::read_number(property, state).map(|f| f.round() as i64)

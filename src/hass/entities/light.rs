@@ -140,8 +140,7 @@ impl LightEntity {
     }
 
     fn current_mode(&self, state: &Value) -> Option<String> {
-        let value = self.mode.as_ref()?.read(state)?;
-        value.as_str().map(str::to_owned)
+        common::read_text(self.mode.as_ref()?, state)
     }
 
     /// Whether the light shows its white side now (white mode, or no colour at all).

@@ -39,7 +39,7 @@ impl SirenEntity {
         );
         // Only values Home Assistant's turn-on schema accepts: a bad one drops the message.
         if let Some((property, order)) = &self.volume
-            && let Some(Value::String(v)) = property.read(state)
+            && let Some(v) = common::read_text(property, state)
             && let Some(i) = order.iter().position(|o| o.eq_ignore_ascii_case(&v))
         {
             s.insert("volume_level".into(), json!(Self::level(i, order.len())));

@@ -228,9 +228,12 @@ impl FinishesAtSensor {
 
     /// The remaining seconds while running, else `None`.
     pub fn remaining_seconds(&self, state: &Value) -> Option<i64> {
-        if let Some(run) = self.run_state.as_ref().and_then(|p| p.read(state))
-            && let Some(run) = run.as_str()
-            && self.idle_states.iter().any(|s| s.eq_ignore_ascii_case(run))
+        if let Some(run) = self.run_state.as_ref()
+            && let Some(run) = common::read_text(run, state)
+            && self
+                .idle_states
+                .iter()
+                .any(|s| s.eq_ignore_ascii_case(&run))
         {
             return None;
         }

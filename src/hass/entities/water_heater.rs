@@ -28,12 +28,7 @@ impl WaterHeaterEntity {
     }
 
     fn job_mode(&self, state: &Value) -> Option<String> {
-        self.mode
-            .as_ref()?
-            .0
-            .read(state)?
-            .as_str()
-            .map(str::to_owned)
+        common::read_text(&self.mode.as_ref()?.0, state)
     }
 }
 
