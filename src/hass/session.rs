@@ -14,6 +14,7 @@
 use crate::hass::held_discovery::{DiscoveryRead, HeldDiscovery, Reading};
 use crate::hass::outbox::{Outbox, Outgoing};
 use crate::hass::topics::{CommandTopic, Topics};
+use crate::mqtt::send_unless_stopped;
 use rumqttc::{AsyncClient, ClientError, Event, LastWill, MqttOptions, Packet, QoS, Transport};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -304,7 +305,7 @@ async fn run(
                     outbox.resend_all();
                 }
                 shared.connected.store(true, Ordering::Release);
-                if !send_event(&events, &shutdown, HassEvent::Connected).await {
+                if !send_unless_stopped(&events, &shutdown, HassEvent::Connected).await {
                     break;
                 }
             }
@@ -323,7 +324,7 @@ async fn run(
                 match read.on_publish(&publish.topic, &publish.payload, publish.retain) {
                     Reading::NotOurs => {
                         if let Some(event) = incoming(&topics, &publish.topic, &publish.payload)
-                            && !send_event(&events, &shutdown, event).await
+                            && !send_unless_stopped(&events, &shutdown, event).await
                         {
                             break;
                         }
@@ -355,7 +356,9 @@ async fn run(
                 if connected {
                     let (waiting, _) = publisher.backlog();
                     warn!(%reason, waiting, "lost the Home Assistant MQTT broker; reconnecting (the latest value of every topic is kept meanwhile)");
-                    if !send_event(&events, &shutdown, HassEvent::Disconnected { reason }).await {
+                    if !send_unless_stopped(&events, &shutdown, HassEvent::Disconnected { reason })
+                        .await
+                    {
                         break;
                     }
                 } else {
@@ -420,20 +423,7 @@ async fn finish_read(
         topics = found.len(),
         "read the discovery payloads the broker held for this bridge"
     );
-    send_event(events, shutdown, HassEvent::DiscoveryHeld(found)).await
-}
-
-/// Hands an event to the bridge unless shutdown comes first; `false` when the session ends.
-async fn send_event(
-    events: &mpsc::Sender<HassEvent>,
-    shutdown: &CancellationToken,
-    event: HassEvent,
-) -> bool {
-    tokio::select! {
-        biased;
-        _ = shutdown.cancelled() => false,
-        sent = events.send(event) => sent.is_ok(),
-    }
+    send_unless_stopped(events, shutdown, HassEvent::DiscoveryHeld(found)).await
 }
 
 /// What an incoming publish means for the bridge, if anything.

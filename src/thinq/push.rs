@@ -30,6 +30,7 @@ use super::credentials::MqttIdentity;
 use super::message::PushMessage;
 use super::push_topics::TopicSubscriptions;
 pub use super::push_topics::jittered;
+use crate::mqtt::send_unless_stopped;
 
 /// Environment variable naming a PEM file to trust instead of Amazon Root CA 1 (tests, sim).
 pub const ROOT_CA_ENV: &str = "THINQ_ROOT_CA";
@@ -274,19 +275,6 @@ fn mqtt_options(cfg: &PushConfig) -> Result<MqttOptions, PushError> {
     Ok(options)
 }
 
-/// Sends an event unless shutdown comes first; `false` when the session should end.
-async fn emit(
-    events: &mpsc::Sender<PushEvent>,
-    shutdown: &CancellationToken,
-    event: PushEvent,
-) -> bool {
-    tokio::select! {
-        biased;
-        _ = shutdown.cancelled() => false,
-        sent = events.send(event) => sent.is_ok(),
-    }
-}
-
 async fn run(
     options: MqttOptions,
     topics: Vec<String>,
@@ -336,7 +324,7 @@ async fn run(
                     } else {
                         connected = true;
                         tracing::info!("ThinQ push session connected to {host}");
-                        emit(&events, &shutdown, PushEvent::Connected).await
+                        send_unless_stopped(&events, &shutdown, PushEvent::Connected).await
                     }
                 } else {
                     let wait = subscriptions.retry_later(&client, &shutdown);
@@ -346,7 +334,7 @@ async fn run(
                         refused.join(", ")
                     );
                     tracing::warn!("{reason}");
-                    emit(
+                    send_unless_stopped(
                         &events,
                         &shutdown,
                         PushEvent::SubscriptionRefused { reason },
@@ -364,7 +352,7 @@ async fn run(
                         }
                     }
                 };
-                emit(&events, &shutdown, event).await
+                send_unless_stopped(&events, &shutdown, event).await
             }
             Ok(_) => true,
             Err(error) => {
@@ -372,7 +360,8 @@ async fn run(
                     tracing::error!(
                         "the ThinQ push broker rejected our client certificate: {error}"
                     );
-                    let _ = emit(&events, &shutdown, PushEvent::CertificateRejected).await;
+                    let _ = send_unless_stopped(&events, &shutdown, PushEvent::CertificateRejected)
+                        .await;
                     return;
                 }
                 let reason = error.to_string();
@@ -385,7 +374,12 @@ async fn run(
                     } else if lasted <= pacing.kicked_within {
                         kicks += 1;
                         if kicks == KICKS_BEFORE_WARNING
-                            && !emit(&events, &shutdown, PushEvent::Kicked { times: kicks }).await
+                            && !send_unless_stopped(
+                                &events,
+                                &shutdown,
+                                PushEvent::Kicked { times: kicks },
+                            )
+                            .await
                         {
                             return;
                         }
@@ -400,7 +394,9 @@ async fn run(
                 }
                 connected = false;
                 link_up = false;
-                if !emit(&events, &shutdown, PushEvent::Disconnected { reason }).await {
+                if !send_unless_stopped(&events, &shutdown, PushEvent::Disconnected { reason })
+                    .await
+                {
                     return;
                 }
                 tokio::select! {
