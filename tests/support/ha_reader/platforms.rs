@@ -106,12 +106,8 @@ pub(super) fn receive(entity: &mut Entity, attribute: &str, p: &str) {
             }
             let on = entity.str("payload_on").unwrap_or("ON").to_owned();
             let off = entity.str("payload_off").unwrap_or("OFF").to_owned();
-            if p == on {
-                keep(entity, Held::Bool(true))
-            } else if p == off {
-                keep(entity, Held::Bool(false))
-            } else if p == "None" {
-                keep(entity, Held::None)
+            if let Some(held) = two_state(p, &on, &off) {
+                keep(entity, held)
             }
         }
         ("switch", _) | ("fan" | "humidifier" | "siren", "state") => {
@@ -139,12 +135,8 @@ pub(super) fn receive(entity: &mut Entity, attribute: &str, p: &str) {
             } else {
                 p.to_owned()
             };
-            if state == on {
-                keep(entity, Held::Bool(true))
-            } else if state == off {
-                keep(entity, Held::Bool(false))
-            } else if state == "None" {
-                keep(entity, Held::None)
+            if let Some(held) = two_state(&state, &on, &off) {
+                keep(entity, held)
             }
         }
         ("number", _) => {
@@ -435,4 +427,16 @@ fn iso_utc(text: &str) -> Option<String> {
         when.minute(),
         when.second()
     ))
+}
+
+/// What a binary sensor or switch holds for a payload: on, off, or unknown for `None`; any
+/// other payload is ignored and the entity keeps its state.
+fn two_state(payload: &str, on: &str, off: &str) -> Option<Held> {
+    if payload == on {
+        Some(Held::Bool(true))
+    } else if payload == off {
+        Some(Held::Bool(false))
+    } else {
+        (payload == "None").then_some(Held::None)
+    }
 }
