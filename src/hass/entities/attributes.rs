@@ -98,13 +98,8 @@ impl Unlisted {
                 }
                 // A number its entity cannot show (Home Assistant refuses a number entity's
                 // value outside its range): `windTemperature: 0` with a 16–30 range.
-                (ValueSpec::Range { read, write }, _) => common::as_number(&value)
-                    .filter(|n| {
-                        write
-                            .as_ref()
-                            .or(read.as_ref())
-                            .is_some_and(|r| !r.contains(*n))
-                    })
+                (ValueSpec::Range { .. }, _) => common::as_number(&value)
+                    .filter(|n| property.spec.range().is_some_and(|r| !r.contains(*n)))
                     .map(|_| value.clone()),
                 _ => None,
             };

@@ -6,7 +6,7 @@ use super::common::{self, EntityBase, PowerControl, has_base};
 use super::component::Component;
 use super::{Commands, Entity};
 use crate::hass::topics::STATE;
-use crate::thinq::profile::{Property, PropertyPath, ValueSpec};
+use crate::thinq::profile::{Property, PropertyPath};
 use serde_json::{Value, json};
 
 /// The target humidity: state feature and command feature.
@@ -30,12 +30,7 @@ pub struct HumidifierEntity {
 
 impl HumidifierEntity {
     fn limits(&self) -> Option<(f64, f64)> {
-        match &self.target.spec {
-            ValueSpec::Range { write, read } => {
-                write.as_ref().or(read.as_ref()).map(|r| (r.min, r.max))
-            }
-            _ => None,
-        }
+        self.target.spec.range().map(|r| (r.min, r.max))
     }
 
     fn mode_value(&self, state: &Value) -> Value {

@@ -12,7 +12,7 @@ use super::Commands;
 use super::common::{self, EntityBase, has_base};
 use super::component::Component;
 use super::one_value::OneValue;
-use crate::thinq::profile::{CommandError, Property, RangeSpec, ValueSpec};
+use crate::thinq::profile::{CommandError, Property};
 use serde_json::{Value, json};
 use std::sync::Mutex;
 
@@ -28,11 +28,7 @@ pub const CLOCK_TOPIC: &str = "time";
 /// Limits of one attribute: the profile's write range, else its read range, else the
 /// catalog's (`fallback`).
 fn limits(property: &Property, fallback: (f64, f64, f64)) -> (f64, f64, f64) {
-    let range: Option<&RangeSpec> = match &property.spec {
-        ValueSpec::Range { read, write } => write.as_ref().or(read.as_ref()),
-        _ => None,
-    };
-    match range {
+    match property.spec.range() {
         Some(r) => (r.min, r.max, if r.step > 0.0 { r.step } else { 1.0 }),
         None => fallback,
     }

@@ -69,10 +69,10 @@ impl Property {
                     })
                 }
             }
-            ValueSpec::Range { read, write } => {
+            ValueSpec::Range { .. } => {
                 let number =
                     value_as_number(value).ok_or_else(|| wrong_type(&key, "a number", value))?;
-                if let Some(range) = write.as_ref().or(read.as_ref()) {
+                if let Some(range) = self.spec.range() {
                     if !range.contains(number) {
                         return Err(CommandError::OutOfRange {
                             property: key,

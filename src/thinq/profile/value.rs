@@ -78,3 +78,14 @@ pub enum ValueSpec {
     /// A plain value in place of a descriptor: a read-only constant (`"detergentSetting": "NORMAL"`).
     Constant(Value),
 }
+
+impl ValueSpec {
+    /// The range a value is held to: the write range, what LG accepts, else the read range,
+    /// the best guess without one. `None` for anything but a range.
+    pub fn range(&self) -> Option<&RangeSpec> {
+        match self {
+            ValueSpec::Range { read, write } => write.as_ref().or(read.as_ref()),
+            _ => None,
+        }
+    }
+}

@@ -377,11 +377,7 @@ pub(super) fn kinds(
         })
     };
     let number = || {
-        // The write range is what LG accepts; the read range is the best guess without one.
-        let range = match &property.spec {
-            ValueSpec::Range { write, read } => write.as_ref().or(read.as_ref()),
-            _ => None,
-        };
+        let range = property.spec.range();
         Kind::Number {
             min: range.map(|r| r.min).or(meta.min),
             max: range.map(|r| r.max).or(meta.max),

@@ -6,7 +6,7 @@ use super::{CURRENT_TEMPERATURE, TARGET_TEMPERATURE};
 use crate::hass::entities::component::Component;
 use crate::hass::entities::{Commands, common};
 use crate::thinq::control::Write;
-use crate::thinq::profile::{CommandError, Property, RangeSpec, ValueSpec};
+use crate::thinq::profile::{CommandError, Property, RangeSpec};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -73,18 +73,11 @@ fn unit_of(location: Option<String>, in_unit: &[&Property]) -> String {
         .unwrap_or_else(|| "C".to_owned())
 }
 
-fn range_of(property: &Property) -> Option<RangeSpec> {
-    match &property.spec {
-        ValueSpec::Range { write, read } => write.clone().or_else(|| read.clone()),
-        _ => None,
-    }
-}
-
 /// `(min, max, smallest positive step)` over the ranges of `properties`.
 fn limits<'a>(
     properties: impl Iterator<Item = &'a Property>,
 ) -> (Option<f64>, Option<f64>, Option<f64>) {
-    let ranges: Vec<RangeSpec> = properties.filter_map(range_of).collect();
+    let ranges: Vec<&RangeSpec> = properties.filter_map(|p| p.spec.range()).collect();
     let min = ranges.iter().map(|r| r.min).reduce(f64::min);
     let max = ranges.iter().map(|r| r.max).reduce(f64::max);
     let step = ranges
