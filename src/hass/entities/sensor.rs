@@ -126,14 +126,13 @@ impl OneValue for DurationSensor {
     const PLATFORM: &'static str = "sensor";
 
     fn value(&self, state: &Value) -> Value {
-        let Some([h, m, s]) = self.parts.read(state) else {
+        let Some(seconds) = self.parts.seconds(state) else {
             return Value::Null;
         };
-        let minutes = h * 60.0 + m;
         if self.parts.second.is_some() {
-            common::json_number(minutes * 60.0 + s)
+            common::json_number(seconds)
         } else {
-            common::json_number(minutes)
+            common::json_number(seconds / 60.0)
         }
     }
 

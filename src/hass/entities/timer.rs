@@ -51,15 +51,16 @@ impl DurationParts {
             .flatten()
     }
 
-    /// Hour, minute and second as numbers, a part LG does not report (or the profile lacks)
-    /// as 0; `None` when LG reports none of them: the duration is unknown, not zero.
-    pub fn read(&self, state: &Value) -> Option<[f64; 3]> {
+    /// The duration in seconds, a part LG does not report (or the profile lacks) counted as 0;
+    /// `None` when LG reports none of them: the duration is unknown, not zero.
+    pub fn seconds(&self, state: &Value) -> Option<f64> {
         let parts = [&self.hour, &self.minute, &self.second]
             .map(|p| p.as_ref().and_then(|p| common::read_number(p, state)));
+        let [h, m, s] = parts.map(|p| p.unwrap_or(0.0));
         parts
             .iter()
             .any(Option::is_some)
-            .then(|| parts.map(|p| p.unwrap_or(0.0)))
+            .then_some(h * 3600.0 + m * 60.0 + s)
     }
 }
 
@@ -117,10 +118,9 @@ impl OneValue for TimerNumber {
     /// The timer in minutes; unknown when LG reports neither member, or a value past the
     /// maximum, which Home Assistant would refuse.
     fn value(&self, state: &Value) -> Value {
-        let Some([h, m, _]) = self.parts.read(state) else {
+        let Some(minutes) = self.parts.seconds(state).map(|s| s / 60.0) else {
             return Value::Null;
         };
-        let minutes = h * 60.0 + m;
         let (min, max, _) = self.range();
         if minutes < min || minutes > max {
             return Value::Null;
@@ -233,8 +233,7 @@ impl FinishesAtSensor {
         {
             return None;
         }
-        let [h, m, s] = self.remaining.read(state)?;
-        let seconds = (h * 3600.0 + m * 60.0 + s).clamp(0.0, 7.0 * 86_400.0) as i64;
+        let seconds = self.remaining.seconds(state)?.clamp(0.0, 7.0 * 86_400.0) as i64;
         (seconds > 0).then_some(seconds)
     }
 
