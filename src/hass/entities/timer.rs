@@ -168,7 +168,10 @@ impl OneValue for TimerNumber {
                     }
                     Some(_) => {}
                     None if minutes != 0.0 => {
-                        let key = (self.parts.minute.as_ref())
+                        let key = self
+                            .parts
+                            .minute
+                            .as_ref()
                             .map_or_else(|| self.base.key.clone(), |m| m.path.key());
                         return Err(CommandError::NotWritable(key));
                     }
