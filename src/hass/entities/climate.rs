@@ -170,7 +170,7 @@ impl Entity for ClimateEntity {
         }
         if let Some((range, _)) = &self.range {
             range.add_component(c);
-            range.widen(c, self.temperature.as_ref().and_then(|t| t.step));
+            range.widen(c, self.temperature.as_ref().and_then(|t| t.limits.step));
         }
         if let Some((_, pairs)) = &self.fan {
             c.control(["fan_mode_cmd_t", "fan_mode_stat_t"], FAN_MODE, true);

@@ -18,6 +18,7 @@ pub mod event;
 pub mod fan;
 pub mod humidifier;
 pub mod light;
+pub mod limits;
 pub mod lock;
 pub mod names;
 pub mod number;

@@ -4,6 +4,7 @@
 use super::Commands;
 use super::common::{self, EntityBase, has_base};
 use super::component::Component;
+use super::limits::Limits;
 use super::one_value::OneValue;
 use crate::thinq::profile::Property;
 use serde_json::{Value, json};
@@ -15,9 +16,7 @@ pub const FEATURE: &str = "value";
 pub struct NumberEntity {
     pub base: EntityBase,
     pub property: Property,
-    pub min: Option<f64>,
-    pub max: Option<f64>,
-    pub step: Option<f64>,
+    pub limits: Limits,
     pub unit: Option<String>,
     pub device_class: Option<String>,
     /// `box` or `slider`.
@@ -33,9 +32,7 @@ impl OneValue for NumberEntity {
     /// "not set", against a range of 1..=19), which Home Assistant would reject with an error.
     fn value(&self, state: &Value) -> Value {
         common::read_number(&self.property, state)
-            .filter(|v| {
-                self.min.is_none_or(|min| *v >= min) && self.max.is_none_or(|max| *v <= max)
-            })
+            .filter(|v| self.limits.contains(*v))
             .map_or(Value::Null, common::json_number)
     }
 
@@ -49,7 +46,8 @@ impl OneValue for NumberEntity {
 
     fn component(&self, c: &mut Component<'_>) {
         c.value_control(FEATURE, self.readable());
-        for (key, value) in [("min", self.min), ("max", self.max), ("step", self.step)] {
+        let Limits { min, max, step } = self.limits;
+        for (key, value) in [("min", min), ("max", max), ("step", step)] {
             if let Some(v) = value {
                 c.insert(key, common::json_number(v));
             }

@@ -283,7 +283,7 @@ fn add_plain_target_from_twin(
     if temperature.writes.iter().any(|w| w.mode.is_none()) {
         return;
     }
-    let (Some(min), Some(max)) = (temperature.min, temperature.max) else {
+    let (Some(min), Some(max)) = (temperature.limits.min, temperature.limits.max) else {
         return;
     };
     let twin = resources

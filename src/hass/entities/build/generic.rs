@@ -8,6 +8,7 @@ use crate::hass::entities::Entity;
 use crate::hass::entities::binary_sensor::BinarySensorEntity;
 use crate::hass::entities::button::ButtonEntity;
 use crate::hass::entities::common::{self, EntityBase};
+use crate::hass::entities::limits::Limits;
 use crate::hass::entities::number::NumberEntity;
 use crate::hass::entities::select::SelectEntity;
 use crate::hass::entities::sensor::{SensorEntity, SensorValue};
@@ -32,9 +33,7 @@ pub(super) enum Kind {
     },
     Select(Vec<(String, String)>),
     Number {
-        min: Option<f64>,
-        max: Option<f64>,
-        step: Option<f64>,
+        limits: Limits,
         unit: Option<String>,
         device_class: Option<String>,
     },
@@ -127,17 +126,13 @@ impl Plan {
                 options,
             })),
             Kind::Number {
-                min,
-                max,
-                step,
+                limits,
                 unit,
                 device_class,
             } => out.push(Box::new(NumberEntity {
                 base: self.base(self.key.clone(), name),
                 property,
-                min,
-                max,
-                step,
+                limits,
                 unit,
                 device_class,
                 mode: self.meta.mode.clone().unwrap_or_else(|| "box".to_owned()),
@@ -377,11 +372,13 @@ pub(super) fn kinds(
         })
     };
     let number = || {
-        let range = property.spec.range();
+        let catalog = Limits {
+            min: meta.min,
+            max: meta.max,
+            step: meta.step,
+        };
         Kind::Number {
-            min: range.map(|r| r.min).or(meta.min),
-            max: range.map(|r| r.max).or(meta.max),
-            step: range.map(|r| r.step).filter(|s| *s > 0.0).or(meta.step),
+            limits: Limits::of_range_or(property.spec.range(), catalog),
             unit: ha_unit.clone(),
             device_class: device_class.clone(),
         }

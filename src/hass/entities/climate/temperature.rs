@@ -4,9 +4,10 @@
 
 use super::{CURRENT_TEMPERATURE, TARGET_TEMPERATURE};
 use crate::hass::entities::component::Component;
+use crate::hass::entities::limits::Limits;
 use crate::hass::entities::{Commands, common};
 use crate::thinq::control::Write;
-use crate::thinq::profile::{CommandError, Property, RangeSpec};
+use crate::thinq::profile::{CommandError, Property};
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -32,9 +33,7 @@ pub struct TemperatureSet {
     pub target: Option<Property>,
     /// Writable targets, most specific first when chosen (see [`TemperatureSet::write`]).
     pub writes: Vec<TargetWrite>,
-    pub min: Option<f64>,
-    pub max: Option<f64>,
-    pub step: Option<f64>,
+    pub limits: Limits,
 }
 
 /// The unit entry of a pattern C resource to use (C first, the unit Home Assistant converts
@@ -73,19 +72,9 @@ fn unit_of(location: Option<String>, in_unit: &[&Property]) -> String {
         .unwrap_or_else(|| "C".to_owned())
 }
 
-/// `(min, max, smallest positive step)` over the ranges of `properties`.
-fn limits<'a>(
-    properties: impl Iterator<Item = &'a Property>,
-) -> (Option<f64>, Option<f64>, Option<f64>) {
-    let ranges: Vec<&RangeSpec> = properties.filter_map(|p| p.spec.range()).collect();
-    let min = ranges.iter().map(|r| r.min).reduce(f64::min);
-    let max = ranges.iter().map(|r| r.max).reduce(f64::max);
-    let step = ranges
-        .iter()
-        .map(|r| r.step)
-        .filter(|s| *s > 0.0)
-        .reduce(f64::min);
-    (min, max, step)
+/// One slider's limits over the ranges of `properties`.
+fn limits<'a>(properties: impl Iterator<Item = &'a Property>) -> Limits {
+    Limits::spanning(properties.filter_map(|p| p.spec.range()))
 }
 
 /// A number from Home Assistant as LG takes it: whole-degree steps take integers (LG rejects
@@ -136,15 +125,13 @@ impl TemperatureSet {
             return None;
         }
         let unit = unit_of(location, &in_unit);
-        let (min, max, step) = limits(writes.iter().map(|w| &w.property).chain(target_prop));
+        let limits = limits(writes.iter().map(|w| &w.property).chain(target_prop));
         Some(TemperatureSet {
             unit,
             current,
             target: target_prop.filter(|p| p.readable).cloned(),
             writes,
-            min,
-            max,
-            step,
+            limits,
         })
     }
 
@@ -188,7 +175,7 @@ impl TemperatureSet {
         job_mode: Option<&str>,
         variant: Option<&str>,
     ) -> Result<Write, CommandError> {
-        let value = target_value(key, payload, self.step)?;
+        let value = target_value(key, payload, self.limits.step)?;
         let chosen = self
             .for_mode(job_mode, variant)
             .or_else(|| self.writes.iter().find(|w| w.mode.is_none()))
@@ -211,14 +198,14 @@ impl TemperatureSet {
         if self.current.is_some() {
             c.state("curr_temp_t", CURRENT_TEMPERATURE);
         }
-        if let Some(min) = self.min {
+        if let Some(min) = self.limits.min {
             c.insert("min_temp", common::json_number(min));
         }
-        if let Some(max) = self.max {
+        if let Some(max) = self.limits.max {
             c.insert("max_temp", common::json_number(max));
         }
         c.insert("temp_unit", json!(self.unit.to_ascii_uppercase()));
-        c.insert("precision", json!(precision(self.step)));
+        c.insert("precision", json!(precision(self.limits.step)));
     }
 
     /// The values behind the topics [`Self::add_component`] names.
@@ -266,9 +253,7 @@ pub struct TemperatureRange {
     pub unit: String,
     pub low: Property,
     pub high: Property,
-    pub min: Option<f64>,
-    pub max: Option<f64>,
-    pub step: Option<f64>,
+    pub limits: Limits,
     /// Whether the unit follows the range now (a readable boolean); `None`: whenever its job
     /// mode runs.
     pub enabled: Option<Property>,
@@ -281,9 +266,7 @@ impl PartialEq for TemperatureRange {
         self.unit == other.unit
             && self.low == other.low
             && self.high == other.high
-            && self.min == other.min
-            && self.max == other.max
-            && self.step == other.step
+            && self.limits == other.limits
             && self.enabled == other.enabled
     }
 }
@@ -304,14 +287,12 @@ impl TemperatureRange {
         };
         let (low, high) = (find(low)?.clone(), find(high)?.clone());
         let unit = unit_of(location, &in_unit);
-        let (min, max, step) = limits([&low, &high].into_iter());
+        let limits = limits([&low, &high].into_iter());
         Some(TemperatureRange {
             unit,
             low,
             high,
-            min,
-            max,
-            step,
+            limits,
             enabled: None,
             commanded: Arc::default(),
         })
@@ -333,7 +314,7 @@ impl TemperatureRange {
 
     /// The writes for a new low (`high == false`) or high bound.
     pub fn write(&self, key: &str, payload: &str, high: bool, state: &Value) -> Commands {
-        let value = target_value(key, payload, self.step)?;
+        let value = target_value(key, payload, self.limits.step)?;
         let reported = self.reported(state);
         let mut memory = self
             .commanded
@@ -404,9 +385,9 @@ impl TemperatureRange {
             };
             c.insert(key, common::json_number(value));
         };
-        widen(c, "min_temp", self.min, true);
-        widen(c, "max_temp", self.max, false);
-        let step = [single_step, self.step]
+        widen(c, "min_temp", self.limits.min, true);
+        widen(c, "max_temp", self.limits.max, false);
+        let step = [single_step, self.limits.step]
             .into_iter()
             .flatten()
             .filter(|s| *s > 0.0)
