@@ -10,7 +10,8 @@ use crate::thinq::profile::RangeSpec;
 pub struct Limits {
     pub min: Option<f64>,
     pub max: Option<f64>,
-    /// Always positive: LG's step 0 ("any value") is an unknown step.
+    /// Positive when it comes from LG's ranges: their step 0 ("any value") is an unknown
+    /// step. A catalog step is taken as written.
     pub step: Option<f64>,
 }
 
