@@ -70,7 +70,7 @@ impl PushMessage {
         if device_id.is_empty() {
             return Err(MessageError::MissingField("deviceId"));
         }
-        let device_type = optional_str(fields, "deviceType")?;
+        let device_type = optional_str(fields, "deviceType")?.map(str::to_owned);
 
         match push_type {
             "DEVICE_STATUS" => {
@@ -101,8 +101,8 @@ impl PushMessage {
             "DEVICE_REGISTERED" => Ok(PushMessage::Registered {
                 device_id,
                 device_type,
-                model_name: optional_str(fields, "modelName")?,
-                alias: optional_str(fields, "alias")?,
+                model_name: optional_str(fields, "modelName")?.map(str::to_owned),
+                alias: optional_str(fields, "alias")?.map(str::to_owned),
             }),
             "DEVICE_UNREGISTERED" => Ok(PushMessage::Unregistered { device_id }),
             "DEVICE_ALIAS_CHANGED" => {
@@ -136,27 +136,22 @@ impl PushMessage {
     }
 }
 
+/// A string field that must be there (and not `null`).
 fn required_str<'a>(
     fields: &'a Map<String, Value>,
     field: &'static str,
 ) -> Result<&'a str, MessageError> {
-    match fields.get(field) {
-        None | Some(Value::Null) => Err(MessageError::MissingField(field)),
-        Some(Value::String(s)) => Ok(s),
-        Some(_) => Err(MessageError::WrongType {
-            field,
-            expected: "a string",
-        }),
-    }
+    optional_str(fields, field)?.ok_or(MessageError::MissingField(field))
 }
 
-fn optional_str(
-    fields: &Map<String, Value>,
+/// A string field that may be left out or `null`; any other type is an error.
+fn optional_str<'a>(
+    fields: &'a Map<String, Value>,
     field: &'static str,
-) -> Result<Option<String>, MessageError> {
+) -> Result<Option<&'a str>, MessageError> {
     match fields.get(field) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(Value::String(s)) => Ok(Some(s)),
         Some(_) => Err(MessageError::WrongType {
             field,
             expected: "a string",
