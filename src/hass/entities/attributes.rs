@@ -13,7 +13,7 @@
 
 use super::Commands;
 use crate::hass::entities::Entity;
-use crate::hass::entities::common::{self, EntityBase, HasBase};
+use crate::hass::entities::common::{self, EntityBase, EntityKind};
 use crate::hass::entities::component::Component;
 use crate::thinq::profile::{Property, PropertyPath, ValueSpec};
 use serde_json::{Map, Value, json};
@@ -184,17 +184,17 @@ impl WithAttributes {
     }
 }
 
-impl HasBase for WithAttributes {
+impl EntityKind for WithAttributes {
+    fn platform(&self) -> &'static str {
+        self.inner.platform()
+    }
+
     fn base(&self) -> &EntityBase {
         self.inner.base()
     }
 }
 
 impl Entity for WithAttributes {
-    fn platform(&self) -> &'static str {
-        self.inner.platform()
-    }
-
     fn component(&self, c: &mut Component<'_>) {
         self.inner.component(c);
         c.state("json_attr_t", ATTRIBUTES);

@@ -2,7 +2,7 @@
 //! split into "on" and "off" (`doorState` OPEN / CLOSE, `…_ON` / `…_OFF`).
 
 use super::Entity;
-use super::common::{self, EntityBase, has_base};
+use super::common::{self, EntityBase, entity_kind};
 use super::component::Component;
 use super::one_value::OneValue;
 use crate::hass::topics::STATE;
@@ -18,11 +18,9 @@ pub struct BinarySensorEntity {
     pub device_class: Option<String>,
 }
 
-has_base!(BinarySensorEntity);
+entity_kind!(BinarySensorEntity, "binary_sensor");
 
 impl OneValue for BinarySensorEntity {
-    const PLATFORM: &'static str = "binary_sensor";
-
     fn value(&self, state: &Value) -> Value {
         match self.property.read(state) {
             Some(Value::Bool(b)) if self.on_values.is_empty() => common::on_off(b),
@@ -53,13 +51,9 @@ pub struct PushBinarySensorEntity {
     pub off_delay: u32,
 }
 
-has_base!(PushBinarySensorEntity);
+entity_kind!(PushBinarySensorEntity, "binary_sensor");
 
 impl Entity for PushBinarySensorEntity {
-    fn platform(&self) -> &'static str {
-        "binary_sensor"
-    }
-
     fn component(&self, c: &mut Component<'_>) {
         c.value_state();
         c.insert_some("dev_cla", self.device_class.as_deref());

@@ -6,7 +6,7 @@
 //! nothing in the UI. These values are actions; a button per action says exactly that, and
 //! each can be put on a dashboard or used in an automation on its own.
 
-use super::common::{self, EntityBase, has_base};
+use super::common::{self, EntityBase, entity_kind};
 use super::component::Component;
 use super::{Commands, Entity};
 use crate::thinq::profile::Property;
@@ -23,13 +23,9 @@ pub struct ButtonEntity {
     pub value: String,
 }
 
-has_base!(ButtonEntity);
+entity_kind!(ButtonEntity, "button");
 
 impl Entity for ButtonEntity {
-    fn platform(&self) -> &'static str {
-        "button"
-    }
-
     fn component(&self, c: &mut Component<'_>) {
         // A button has no state to show.
         c.command("cmd_t", FEATURE);

@@ -11,7 +11,7 @@ pub use temperature::{
     TARGET_TEMPERATURE_HIGH, TARGET_TEMPERATURE_LOW, TargetWrite, TemperatureRange, TemperatureSet,
 };
 
-use super::common::{self, EntityBase, PowerControl, has_base};
+use super::common::{self, EntityBase, PowerControl, entity_kind};
 use super::component::Component;
 use super::{Commands, Entity};
 use crate::thinq::profile::{CommandError, Property, PropertyPath};
@@ -145,13 +145,9 @@ impl ClimateEntity {
     }
 }
 
-has_base!(ClimateEntity);
+entity_kind!(ClimateEntity, "climate");
 
 impl Entity for ClimateEntity {
-    fn platform(&self) -> &'static str {
-        "climate"
-    }
-
     fn component(&self, c: &mut Component<'_>) {
         let mut modes = vec!["off".to_owned()];
         for (_, ha) in &self.hvac_modes {

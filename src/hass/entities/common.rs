@@ -31,24 +31,32 @@ pub struct EntityBase {
     pub enabled: bool,
 }
 
-/// The [`EntityBase`] of an entity kind, which [`super::Entity`] and
-/// [`super::one_value::OneValue`] read the key and name from.
-pub trait HasBase {
+/// What an entity kind is whatever it shows: the Home Assistant platform it is discovered as,
+/// and its [`EntityBase`], which [`super::Entity`] and [`super::one_value::OneValue`] read the
+/// key and name from.
+pub trait EntityKind {
+    /// `sensor`, `climate`, `select`, …
+    fn platform(&self) -> &'static str;
     fn base(&self) -> &EntityBase;
 }
 
-/// `has_base!(Kind)`: the [`HasBase`] of a kind that keeps its base in a field named `base`, as
-/// every entity kind does. One line per kind instead of the same accessor written out in each.
-macro_rules! has_base {
-    ($kind:ty) => {
-        impl $crate::hass::entities::common::HasBase for $kind {
+/// `entity_kind!(Kind, "platform")`: the [`EntityKind`] of a kind that keeps its base in a field
+/// named `base`, as every entity kind does. A kind's platform never changes, so it is said once,
+/// on the line that declares the kind, instead of in a method of its own.
+macro_rules! entity_kind {
+    ($kind:ty, $platform:literal) => {
+        impl $crate::hass::entities::common::EntityKind for $kind {
+            fn platform(&self) -> &'static str {
+                $platform
+            }
+
             fn base(&self) -> &$crate::hass::entities::common::EntityBase {
                 &self.base
             }
         }
     };
 }
-pub(crate) use has_base;
+pub(crate) use entity_kind;
 
 impl EntityBase {
     pub fn new(key: impl Into<String>, name: Option<String>) -> EntityBase {

@@ -2,7 +2,7 @@
 //! the state; the position range is read and written as LG gives it, its minimum closed and its
 //! maximum open (`pos_clsd` / `pos_open`: Home Assistant shows 0…100 % from them).
 
-use super::common::{self, EntityBase, has_base};
+use super::common::{self, EntityBase, entity_kind};
 use super::component::Component;
 use super::light::RangeControl;
 use super::{Commands, Entity};
@@ -55,13 +55,9 @@ impl CoverEntity {
     }
 }
 
-has_base!(CoverEntity);
+entity_kind!(CoverEntity, "cover");
 
 impl Entity for CoverEntity {
-    fn platform(&self) -> &'static str {
-        "cover"
-    }
-
     fn component(&self, c: &mut Component<'_>) {
         c.insert_some("dev_cla", self.device_class.as_deref());
         c.value_control(STATE, self.property.readable);

@@ -5,7 +5,7 @@
 //! (`{"event_type": …}`) goes to the entity's own event topic, not to the retained state.
 
 use super::Entity;
-use super::common::{self, EntityBase, has_base};
+use super::common::{self, EntityBase, entity_kind};
 use super::component::Component;
 use serde_json::{Value, json};
 
@@ -33,13 +33,9 @@ impl EventEntity {
     }
 }
 
-has_base!(EventEntity);
+entity_kind!(EventEntity, "event");
 
 impl Entity for EventEntity {
-    fn platform(&self) -> &'static str {
-        "event"
-    }
-
     fn component(&self, c: &mut Component<'_>) {
         c.event_state();
         c.insert("event_types", json!(self.event_types));
@@ -83,13 +79,9 @@ impl PushEventEntity {
     }
 }
 
-has_base!(PushEventEntity);
+entity_kind!(PushEventEntity, "event");
 
 impl Entity for PushEventEntity {
-    fn platform(&self) -> &'static str {
-        "event"
-    }
-
     fn component(&self, c: &mut Component<'_>) {
         c.state("stat_t", FEATURE);
         c.insert("event_types", json!(self.event_types()));

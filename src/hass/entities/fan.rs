@@ -5,7 +5,7 @@
 //! converts them to and from percentages itself, so the state never depends on rounding here.
 
 use super::climate::PRESET_MODE;
-use super::common::{self, EntityBase, PowerControl, has_base};
+use super::common::{self, EntityBase, PowerControl, entity_kind};
 use super::component::Component;
 use super::{Commands, Entity};
 use crate::hass::topics::STATE;
@@ -95,13 +95,9 @@ impl FanEntity {
     }
 }
 
-has_base!(FanEntity);
+entity_kind!(FanEntity, "fan");
 
 impl Entity for FanEntity {
-    fn platform(&self) -> &'static str {
-        "fan"
-    }
-
     fn component(&self, c: &mut Component<'_>) {
         c.value_control(STATE, true);
         if let Some((low, high)) = self.speed_range() {

@@ -2,7 +2,7 @@
 //! job modes as modes, current humidity.
 
 use super::climate::{CURRENT_HUMIDITY, MODE};
-use super::common::{self, EntityBase, PowerControl, has_base};
+use super::common::{self, EntityBase, PowerControl, entity_kind};
 use super::component::Component;
 use super::{Commands, Entity};
 use crate::hass::topics::STATE;
@@ -42,13 +42,9 @@ impl HumidifierEntity {
     }
 }
 
-has_base!(HumidifierEntity);
+entity_kind!(HumidifierEntity, "humidifier");
 
 impl Entity for HumidifierEntity {
-    fn platform(&self) -> &'static str {
-        "humidifier"
-    }
-
     fn component(&self, c: &mut Component<'_>) {
         c.insert("dev_cla", json!(self.device_class));
         c.value_control(STATE, self.power.property.readable);

@@ -12,7 +12,7 @@
 //! offered only when LG's range is in kelvin; hue in degrees and saturation in percent, which is
 //! what both sides use.
 
-use super::common::{self, EntityBase, PowerControl, has_base};
+use super::common::{self, EntityBase, PowerControl, entity_kind};
 use super::component::Component;
 use super::{Commands, Entity};
 use crate::hass::topics::STATE;
@@ -309,13 +309,9 @@ impl LightEntity {
     }
 }
 
-has_base!(LightEntity);
+entity_kind!(LightEntity, "light");
 
 impl Entity for LightEntity {
-    fn platform(&self) -> &'static str {
-        "light"
-    }
-
     fn component(&self, c: &mut Component<'_>) {
         c.insert("schema", json!("json"));
         c.value_control(FEATURE, true);

@@ -4,7 +4,7 @@
 //! be written. `open` is offered (Home Assistant's OPEN feature) only when LG can open.
 
 use super::Commands;
-use super::common::{self, EntityBase, has_base};
+use super::common::{self, EntityBase, entity_kind};
 use super::component::Component;
 use super::one_value::OneValue;
 use crate::hass::topics::STATE;
@@ -22,11 +22,9 @@ pub struct LockEntity {
     pub open: Option<String>,
 }
 
-has_base!(LockEntity);
+entity_kind!(LockEntity, "lock");
 
 impl OneValue for LockEntity {
-    const PLATFORM: &'static str = "lock";
-
     fn value(&self, state: &Value) -> Value {
         common::option_state(&self.property, &self.states, state)
     }

@@ -34,7 +34,7 @@ pub mod words;
 
 use crate::thinq::control::Write;
 use crate::thinq::profile::{CommandError, PropertyPath};
-use common::HasBase;
+use common::EntityKind;
 use component::Component;
 use serde_json::Value;
 
@@ -44,15 +44,13 @@ pub type Commands = Result<Vec<Write>, CommandError>;
 
 /// One Home Assistant entity of a device.
 ///
-/// Its identity and presentation (key, name, icon, category) are its [`HasBase::base`].
-pub trait Entity: HasBase + Send + Sync {
+/// Its platform, identity and presentation (key, name, icon, category) are its [`EntityKind`].
+pub trait Entity: EntityKind + Send + Sync {
     /// Component id inside the device discovery payload; `[a-zA-Z0-9_-]`, unique per device,
     /// stable forever (it is part of the `unique_id`).
     fn key(&self) -> &str {
         &self.base().key
     }
-    /// `sensor`, `climate`, `select`, …
-    fn platform(&self) -> &'static str;
     /// Adds this entity's keys (topics, options, limits) to its component config, which
     /// [`Component::new`] started with the keys every component carries.
     fn component(&self, c: &mut Component<'_>);

@@ -2,7 +2,7 @@
 //! the profile's write range (or the catalog when the profile gives none).
 
 use super::Commands;
-use super::common::{self, EntityBase, has_base};
+use super::common::{self, EntityBase, entity_kind};
 use super::component::Component;
 use super::limits::Limits;
 use super::one_value::OneValue;
@@ -23,11 +23,9 @@ pub struct NumberEntity {
     pub mode: String,
 }
 
-has_base!(NumberEntity);
+entity_kind!(NumberEntity, "number");
 
 impl OneValue for NumberEntity {
-    const PLATFORM: &'static str = "number";
-
     /// The current value; unknown when it lies outside min..=max (a washer reports delay 0,
     /// "not set", against a range of 1..=19), which Home Assistant would reject with an error.
     fn value(&self, state: &Value) -> Value {

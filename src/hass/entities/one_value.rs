@@ -1,21 +1,19 @@
 //! Entities that show one value on one plain state topic: Home Assistant's sensor, binary
 //! sensor, number, select, switch, lock and text read their state that way.
 //!
-//! What such a kind says about itself is [`OneValue`]: its platform, its value, whether LG
-//! lets us read it, its unit. The [`Entity`] every one of them is then publishes that value
-//! (only when it is readable: a write-only control has no state topic) and shows it in the
-//! entity table with its unit, the same way for all of them.
+//! What such a kind says about itself is [`OneValue`]: its value, whether LG lets us read it,
+//! its unit (its platform, like every kind's, is its [`EntityKind`]). The [`Entity`] every one
+//! of them is then publishes that value (only when it is readable: a write-only control has no
+//! state topic) and shows it in the entity table with its unit, the same way for all of them.
 
-use super::common::{self, HasBase};
+use super::common::{self, EntityKind};
 use super::component::Component;
 use super::{Commands, Entity};
 use crate::hass::topics::STATE;
 use serde_json::Value;
 
 /// An entity kind with one value (see the module documentation).
-pub trait OneValue: HasBase + Send + Sync {
-    /// `sensor`, `number`, … (see [`Entity::platform`]).
-    const PLATFORM: &'static str;
+pub trait OneValue: EntityKind + Send + Sync {
     /// The feature the value is published on: the main value's `state`, unless a kind has a
     /// reason for a topic of its own (see [`super::timer::CLOCK_TOPIC`]).
     const TOPIC: &'static str = STATE;
@@ -39,10 +37,6 @@ pub trait OneValue: HasBase + Send + Sync {
 }
 
 impl<T: OneValue> Entity for T {
-    fn platform(&self) -> &'static str {
-        T::PLATFORM
-    }
-
     fn component(&self, c: &mut Component<'_>) {
         OneValue::component(self, c);
     }

@@ -1,7 +1,7 @@
 //! Writable enums whose every readable value can also be written: `select` entities.
 
 use super::Commands;
-use super::common::{self, EntityBase, has_base};
+use super::common::{self, EntityBase, entity_kind};
 use super::component::Component;
 use super::one_value::OneValue;
 use crate::thinq::profile::Property;
@@ -18,11 +18,9 @@ pub struct SelectEntity {
     pub options: Vec<(String, String)>,
 }
 
-has_base!(SelectEntity);
+entity_kind!(SelectEntity, "select");
 
 impl OneValue for SelectEntity {
-    const PLATFORM: &'static str = "select";
-
     fn value(&self, state: &Value) -> Value {
         common::option_state(&self.property, &self.options, state)
     }

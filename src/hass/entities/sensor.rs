@@ -1,7 +1,7 @@
 //! Read-only values: `sensor` entities (plain properties, durations made from hour / minute /
 //! second attributes, and the device's current error code).
 
-use super::common::{self, EntityBase, has_base};
+use super::common::{self, EntityBase, entity_kind};
 use super::component::Component;
 use super::one_value::OneValue;
 use super::timer::DurationParts;
@@ -38,11 +38,9 @@ pub struct SensorEntity {
     pub precision: Option<u32>,
 }
 
-has_base!(SensorEntity);
+entity_kind!(SensorEntity, "sensor");
 
 impl OneValue for SensorEntity {
-    const PLATFORM: &'static str = "sensor";
-
     fn value(&self, state: &Value) -> Value {
         let read = self.property.read(state);
         match &self.value {
@@ -120,11 +118,9 @@ pub struct DurationSensor {
     pub parts: DurationParts,
 }
 
-has_base!(DurationSensor);
+entity_kind!(DurationSensor, "sensor");
 
 impl OneValue for DurationSensor {
-    const PLATFORM: &'static str = "sensor";
-
     fn value(&self, state: &Value) -> Value {
         let Some(seconds) = self.parts.seconds(state) else {
             return Value::Null;
@@ -170,11 +166,9 @@ impl ErrorSensor {
     pub const NO_ERROR: &'static str = "NO_ERROR";
 }
 
-has_base!(ErrorSensor);
+entity_kind!(ErrorSensor, "sensor");
 
 impl OneValue for ErrorSensor {
-    const PLATFORM: &'static str = "sensor";
-
     fn value(&self, state: &Value) -> Value {
         let scope = match &self.sub_device {
             Some(sub) => state.get(sub),

@@ -3,7 +3,7 @@
 //! go to LG in one control body. The state is the same JSON shape on one topic (no template):
 //! on/off plus the current volume and duration, which Home Assistant shows as attributes.
 
-use super::common::{self, EntityBase, PowerControl, has_base};
+use super::common::{self, EntityBase, PowerControl, entity_kind};
 use super::component::Component;
 use super::light::RangeControl;
 use super::{Commands, Entity};
@@ -56,13 +56,9 @@ impl SirenEntity {
     }
 }
 
-has_base!(SirenEntity);
+entity_kind!(SirenEntity, "siren");
 
 impl Entity for SirenEntity {
-    fn platform(&self) -> &'static str {
-        "siren"
-    }
-
     fn component(&self, c: &mut Component<'_>) {
         c.value_control(STATE, self.power.property.readable);
         c.insert("sup_vol", json!(self.volume.is_some()));

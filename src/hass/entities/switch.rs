@@ -1,7 +1,7 @@
 //! Writable on/off values: `switch` entities from booleans and from on/off enum pairs.
 
 use super::Commands;
-use super::common::{self, EntityBase, has_base};
+use super::common::{self, EntityBase, entity_kind};
 use super::component::Component;
 use super::one_value::OneValue;
 use crate::thinq::profile::Property;
@@ -26,11 +26,9 @@ pub struct SwitchEntity {
     pub device_class: Option<String>,
 }
 
-has_base!(SwitchEntity);
+entity_kind!(SwitchEntity, "switch");
 
 impl OneValue for SwitchEntity {
-    const PLATFORM: &'static str = "switch";
-
     fn value(&self, state: &Value) -> Value {
         match (self.property.read(state), &self.values) {
             (Some(Value::Bool(b)), SwitchValues::Boolean) => common::on_off(b),

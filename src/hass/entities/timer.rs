@@ -9,7 +9,7 @@
 //!   remaining time at the bridge's clock, what a user asks ("when is the wash done?").
 
 use super::Commands;
-use super::common::{self, EntityBase, has_base};
+use super::common::{self, EntityBase, entity_kind};
 use super::component::Component;
 use super::one_value::OneValue;
 use crate::thinq::profile::{CommandError, Property};
@@ -110,11 +110,9 @@ impl TimerNumber {
     }
 }
 
-has_base!(TimerNumber);
+entity_kind!(TimerNumber, "number");
 
 impl OneValue for TimerNumber {
-    const PLATFORM: &'static str = "number";
-
     /// The timer in minutes; unknown when LG reports neither member, or a value past the
     /// maximum, which Home Assistant would refuse.
     fn value(&self, state: &Value) -> Value {
@@ -268,11 +266,9 @@ pub fn rfc3339(unix: i64) -> Option<String> {
         .ok()
 }
 
-has_base!(FinishesAtSensor);
+entity_kind!(FinishesAtSensor, "sensor");
 
 impl OneValue for FinishesAtSensor {
-    const PLATFORM: &'static str = "sensor";
-
     fn value(&self, state: &Value) -> Value {
         self.finishes_at(state, unix_now())
             .and_then(rfc3339)
@@ -313,10 +309,9 @@ fn clock_time(hour: &Property, minute: &Property, state: &Value) -> Option<Strin
     }
 }
 
-has_base!(ClockTimeText);
+entity_kind!(ClockTimeText, "text");
 
 impl OneValue for ClockTimeText {
-    const PLATFORM: &'static str = "text";
     const TOPIC: &'static str = CLOCK_TOPIC;
 
     /// `HH:MM`, or empty when LG reports no time: Home Assistant checks a text's state against
@@ -370,10 +365,9 @@ pub struct ClockTimeSensor {
     pub minute: Property,
 }
 
-has_base!(ClockTimeSensor);
+entity_kind!(ClockTimeSensor, "sensor");
 
 impl OneValue for ClockTimeSensor {
-    const PLATFORM: &'static str = "sensor";
     const TOPIC: &'static str = CLOCK_TOPIC;
 
     /// `HH:MM`, or no value (Home Assistant shows "unknown") when no time is set.

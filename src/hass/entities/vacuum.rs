@@ -6,7 +6,7 @@
 //! part of it: Home Assistant deprecates the vacuum's battery in favour of a battery sensor of
 //! the same device, which the robot's `battery` attributes already are.
 
-use super::common::{self, EntityBase, has_base};
+use super::common::{self, EntityBase, entity_kind};
 use super::component::Component;
 use super::{Commands, Entity};
 use crate::hass::topics::STATE;
@@ -41,13 +41,9 @@ impl VacuumEntity {
     }
 }
 
-has_base!(VacuumEntity);
+entity_kind!(VacuumEntity, "vacuum");
 
 impl Entity for VacuumEntity {
-    fn platform(&self) -> &'static str {
-        "vacuum"
-    }
-
     fn component(&self, c: &mut Component<'_>) {
         c.value_state();
         c.command("cmd_t", COMMAND);

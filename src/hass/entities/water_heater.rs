@@ -2,7 +2,7 @@
 //! current temperature, power when LG lets us switch it.
 
 use super::climate::{MODE, TemperatureSet};
-use super::common::{self, EntityBase, PowerControl, has_base};
+use super::common::{self, EntityBase, PowerControl, entity_kind};
 use super::component::Component;
 use super::{Commands, Entity};
 use crate::thinq::profile::Property;
@@ -32,13 +32,9 @@ impl WaterHeaterEntity {
     }
 }
 
-has_base!(WaterHeaterEntity);
+entity_kind!(WaterHeaterEntity, "water_heater");
 
 impl Entity for WaterHeaterEntity {
-    fn platform(&self) -> &'static str {
-        "water_heater"
-    }
-
     fn component(&self, c: &mut Component<'_>) {
         if let Some((property, pairs)) = &self.mode {
             if property.writable {
