@@ -15,14 +15,10 @@ use std::collections::HashSet;
 /// Home Assistant's hvac mode for a target range.
 const HEAT_COOL: &str = "heat_cool";
 
-pub(super) fn build_climate(
-    scope: &Scope,
-    spec: &ClimateSpec,
-    consumed: &mut HashSet<PropertyPath>,
-) -> Option<ClimateEntity> {
+pub(super) fn build_climate(scope: &Scope, spec: &ClimateSpec) -> Option<ClimateEntity> {
     let power_property = scope.find(&spec.power)?;
     let power = PowerControl::new(power_property, &spec.power_on, &spec.power_off)?;
-    let range = take_range(scope, spec, consumed);
+    let range = take_range(scope, spec);
     let mode = scope
         .find(&spec.mode)
         .filter(|p| matches!(p.spec, ValueSpec::Enum { .. }));
@@ -49,9 +45,9 @@ pub(super) fn build_climate(
                 None => presets.push((value.clone(), scope.labels.label(value))),
             }
         }
-        consumed.insert(mode.path.clone());
+        scope.consume(mode);
     }
-    consumed.insert(power_property.path.clone());
+    scope.consume(power_property);
 
     let mut targets: Vec<(Option<String>, String, String)> = Vec::new();
     let mut target_by = None;
@@ -76,13 +72,12 @@ pub(super) fn build_climate(
         &spec.current_temperature,
         &spec.target_temperature,
         &targets,
-        consumed,
     );
     // One climate entity has one unit: a range in another unit than the target is left out.
     let range = match range {
         Some((r, _)) if temperature.as_ref().is_some_and(|t| t.unit != r.unit) => {
             for p in r.properties() {
-                consumed.remove(&p.path);
+                scope.give_back(p);
             }
             None
         }
@@ -95,7 +90,7 @@ pub(super) fn build_climate(
         .filter_map(|name| scope.find(name))
         .find(|p| is_enum_with_writes(p))
         .map(|p| {
-            consumed.insert(p.path.clone());
+            scope.consume(p);
             let (_, write) = common::enum_values(p);
             (
                 p.clone(),
@@ -115,15 +110,15 @@ pub(super) fn build_climate(
                 .collect()
         })
         .unwrap_or_default();
-    let swing_of = |name: Option<&str>, consumed: &mut HashSet<PropertyPath>| {
+    let swing_of = |name: Option<&str>| {
         let p = scope
             .find_named(name)
             .filter(|p| p.writable && p.spec == ValueSpec::Boolean)?;
-        consumed.insert(p.path.clone());
+        scope.consume(p);
         Some(p.clone())
     };
-    let swing = swing_of(spec.swing.as_deref(), consumed);
-    let swing_horizontal = swing_of(spec.swing_horizontal.as_deref(), consumed);
+    let swing = swing_of(spec.swing.as_deref());
+    let swing_horizontal = swing_of(spec.swing_horizontal.as_deref());
     let humidity = current_humidity(scope, spec.current_humidity.as_deref());
 
     Some(ClimateEntity {
@@ -148,11 +143,7 @@ pub(super) fn build_climate(
 /// The two-set range from the first of the spec's resources that has both bounds writable.
 /// The bounds of every listed resource are taken (the other unit, the older plain resource),
 /// so none shows twice; the resources' other attributes stay with the generic rule.
-fn take_range(
-    scope: &Scope,
-    spec: &ClimateSpec,
-    consumed: &mut HashSet<PropertyPath>,
-) -> Option<(TemperatureRange, String)> {
+fn take_range(scope: &Scope, spec: &ClimateSpec) -> Option<(TemperatureRange, String)> {
     let range_spec = spec.target_range.as_ref()?;
     let mut range = None;
     let mut taken: Vec<&Property> = Vec::new();
@@ -166,7 +157,7 @@ fn take_range(
                 .into_iter()
                 .filter(|p| [&range_spec.low, &range_spec.high].contains(&&p.path.attribute))
                 .collect();
-            consumed.extend(bounds.iter().map(|p| p.path.clone()));
+            scope.consume_all(bounds.iter().copied());
             taken.extend(bounds);
         }
     }
@@ -203,7 +194,6 @@ pub(super) fn take_temperature(
     current: &str,
     target: &str,
     targets: &[(Option<String>, String, String)],
-    consumed: &mut HashSet<PropertyPath>,
 ) -> Option<TemperatureSet> {
     let named = |p: &PropertyPath| {
         scope.catalog.is_some_and(|c| {
@@ -224,7 +214,7 @@ pub(super) fn take_temperature(
         }
         all.extend(props.iter().copied());
         let unnamed: Vec<&Property> = props.into_iter().filter(|p| !named(&p.path)).collect();
-        consumed.extend(unnamed.iter().map(|p| p.path.clone()));
+        scope.consume_all(unnamed.iter().copied());
         taken.extend(unnamed);
     }
     if let Some(t) = &mut temperature {
@@ -264,7 +254,7 @@ pub(super) fn take_temperature(
     }
     // What the entity uses is never shown twice, named or not.
     if let Some(t) = &temperature {
-        consumed.extend(t.properties().into_iter().map(|p| p.path.clone()));
+        scope.consume_all(t.properties());
     }
     temperature
 }

@@ -5,14 +5,8 @@ use crate::catalog::CoverSpec;
 use crate::hass::entities::common;
 use crate::hass::entities::cover::CoverEntity;
 use crate::hass::entities::light::RangeControl;
-use crate::thinq::profile::PropertyPath;
-use std::collections::HashSet;
 
-pub(super) fn build_cover(
-    scope: &Scope,
-    spec: &CoverSpec,
-    consumed: &mut HashSet<PropertyPath>,
-) -> Option<CoverEntity> {
+pub(super) fn build_cover(scope: &Scope, spec: &CoverSpec) -> Option<CoverEntity> {
     let property = scope
         .find(&spec.state)
         .filter(|p| p.readable || p.writable)?;
@@ -28,9 +22,9 @@ pub(super) fn build_cover(
     let position = scope
         .find_named(spec.position.as_deref())
         .and_then(RangeControl::new);
-    consumed.insert(property.path.clone());
+    scope.consume(property);
     if let Some(p) = &position {
-        consumed.insert(p.property.path.clone());
+        scope.consume(&p.property);
     }
     let base = scope.property_base(&property.path);
     Some(CoverEntity {

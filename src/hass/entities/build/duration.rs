@@ -19,13 +19,8 @@ use crate::hass::entities::timer::{
     ClockTimeSensor, ClockTimeText, DurationParts, FinishesAtSensor, TimerNumber,
 };
 use crate::thinq::profile::{Property, PropertyPath};
-use std::collections::HashSet;
 
-pub(super) fn build_durations<'a>(
-    scope: &Scope<'a>,
-    spec: &DurationSpec,
-    consumed: &mut HashSet<PropertyPath>,
-) -> Vec<Box<dyn Entity>> {
+pub(super) fn build_durations<'a>(scope: &Scope<'a>, spec: &DurationSpec) -> Vec<Box<dyn Entity>> {
     let members =
         |name: &Option<String>| name.as_ref().map(|n| scope.find_all(n)).unwrap_or_default();
     let (hours, minutes, seconds) = (
@@ -59,8 +54,8 @@ pub(super) fn build_durations<'a>(
             let writable = h.writable && m.writable;
             let read_only = h.readable && m.readable && !h.writable && !m.writable;
             if writable || read_only {
-                consumed.insert(h.path.clone());
-                consumed.insert(m.path.clone());
+                scope.consume(h);
+                scope.consume(m);
                 let base = entity_base(spec, property_key(&keys, &h.path), name);
                 let (hour, minute) = (h.clone(), m.clone());
                 if writable {
@@ -73,7 +68,7 @@ pub(super) fn build_durations<'a>(
         }
         if let Some(writable) = writable {
             for p in [hour, minute, second].into_iter().flatten() {
-                consumed.insert(p.path.clone());
+                scope.consume(p);
             }
             out.push(Box::new(TimerNumber {
                 base: entity_base(spec, property_key(&keys, &writable.path), name),
@@ -89,7 +84,7 @@ pub(super) fn build_durations<'a>(
             continue;
         }
         for p in [hour, minute, second].into_iter().flatten() {
-            consumed.insert(p.path.clone());
+            scope.consume(p);
         }
         let mut key = keys.clone();
         key.push(spec.key.clone());

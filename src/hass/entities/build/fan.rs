@@ -3,20 +3,14 @@
 use super::scope::*;
 use crate::catalog::FanSpec;
 use crate::hass::entities::fan::{FanEntity, FanSpeed};
-use crate::thinq::profile::{PropertyPath, ValueSpec};
-use std::collections::HashSet;
+use crate::thinq::profile::ValueSpec;
 
-pub(super) fn build_fan(
-    scope: &Scope,
-    spec: &FanSpec,
-    consumed: &mut HashSet<PropertyPath>,
-) -> Option<FanEntity> {
+pub(super) fn build_fan(scope: &Scope, spec: &FanSpec) -> Option<FanEntity> {
     let power = take_optional_power(
         scope,
         spec.power.as_deref(),
         &spec.power_on,
         &spec.power_off,
-        consumed,
     );
     let speed_property = scope
         .find_named(spec.speed.as_deref())
@@ -29,7 +23,7 @@ pub(super) fn build_fan(
             }
             // Values the speed list cannot show (AUTO) keep their own select.
             if read.iter().chain(write.iter()).all(|v| speeds.contains(v)) {
-                consumed.insert(p.path.clone());
+                scope.consume(p);
             }
             Some(FanSpeed::Named {
                 property: p.clone(),
@@ -37,7 +31,7 @@ pub(super) fn build_fan(
             })
         }
         ValueSpec::Range { write: Some(r), .. } if r.max > r.min => {
-            consumed.insert(p.path.clone());
+            scope.consume(p);
             Some(FanSpeed::Ranged {
                 property: p.clone(),
                 min: r.min.round() as i64,
@@ -50,11 +44,11 @@ pub(super) fn build_fan(
         // No fan after all: a named speed goes back to the generic rule (its own select)
         // instead of vanishing with the fan that would have shown it.
         if let Some(FanSpeed::Named { property, .. }) = &speed {
-            consumed.remove(&property.path);
+            scope.give_back(property);
         }
         return None;
     }
-    let presets = take_writable_options(scope, spec.preset.as_deref(), consumed);
+    let presets = take_writable_options(scope, spec.preset.as_deref());
     Some(FanEntity {
         base: scope.composite_base("fan"),
         power,

@@ -8,32 +8,25 @@ use super::scope::Scope;
 use super::siren::build_siren;
 use crate::catalog::DeviceCatalog;
 use crate::hass::entities::Entity;
-use crate::thinq::profile::PropertyPath;
-use std::collections::HashSet;
 
-pub(super) fn build_forms(
-    scope: &Scope,
-    cat: &DeviceCatalog,
-    consumed: &mut HashSet<PropertyPath>,
-    entities: &mut Vec<Box<dyn Entity>>,
-) {
+pub(super) fn build_forms(scope: &Scope, cat: &DeviceCatalog, entities: &mut Vec<Box<dyn Entity>>) {
     for spec in &cat.lights {
-        for light in build_lights(scope, spec, consumed) {
+        for light in build_lights(scope, spec) {
             entities.push(Box::new(light));
         }
     }
     if let Some(spec) = &cat.cover
-        && let Some(cover) = build_cover(scope, spec, consumed)
+        && let Some(cover) = build_cover(scope, spec)
     {
         entities.push(Box::new(cover));
     }
     if let Some(spec) = &cat.lock
-        && let Some(lock) = build_lock(scope, spec, consumed)
+        && let Some(lock) = build_lock(scope, spec)
     {
         entities.push(lock);
     }
     if let Some(spec) = &cat.siren
-        && let Some(siren) = build_siren(scope, spec, consumed)
+        && let Some(siren) = build_siren(scope, spec)
     {
         entities.push(Box::new(siren));
     }

@@ -14,9 +14,9 @@ use crate::hass::entities::select::SelectEntity;
 use crate::hass::entities::sensor::{SensorEntity, SensorValue};
 use crate::hass::entities::switch::{SwitchEntity, SwitchValues};
 use crate::labels::Labels;
-use crate::thinq::profile::{self, LocationKind, Property, PropertyPath, ValueSpec};
+use crate::thinq::profile::{self, LocationKind, Property, ValueSpec};
 use serde_json::Value;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// What one generic (non-composite) entity will be.
 #[derive(Debug, Clone)]
@@ -164,7 +164,7 @@ impl Plan {
     }
 }
 
-pub(super) fn plan_properties(scope: &Scope, consumed: &HashSet<PropertyPath>) -> Vec<Plan> {
+pub(super) fn plan_properties(scope: &Scope) -> Vec<Plan> {
     // Pattern C resources repeat every attribute per unit: keep one unit (C when offered).
     let mut preferred_unit: HashMap<&str, Option<&String>> = HashMap::new();
     for p in &scope.properties {
@@ -180,7 +180,7 @@ pub(super) fn plan_properties(scope: &Scope, consumed: &HashSet<PropertyPath>) -
     let mut plans = Vec::new();
     for &property in &scope.properties {
         let path = &property.path;
-        if consumed.contains(path) || (!property.readable && !property.writable) {
+        if scope.is_consumed(path) || (!property.readable && !property.writable) {
             continue;
         }
         let meta = scope.meta(property).cloned().unwrap_or_default();

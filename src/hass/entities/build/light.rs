@@ -5,31 +5,21 @@ use super::scope::*;
 use crate::catalog::LightSpec;
 use crate::hass::entities::common::{self, EntityBase, PowerControl};
 use crate::hass::entities::light::{LightEntity, RangeControl};
-use crate::thinq::profile::{Property, PropertyPath};
-use std::collections::HashSet;
+use crate::thinq::profile::Property;
 
 /// A colour temperature range below this is not in kelvin (a 1…100 scale): it keeps its own
 /// number instead of being guessed into kelvin.
 const MIN_KELVIN: f64 = 1000.0;
 
-pub(super) fn build_lights(
-    scope: &Scope,
-    spec: &LightSpec,
-    consumed: &mut HashSet<PropertyPath>,
-) -> Vec<LightEntity> {
+pub(super) fn build_lights(scope: &Scope, spec: &LightSpec) -> Vec<LightEntity> {
     scope
         .find_all(&spec.power)
         .into_iter()
-        .filter_map(|power| build_light(scope, spec, power, consumed))
+        .filter_map(|power| build_light(scope, spec, power))
         .collect()
 }
 
-fn build_light(
-    scope: &Scope,
-    spec: &LightSpec,
-    power_property: &Property,
-    consumed: &mut HashSet<PropertyPath>,
-) -> Option<LightEntity> {
+fn build_light(scope: &Scope, spec: &LightSpec, power_property: &Property) -> Option<LightEntity> {
     let (_, write) = common::enum_values(power_property);
     let (on, off) = common::on_off_pair(write)?;
     let power = PowerControl::new(power_property, &on, &off)?;
@@ -69,7 +59,7 @@ fn build_light(
         hs.as_ref().map(|(h, _)| &h.property),
         hs.as_ref().map(|(_, s)| &s.property),
     ];
-    consumed.extend(used.into_iter().flatten().map(|p| p.path.clone()));
+    scope.consume_all(used.into_iter().flatten());
 
     // The key of the power switch this light replaces, so the unique id stays.
     let (key, prefix) = scope.property_key(&power_property.path);

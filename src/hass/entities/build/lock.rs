@@ -8,14 +8,8 @@ use crate::hass::entities::Entity;
 use crate::hass::entities::binary_sensor::BinarySensorEntity;
 use crate::hass::entities::common;
 use crate::hass::entities::lock::LockEntity;
-use crate::thinq::profile::PropertyPath;
-use std::collections::HashSet;
 
-pub(super) fn build_lock(
-    scope: &Scope,
-    spec: &LockSpec,
-    consumed: &mut HashSet<PropertyPath>,
-) -> Option<Box<dyn Entity>> {
+pub(super) fn build_lock(scope: &Scope, spec: &LockSpec) -> Option<Box<dyn Entity>> {
     let property = scope
         .find(&spec.state)
         .filter(|p| p.readable || p.writable)?;
@@ -28,10 +22,10 @@ pub(super) fn build_lock(
     };
     let (lock, unlock, open) = (takes(&spec.lock), takes(&spec.unlock), takes(&spec.open));
     let base = scope.property_base(&property.path);
-    consumed.insert(property.path.clone());
+    scope.consume(property);
     if lock.is_none() && unlock.is_none() && open.is_none() {
         if !property.readable {
-            consumed.remove(&property.path);
+            scope.give_back(property);
             return None;
         }
         let on_values = spec

@@ -74,10 +74,8 @@ pub fn build_entities(
         ));
         // Names need to differ within one Home Assistant device; a sub-device is one.
         let composites_before = entities.len();
-        let mut consumed: HashSet<PropertyPath> = HashSet::new();
         if let Some(cat) = scope.catalog {
             let mut notes = Notes {
-                consumed: &mut consumed,
                 taken: &mut taken,
                 extras: &mut extras,
                 entities: &mut entities,
@@ -87,17 +85,17 @@ pub fn build_entities(
             notes.build(&scope, cat.humidifier.as_ref(), build_humidifier);
             notes.build(&scope, cat.water_heater.as_ref(), build_water_heater);
             if let Some(spec) = &cat.vacuum
-                && let Some(vacuum) = vacuum::build_vacuum(&scope, spec, &mut consumed)
+                && let Some(vacuum) = vacuum::build_vacuum(&scope, spec)
             {
                 entities.extend(vacuum);
             }
             // Lighting, covers, locks, sirens (`forms.rs`).
-            forms::build_forms(&scope, cat, &mut consumed, &mut entities);
+            forms::build_forms(&scope, cat, &mut entities);
             for spec in &cat.durations {
-                entities.extend(build_durations(&scope, spec, &mut consumed));
+                entities.extend(build_durations(&scope, spec));
             }
         }
-        let mut scope_plans = plan_properties(&scope, &consumed);
+        let mut scope_plans = plan_properties(&scope);
         resolve_name_clashes(&mut scope_plans, &entities[composites_before..]);
         plans.extend(scope_plans);
         skipped.extend(scope.take_unshown());
@@ -187,14 +185,13 @@ pub fn build_entities(
 /// other, so what is newly consumed since the last one is this one's (for values that
 /// qualify its own), and the values it took without showing become its attributes.
 struct Notes<'n> {
-    consumed: &'n mut HashSet<PropertyPath>,
     taken: &'n mut Vec<extras::Taken>,
     extras: &'n mut Vec<(String, Property)>,
     entities: &'n mut Vec<Box<dyn Entity>>,
 }
 
 /// How a composite is built from its catalog spec: `None` when the scope lacks what it needs.
-type BuildComposite<S, E> = fn(&scope::Scope, &S, &mut HashSet<PropertyPath>) -> Option<E>;
+type BuildComposite<S, E> = fn(&scope::Scope, &S) -> Option<E>;
 
 impl Notes<'_> {
     /// Builds the composite `spec` asks for, if the catalog has one for this scope, and adds it.
@@ -204,18 +201,17 @@ impl Notes<'_> {
         spec: Option<&S>,
         build: BuildComposite<S, E>,
     ) {
-        if let Some(entity) = spec.and_then(|spec| build(scope, spec, self.consumed)) {
+        if let Some(entity) = spec.and_then(|spec| build(scope, spec)) {
             self.add(scope, Box::new(entity));
         }
     }
 
     fn add(&mut self, scope: &scope::Scope, entity: Box<dyn Entity>) {
         let earlier: HashSet<&PropertyPath> = self.taken.iter().flat_map(|t| &t.paths).collect();
-        let paths: Vec<PropertyPath> = self
-            .consumed
-            .iter()
+        let paths: Vec<PropertyPath> = scope
+            .consumed()
+            .into_iter()
             .filter(|p| !earlier.contains(p))
-            .cloned()
             .collect();
         let key = entity.key().to_owned();
         for property in scope.take_unshown() {

@@ -21,6 +21,8 @@ pub(super) struct Scope<'a> {
     /// older resource beside its successor, a unit string): the orchestrator shows them as
     /// attributes of the entity they qualify (see [`crate::hass::entities::attributes`]).
     pub(super) unshown: RefCell<Vec<Property>>,
+    /// Properties a composite of this scope shows: the generic rule leaves them alone.
+    consumed: RefCell<HashSet<PropertyPath>>,
 }
 
 pub(super) fn scopes<'a>(
@@ -60,6 +62,7 @@ pub(super) fn scopes<'a>(
                 properties,
                 labels,
                 unshown: RefCell::new(Vec::new()),
+                consumed: RefCell::new(HashSet::new()),
             })
         })
         .collect()
@@ -186,6 +189,33 @@ impl<'a> Scope<'a> {
         std::mem::take(&mut *self.unshown.borrow_mut())
     }
 
+    /// Takes a property from the generic rule: a composite of this scope shows it.
+    pub(super) fn consume(&self, property: &Property) {
+        self.consumed.borrow_mut().insert(property.path.clone());
+    }
+
+    /// [`Scope::consume`] for several properties.
+    pub(super) fn consume_all<'p>(&self, properties: impl IntoIterator<Item = &'p Property>) {
+        let mut consumed = self.consumed.borrow_mut();
+        consumed.extend(properties.into_iter().map(|p| p.path.clone()));
+    }
+
+    /// Gives a property back to the generic rule: a composite took it, then found it cannot
+    /// show it after all.
+    pub(super) fn give_back(&self, property: &Property) {
+        self.consumed.borrow_mut().remove(&property.path);
+    }
+
+    /// Whether a composite of this scope shows the property at `path`.
+    pub(super) fn is_consumed(&self, path: &PropertyPath) -> bool {
+        self.consumed.borrow().contains(path)
+    }
+
+    /// Every property the composites of this scope show so far.
+    pub(super) fn consumed(&self) -> Vec<PropertyPath> {
+        self.consumed.borrow().iter().cloned().collect()
+    }
+
     pub(super) fn composite_base(&self, key: &str) -> EntityBase {
         let (mut keys, name) = self.prefix(None);
         keys.push(key.to_owned());
@@ -215,11 +245,10 @@ pub(super) fn take_optional_power(
     name: Option<&str>,
     on: &str,
     off: &str,
-    consumed: &mut HashSet<PropertyPath>,
 ) -> Option<PowerControl> {
     let property = scope.find_named(name)?;
     let power = PowerControl::new(property, on, off)?;
-    consumed.insert(property.path.clone());
+    scope.consume(property);
     Some(power)
 }
 
@@ -228,10 +257,9 @@ pub(super) fn take_optional_power(
 pub(super) fn take_writable_options(
     scope: &Scope,
     name: Option<&str>,
-    consumed: &mut HashSet<PropertyPath>,
 ) -> Option<(Property, Vec<(String, String)>)> {
     let property = scope.find_named(name).filter(|p| is_enum_with_writes(p))?;
-    consumed.insert(property.path.clone());
+    scope.consume(property);
     let (_, write) = common::enum_values(property);
     Some((property.clone(), common::option_pairs(write, scope.labels)))
 }

@@ -6,14 +6,8 @@ use crate::catalog::SirenSpec;
 use crate::hass::entities::common::{self, PowerControl};
 use crate::hass::entities::light::RangeControl;
 use crate::hass::entities::siren::SirenEntity;
-use crate::thinq::profile::PropertyPath;
-use std::collections::HashSet;
 
-pub(super) fn build_siren(
-    scope: &Scope,
-    spec: &SirenSpec,
-    consumed: &mut HashSet<PropertyPath>,
-) -> Option<SirenEntity> {
+pub(super) fn build_siren(scope: &Scope, spec: &SirenSpec) -> Option<SirenEntity> {
     let property = scope.find(&spec.power)?;
     let (_, write) = common::enum_values(property);
     let (on, off) = common::on_off_pair(write)?;
@@ -29,7 +23,7 @@ pub(super) fn build_siren(
     let duration = scope
         .find_named(spec.duration.as_deref())
         .and_then(RangeControl::new);
-    consumed.insert(property.path.clone());
+    scope.consume(property);
     Some(SirenEntity {
         base: scope.property_base(&property.path),
         power,

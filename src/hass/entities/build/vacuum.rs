@@ -6,18 +6,13 @@ use crate::hass::entities::Entity;
 use crate::hass::entities::button::ButtonEntity;
 use crate::hass::entities::common;
 use crate::hass::entities::vacuum::VacuumEntity;
-use crate::thinq::profile::{PropertyPath, ValueSpec};
-use std::collections::HashSet;
+use crate::thinq::profile::ValueSpec;
 
 /// The vacuum, plus a button for each operation value no vacuum command writes (a robot
 /// cleaner's `WAKE_UP`), under the key the generic rule gave it, so no control is lost.
 /// `None` when the profile lacks the run state or offers none of the commands: then the
 /// properties stay with the generic rule (a stick cleaner reports a state but takes no command).
-pub(super) fn build_vacuum(
-    scope: &Scope,
-    spec: &VacuumSpec,
-    consumed: &mut HashSet<PropertyPath>,
-) -> Option<Vec<Box<dyn Entity>>> {
+pub(super) fn build_vacuum(scope: &Scope, spec: &VacuumSpec) -> Option<Vec<Box<dyn Entity>>> {
     let state = scope.find(&spec.state).filter(|p| p.readable)?;
     let command = scope
         .find(&spec.command)
@@ -41,7 +36,7 @@ pub(super) fn build_vacuum(
         .collect();
     // The run state keeps its own sensor: LG's words (charging, sleeping, diagnosing) say more
     // than the six activities Home Assistant allows.
-    consumed.insert(command.path.clone());
+    scope.consume(command);
     let mut out: Vec<Box<dyn Entity>> = vec![Box::new(VacuumEntity {
         base: scope.composite_base("vacuum"),
         state: state.clone(),

@@ -5,20 +5,17 @@ use super::scope::*;
 use crate::catalog::WaterHeaterSpec;
 use crate::hass::entities::common::{self};
 use crate::hass::entities::water_heater::WaterHeaterEntity;
-use crate::thinq::profile::{PropertyPath, ValueSpec};
-use std::collections::HashSet;
+use crate::thinq::profile::ValueSpec;
 
 pub(super) fn build_water_heater(
     scope: &Scope,
     spec: &WaterHeaterSpec,
-    consumed: &mut HashSet<PropertyPath>,
 ) -> Option<WaterHeaterEntity> {
     let power = take_optional_power(
         scope,
         spec.power.as_deref(),
         &spec.power_on,
         &spec.power_off,
-        consumed,
     );
     let mode = scope
         .find(&spec.mode)
@@ -35,7 +32,7 @@ pub(super) fn build_water_heater(
                 }
             }
             if all.iter().all(|v| spec.modes.contains_key(*v)) {
-                consumed.insert(p.path.clone());
+                scope.consume(p);
             }
             (p.clone(), pairs)
         });
@@ -45,7 +42,6 @@ pub(super) fn build_water_heater(
         &spec.current_temperature,
         &spec.target_temperature,
         &[],
-        consumed,
     );
     if mode.is_none() && temperature.is_none() {
         return None;
