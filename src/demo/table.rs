@@ -256,14 +256,8 @@ mod tests {
             "cmps": {"devices": {"p": "sensor", "name": "Appliances",
                                  "stat_t": "thinq/bridge/devices/state"}}
         });
-        view.on_message(
-            "homeassistant/device/thinq_bridge/config",
-            bridge.to_string().as_bytes(),
-        );
-        view.on_message(
-            "homeassistant/device/thinq_AC/config",
-            ac.to_string().as_bytes(),
-        );
+        view.on_json("homeassistant/device/thinq_bridge/config", &bridge);
+        view.on_json("homeassistant/device/thinq_AC/config", &ac);
         for (topic, payload) in [
             ("thinq/AC/climate/mode", "cool"),
             ("thinq/AC/climate/target_temperature", "19"),

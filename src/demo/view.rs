@@ -410,5 +410,13 @@ fn same_device(a: &DeviceView, b: &DeviceView) -> bool {
 const BRIDGE_NAME: &str = "ThinQ bridge";
 
 #[cfg(test)]
+impl HaView {
+    /// [`HaView::on_message`] with a JSON payload, the way tests write their messages.
+    pub(crate) fn on_json(&mut self, topic: &str, payload: &Value) -> Vec<Observation> {
+        self.on_message(topic, payload.to_string().as_bytes())
+    }
+}
+
+#[cfg(test)]
 #[path = "view_tests.rs"]
 mod tests;

@@ -36,7 +36,7 @@ const AC: &str = "homeassistant/device/thinq_AC/config";
 
 fn view_with_ac() -> HaView {
     let mut view = HaView::new("homeassistant", "thinq");
-    let observed = view.on_message(AC, ac_payload().to_string().as_bytes());
+    let observed = view.on_json(AC, &ac_payload());
     assert_eq!(
         observed,
         vec![Observation::Discovered {
@@ -142,7 +142,7 @@ fn values_are_what_home_assistant_holds_and_changes_are_diffed() {
 fn values_retained_before_the_discovery_are_read_when_the_entity_comes() {
     let mut view = HaView::new("homeassistant", "thinq");
     view.on_message("thinq/AC/pm2/state", b"12");
-    view.on_message(AC, ac_payload().to_string().as_bytes());
+    view.on_json(AC, &ac_payload());
     let pm2 = &view.devices()[0].entities[1];
     assert_eq!(pm2.value("state"), Some(&Shown::Number(12.0)));
 }
@@ -157,10 +157,7 @@ fn template_state_messages_are_read_per_key() {
             "temp_stat_t": "thinq/OLD/state", "temp_stat_tpl": "{{ value_json.target }}",
             "curr_temp_t": "thinq/OLD/state", "curr_temp_tpl": "{{ value_json.now }}"}}
     });
-    view.on_message(
-        "homeassistant/device/thinq_OLD/config",
-        payload.to_string().as_bytes(),
-    );
+    view.on_json("homeassistant/device/thinq_OLD/config", &payload);
     let climate = &view.devices()[0].entities[0];
     assert_eq!(climate.readings.len(), 2, "{:?}", climate.readings);
     assert!(
@@ -187,7 +184,7 @@ fn a_platform_only_component_removes_that_component_and_is_never_an_entity() {
         }
     });
     let tower_topic = "homeassistant/device/thinq_T/config";
-    view.on_message(tower_topic, tower.to_string().as_bytes());
+    view.on_json(tower_topic, &tower);
     let tower_keys: Vec<&str> = view
         .device(tower_topic)
         .unwrap()
@@ -203,7 +200,7 @@ fn a_platform_only_component_removes_that_component_and_is_never_an_entity() {
     cmps.insert("pm2".into(), json!({"p": "sensor"}));
     cmps.insert("start".into(), json!({"p": "switch"}));
     cmps.remove("odd");
-    view.on_message(AC, next.to_string().as_bytes());
+    view.on_json(AC, &next);
     let ac: Vec<(String, String)> = keys(&view, AC);
     assert!(!ac.contains(&("sensor".into(), "pm2".into())), "{ac:?}");
     assert!(
@@ -220,7 +217,7 @@ fn a_platform_only_component_removes_that_component_and_is_never_an_entity() {
                               "o": {"name": "thinq-addon"},
                               "cmps": {"notification": {"p": "event"}}});
     assert_eq!(
-        view.on_message(tower_topic, only_markers.to_string().as_bytes()),
+        view.on_json(tower_topic, &only_markers),
         vec![Observation::Removed {
             device: "Laundry tower".into()
         }]
@@ -314,7 +311,7 @@ fn junk_never_panics_nor_removes_and_an_empty_config_removes_the_device() {
         "junk is ignored, as Home Assistant does"
     );
     assert_eq!(view.devices()[0].entities.len(), 5);
-    let again = view.on_message(AC, ac_payload().to_string().as_bytes());
+    let again = view.on_json(AC, &ac_payload());
     assert!(
         again.is_empty(),
         "an unchanged payload is no news: {again:?}"

@@ -359,10 +359,7 @@ mod tests {
                 "temp_stat_t": "thinq/AC/climate/target_temperature",
                 "min_temp": 18, "max_temp": max, "temp_unit": "C", "precision": 1.0}}
         });
-        view.on_message(
-            "homeassistant/device/thinq_AC/config",
-            payload.to_string().as_bytes(),
-        );
+        view.on_json("homeassistant/device/thinq_AC/config", &payload);
         view.on_message(
             "thinq/AC/climate/target_temperature",
             target.to_string().as_bytes(),
