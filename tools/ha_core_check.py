@@ -20,7 +20,6 @@ Assistant and waits until the bridge's state topic and Home Assistant show it; i
 warning about MQTT or discovery in Core's log or a repair issue of the MQTT integration.
 """
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -77,10 +76,8 @@ def check(bridge, hass=str(Path(sys.executable).with_name("hass")), mosquitto="m
     """The whole round trip in a Core of its own; exit status 0 when it held."""
     with harness.house("ha-core-check-", mosquitto, hass) as home:
         workdir, config, broker_port, base, token = home
-        demo = None
-        try:
-            demo = subprocess.Popen([bridge, "demo", "--mqtt", f"127.0.0.1:{broker_port}"],
-                                    stdout=open(workdir / "demo.log", "w"), stderr=subprocess.STDOUT)
+        with harness.running([bridge, "demo", "--mqtt", f"127.0.0.1:{broker_port}"],
+                             workdir / "demo.log", stop_within=60):
 
             def climate():
                 return next((s for s in request(base + "/api/states", token=token)
@@ -102,10 +99,6 @@ def check(bridge, hass=str(Path(sys.executable).with_name("hass")), mosquitto="m
             problems = harness.report_problems(config, base, token)
             print(f"(work directory: {workdir})")
             return 0 if not problems else 1
-        finally:
-            if demo and demo.poll() is None:
-                demo.terminate()
-                demo.wait(60)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import json
 import os
-import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
@@ -143,14 +142,10 @@ def main():
 
     with harness.house("ha-fixtures-", args.mosquitto, args.hass) as home:
         workdir, config, broker_port, base, token = home
-        bridge = None
-        try:
-            env = dict(os.environ, THINQ_TIME_SCALE=args.time_scale)
-            bridge_log = open(workdir / "bridge.log", "w")
-            bridge = subprocess.Popen(
-                [args.bridge, "demo", "--all-fixtures", "--language", args.language,
-                 "--mqtt", f"127.0.0.1:{broker_port}"],
-                stdout=bridge_log, stderr=subprocess.STDOUT, env=env)
+        env = dict(os.environ, THINQ_TIME_SCALE=args.time_scale)
+        with harness.running([args.bridge, "demo", "--all-fixtures", "--language", args.language,
+                              "--mqtt", f"127.0.0.1:{broker_port}"],
+                             workdir / "bridge.log", env=env):
             thinq, entities, states = asyncio.run(collect(base, token, args.timeout))
             if args.entities:
                 write_entities(args.entities, entities)
@@ -162,10 +157,6 @@ def main():
             ok = (totals["devices"] >= DEVICES + 1 and not problems
                   and totals["unavailable"] == 0)
             sys.exit(0 if ok else 1)
-        finally:
-            if bridge:
-                bridge.terminate()
-                bridge.wait(30)
 
 
 if __name__ == "__main__":

@@ -302,6 +302,20 @@ def report_problems(config_dir, base, token, shown=40):
     return len(problems) + len(found)
 
 
+@contextlib.contextmanager
+def running(args, log_path, env=None, stop_within=30):
+    """`args` run for the block, its output in `log_path`; stopped (SIGTERM, then waited for
+    up to `stop_within` s) when the block ends, however it ends. Yields the Popen."""
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT, env=env)
+        try:
+            yield process
+        finally:
+            if process.poll() is None:
+                process.terminate()
+                process.wait(stop_within)
+
+
 House = namedtuple("House", "workdir config broker_port base token")
 
 

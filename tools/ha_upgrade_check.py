@@ -28,7 +28,6 @@ import argparse
 import asyncio
 import json
 import os
-import subprocess
 import sys
 import time
 from datetime import datetime
@@ -123,9 +122,10 @@ async def sensor_mismatches(base, token, broker_port, tries=4):
 
 
 def run_demo(binary, broker_port, log_path):
+    """The demo of `binary` on the house's broker, for a `with` block (see harness.running)."""
     env = dict(os.environ, THINQ_TIME_SCALE="0.02")
-    return subprocess.Popen([binary, "demo", "--mqtt", f"127.0.0.1:{broker_port}"],
-                            stdout=open(log_path, "w"), stderr=subprocess.STDOUT, env=env)
+    return harness.running([binary, "demo", "--mqtt", f"127.0.0.1:{broker_port}"], log_path,
+                           env=env)
 
 
 def main():
@@ -139,14 +139,10 @@ def main():
 
     with harness.house("ha-upgrade-", args.mosquitto, args.hass) as home:
         workdir, config, broker_port, base, token = home
-        demo = None
-        try:
-            demo = run_demo(args.old, broker_port, workdir / "old.log")
+        with run_demo(args.old, broker_port, workdir / "old.log"):
             devices_old, before, unavailable_old = asyncio.run(
                 settled_registry(base, token, args.timeout, 17))
-            demo.terminate()
-            demo.wait(30)
-            demo = run_demo(args.new, broker_port, workdir / "new.log")
+        with run_demo(args.new, broker_port, workdir / "new.log"):
             devices_new, after, unavailable = asyncio.run(
                 settled_registry(base, token, args.timeout, 19))
             names = {d["id"]: d.get("name_by_user") or d["name"] for d in devices_old + devices_new}
@@ -195,10 +191,6 @@ def main():
             print(f"(work directory: {workdir})")
             sys.exit(0 if not renamed and not problems and not mismatches
                      and unavailable == 0 else 1)
-        finally:
-            if demo:
-                demo.terminate()
-                demo.wait(30)
 
 
 if __name__ == "__main__":
