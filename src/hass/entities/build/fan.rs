@@ -6,12 +6,7 @@ use crate::hass::entities::fan::{FanEntity, FanSpeed};
 use crate::thinq::profile::ValueSpec;
 
 pub(super) fn build_fan(scope: &Scope, spec: &FanSpec) -> Option<FanEntity> {
-    let power = take_optional_power(
-        scope,
-        spec.power.as_deref(),
-        &spec.power_on,
-        &spec.power_off,
-    );
+    let power = scope.take_power(spec.power.as_deref(), &spec.power_on, &spec.power_off);
     let speed_property = scope
         .find_named(spec.speed.as_deref())
         .filter(|p| p.writable);
@@ -48,7 +43,7 @@ pub(super) fn build_fan(scope: &Scope, spec: &FanSpec) -> Option<FanEntity> {
         }
         return None;
     }
-    let presets = take_writable_options(scope, spec.preset.as_deref());
+    let presets = scope.take_options(spec.preset.as_deref());
     Some(FanEntity {
         base: scope.composite_base("fan"),
         power,

@@ -15,7 +15,7 @@ pub(super) fn build_humidifier(scope: &Scope, spec: &HumidifierSpec) -> Option<H
     scope.consume(power_property);
     scope.consume(target);
     let current = current_humidity(scope, spec.current_humidity.as_deref());
-    let modes = take_writable_options(scope, spec.mode.as_deref());
+    let modes = scope.take_options(spec.mode.as_deref());
     Some(HumidifierEntity {
         base: scope.composite_base("humidifier"),
         device_class: spec.device_class.clone(),

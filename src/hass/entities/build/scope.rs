@@ -216,6 +216,33 @@ impl<'a> Scope<'a> {
         self.consumed.borrow().iter().cloned().collect()
     }
 
+    /// The power switch a composite may have (fan, water heater): the enum `name`, switched
+    /// between `on` and `off`. Its property is taken from the generic rule only when it can
+    /// really switch; otherwise it keeps an entity of its own.
+    pub(super) fn take_power(
+        &self,
+        name: Option<&str>,
+        on: &str,
+        off: &str,
+    ) -> Option<PowerControl> {
+        let property = self.find_named(name)?;
+        let power = PowerControl::new(property, on, off)?;
+        self.consume(property);
+        Some(power)
+    }
+
+    /// A writable enum a composite offers as a choice (fan presets, humidifier modes): taken
+    /// from the generic rule, with its writable values as `(LG value, HA option)`.
+    pub(super) fn take_options(
+        &self,
+        name: Option<&str>,
+    ) -> Option<(Property, Vec<(String, String)>)> {
+        let property = self.find_named(name).filter(|p| is_enum_with_writes(p))?;
+        self.consume(property);
+        let (_, write) = common::enum_values(property);
+        Some((property.clone(), common::option_pairs(write, self.labels)))
+    }
+
     pub(super) fn composite_base(&self, key: &str) -> EntityBase {
         let (mut keys, name) = self.prefix(None);
         keys.push(key.to_owned());
@@ -236,32 +263,6 @@ pub(super) fn in_catalog_order(order: &[String], write: &[String]) -> Vec<String
         .filter(|v| write.contains(v))
         .cloned()
         .collect()
-}
-
-/// The power switch a composite may have (fan, water heater). Its property is taken from the
-/// generic rule only when it can really switch; otherwise it keeps an entity of its own.
-pub(super) fn take_optional_power(
-    scope: &Scope,
-    name: Option<&str>,
-    on: &str,
-    off: &str,
-) -> Option<PowerControl> {
-    let property = scope.find_named(name)?;
-    let power = PowerControl::new(property, on, off)?;
-    scope.consume(property);
-    Some(power)
-}
-
-/// A writable enum a composite offers as a choice (fan presets, humidifier modes): taken from
-/// the generic rule, with its writable values as `(LG value, HA option)`.
-pub(super) fn take_writable_options(
-    scope: &Scope,
-    name: Option<&str>,
-) -> Option<(Property, Vec<(String, String)>)> {
-    let property = scope.find_named(name).filter(|p| is_enum_with_writes(p))?;
-    scope.consume(property);
-    let (_, write) = common::enum_values(property);
-    Some((property.clone(), common::option_pairs(write, scope.labels)))
 }
 
 /// The readable current humidity a composite shows beside its own values.

@@ -11,12 +11,7 @@ pub(super) fn build_water_heater(
     scope: &Scope,
     spec: &WaterHeaterSpec,
 ) -> Option<WaterHeaterEntity> {
-    let power = take_optional_power(
-        scope,
-        spec.power.as_deref(),
-        &spec.power_on,
-        &spec.power_off,
-    );
+    let power = scope.take_power(spec.power.as_deref(), &spec.power_on, &spec.power_off);
     let mode = scope
         .find(&spec.mode)
         .filter(|p| matches!(p.spec, ValueSpec::Enum { .. }))
