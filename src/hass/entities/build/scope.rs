@@ -1,5 +1,6 @@
 //! What a builder works on: the properties of one sub-device (or the whole device), the
-//! catalog entries describing them, and the helpers composites share to take properties.
+//! catalog entries describing them, which of them its composites took (the generic rule
+//! leaves those alone), and the helpers composites share to take properties.
 
 use crate::catalog::{Catalog, DeviceCatalog, PropertyMeta};
 use crate::hass::entities::common::{self, EntityBase, PowerControl};
