@@ -7,6 +7,7 @@
 //! key is checked again here, and each problem becomes one log line that names the key —
 //! never the PAT or a password.
 
+use crate::hass::broker_address::BrokerAddress;
 use crate::labels::Language;
 use std::path::{Path, PathBuf};
 
@@ -25,10 +26,10 @@ pub struct Options {
     pub country: String,
     /// The installation's ThinQ client id; generated and kept in the data dir when `None`.
     pub client_id: Option<String>,
-    pub mqtt_host: Option<String>,
-    pub mqtt_port: Option<u16>,
-    pub mqtt_username: Option<String>,
-    pub mqtt_password: Option<Secret>,
+    /// The broker `mqtt_host` names, with `mqtt_port` (1883 when empty), `mqtt_username` and
+    /// `mqtt_password`. `None` when `mqtt_host` is empty: the Supervisor's broker is used, and
+    /// the other three keys, checked all the same, are not.
+    pub mqtt: Option<BrokerAddress>,
     /// Home Assistant's discovery prefix (`homeassistant` unless changed in HA too).
     pub discovery_prefix: String,
     /// The root of this add-on's own topics (state, commands, availability).
@@ -173,14 +174,22 @@ impl Options {
                 level
             }
         };
+        let mqtt_host = optional_string(&map, "mqtt_host")?;
+        let mqtt_port = optional_port(&map, "mqtt_port")?;
+        let username = optional_string(&map, "mqtt_username")?;
+        let password = optional_string(&map, "mqtt_password")?.map(Secret::new);
+        let mqtt = mqtt_host.map(|host| BrokerAddress {
+            host,
+            port: mqtt_port.unwrap_or(DEFAULT_MQTT_PORT),
+            username,
+            password,
+            tls: false,
+        });
         Ok(Options {
             pat,
             country,
             client_id,
-            mqtt_host: optional_string(&map, "mqtt_host")?,
-            mqtt_port: optional_port(&map, "mqtt_port")?,
-            mqtt_username: optional_string(&map, "mqtt_username")?,
-            mqtt_password: optional_string(&map, "mqtt_password")?.map(Secret::new),
+            mqtt,
             discovery_prefix,
             base_topic,
             log_level,
@@ -303,10 +312,7 @@ mod tests {
     /// What every optional key left out (or left empty) reads as.
     fn assert_defaults(options: &Options) {
         assert_eq!(options.client_id, None);
-        assert_eq!(options.mqtt_host, None);
-        assert_eq!(options.mqtt_port, None);
-        assert_eq!(options.mqtt_username, None);
-        assert_eq!(options.mqtt_password, None);
+        assert_eq!(options.mqtt, None);
         assert_eq!(options.discovery_prefix, "homeassistant");
         assert_eq!(options.base_topic, "thinq");
         assert_eq!(options.log_level, "info");
@@ -332,13 +338,12 @@ mod tests {
         let options = Options::from_json(&text).unwrap();
         assert_eq!(options.country, "KR");
         assert_eq!(options.client_id.as_deref(), Some("home-assistant-1234"));
-        assert_eq!(options.mqtt_host.as_deref(), Some("core-mosquitto"));
-        assert_eq!(options.mqtt_port, Some(8883));
-        assert_eq!(options.mqtt_username.as_deref(), Some("addons"));
-        assert_eq!(
-            options.mqtt_password.as_ref().map(Secret::expose),
-            Some("pw")
-        );
+        let broker = options.mqtt.expect("mqtt_host is set");
+        assert_eq!(broker.host, "core-mosquitto");
+        assert_eq!(broker.port, 8883);
+        assert_eq!(broker.username.as_deref(), Some("addons"));
+        assert_eq!(broker.password.as_ref().map(Secret::expose), Some("pw"));
+        assert!(!broker.tls);
         assert_eq!(options.discovery_prefix, "ha");
         assert_eq!(options.base_topic, "lg/thinq");
         assert_eq!(options.log_level, "debug");
@@ -444,10 +449,18 @@ mod tests {
             let error = with("mqtt_port", bad.clone()).unwrap_err();
             assert!(matches!(error, OptionsError::PortRange), "{bad}: {error}");
         }
-        assert_eq!(
-            with("mqtt_port", json!("1884")).unwrap().mqtt_port,
-            Some(1884)
-        );
+        let port_of = |port: Value| {
+            let mut options = minimal();
+            options["mqtt_host"] = json!("broker.lan");
+            options["mqtt_port"] = port;
+            Options::from_json(&options.to_string())
+                .unwrap()
+                .mqtt
+                .unwrap()
+                .port
+        };
+        assert_eq!(port_of(json!("1884")), 1884);
+        assert_eq!(port_of(json!("")), DEFAULT_MQTT_PORT);
     }
 
     #[test]

@@ -86,14 +86,8 @@ pub async fn resolve_mqtt_with_policy(
     shutdown: &CancellationToken,
     policy: &RetryPolicy,
 ) -> Result<BrokerAddress, OptionsError> {
-    if let Some(host) = &options.mqtt_host {
-        return Ok(BrokerAddress {
-            host: host.clone(),
-            port: options.mqtt_port.unwrap_or(DEFAULT_MQTT_PORT),
-            username: options.mqtt_username.clone(),
-            password: options.mqtt_password.clone(),
-            tls: false,
-        });
+    if let Some(broker) = &options.mqtt {
+        return Ok(broker.clone());
     }
     let token = supervisor
         .token
@@ -253,8 +247,9 @@ mod tests {
 
     #[tokio::test]
     async fn options_broker_wins_without_asking_the_supervisor() {
-        let mut options = options(json!({"pat": PAT, "country": "de", "mqtt_host": "broker.lan"}));
-        options.mqtt_username = Some("user".into());
+        let options = options(
+            json!({"pat": PAT, "country": "de", "mqtt_host": "broker.lan", "mqtt_username": "user"}),
+        );
         // An unusable Supervisor proves it is not consulted.
         let settings = resolve_offline(&options).await.unwrap();
         assert_eq!(

@@ -26,6 +26,7 @@ pub mod view;
 pub mod watch;
 
 use crate::bridge::{self, BridgeConfig};
+use crate::hass::broker_address::BrokerAddress;
 use crate::hass::topics::Topics;
 use crate::options::Options;
 use crate::secret::Secret;
@@ -304,10 +305,13 @@ fn options(mqtt_host: &str, mqtt_port: u16, topics: &Topics) -> Options {
         pat: Secret::new(DEMO_PAT),
         country: "US".to_owned(),
         client_id: None,
-        mqtt_host: Some(mqtt_host.to_owned()),
-        mqtt_port: Some(mqtt_port),
-        mqtt_username: None,
-        mqtt_password: None,
+        mqtt: Some(BrokerAddress {
+            host: mqtt_host.to_owned(),
+            port: mqtt_port,
+            username: None,
+            password: None,
+            tls: false,
+        }),
         discovery_prefix: topics.discovery_prefix.clone(),
         base_topic: topics.base.clone(),
         log_level: "warning".to_owned(),
@@ -372,11 +376,12 @@ mod tests {
     #[test]
     fn the_demo_options_pass_the_add_on_checks() {
         let options = options("127.0.0.1", 1883, &Topics::new("homeassistant", "thinq"));
+        let broker = options.mqtt.as_ref().expect("the demo names its broker");
         let json = serde_json::json!({
             "pat": options.pat.expose(),
             "country": options.country,
-            "mqtt_host": options.mqtt_host,
-            "mqtt_port": options.mqtt_port,
+            "mqtt_host": broker.host,
+            "mqtt_port": broker.port,
             "discovery_prefix": options.discovery_prefix,
             "base_topic": options.base_topic,
             "log_level": options.log_level,

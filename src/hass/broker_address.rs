@@ -1,6 +1,6 @@
 //! Where the Home Assistant broker is and how to log in: one type for both ends of that
-//! answer — `crate::supervisor` finds it (from the options or the Supervisor's MQTT
-//! service), the Mosquitto session connects to it.
+//! answer — the options name it (`mqtt_host` …) or `crate::supervisor` finds it in the
+//! Supervisor's MQTT service, and the Mosquitto session connects to it.
 
 use crate::secret::Secret;
 
