@@ -72,10 +72,16 @@ def wait_port(port, timeout):
     raise SystemExit(f"nothing listens on {port} after {timeout} s")
 
 
-def start_mosquitto(mosquitto, port, workdir, log=subprocess.DEVNULL):
+def mosquitto_command(mosquitto, port, workdir):
+    """The command line of a Mosquitto on 127.0.0.1:`port`, its configuration written."""
     conf = Path(workdir) / "mosquitto.conf"
     conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
-    proc = subprocess.Popen([mosquitto, "-c", str(conf)], stdout=log, stderr=subprocess.STDOUT)
+    return [mosquitto, "-c", str(conf)]
+
+
+def start_mosquitto(mosquitto, port, workdir, log=subprocess.DEVNULL):
+    proc = subprocess.Popen(mosquitto_command(mosquitto, port, workdir), stdout=log,
+                            stderr=subprocess.STDOUT)
     wait_port(port, 10)
     return proc
 
@@ -90,9 +96,15 @@ def write_configuration(config_dir, port, extra=""):
     )
 
 
-def start_home_assistant(hass, config_dir, port, log, extra=""):
+def home_assistant_command(hass, config_dir, port, extra=""):
+    """The command line of a Core on 127.0.0.1:`port`, its configuration written."""
     write_configuration(config_dir, port, extra)
-    return subprocess.Popen([hass, "-c", str(config_dir)], stdout=log, stderr=subprocess.STDOUT)
+    return [hass, "-c", str(config_dir)]
+
+
+def start_home_assistant(hass, config_dir, port, log, extra=""):
+    return subprocess.Popen(home_assistant_command(hass, config_dir, port, extra), stdout=log,
+                            stderr=subprocess.STDOUT)
 
 
 def fill_required(fields, given):
@@ -326,17 +338,14 @@ def house(prefix, mosquitto, hass):
     printed; both stop when the block ends. Yields a House."""
     workdir = Path(tempfile.mkdtemp(prefix=prefix))
     broker_port, http_port = free_port(), free_port()
-    broker = start_mosquitto(mosquitto, broker_port, workdir)
     config = workdir / "ha"
     config.mkdir()
-    core = start_home_assistant(hass, config, http_port, open(workdir / "hass.log", "w"))
-    try:
-        base = f"http://127.0.0.1:{http_port}"
-        token = onboard(base, "127.0.0.1", broker_port, 600)
-        print(f"Home Assistant {home_assistant_version(base, token)}", flush=True)
-        yield House(workdir, config, broker_port, base, token)
-    finally:
-        core.terminate()
-        core.wait(60)
-        broker.terminate()
-        broker.wait(10)
+    with running(mosquitto_command(mosquitto, broker_port, workdir), workdir / "mosquitto.log",
+                 stop_within=10):
+        wait_port(broker_port, 10)
+        with running(home_assistant_command(hass, config, http_port), workdir / "hass.log",
+                     stop_within=60):
+            base = f"http://127.0.0.1:{http_port}"
+            token = onboard(base, "127.0.0.1", broker_port, 600)
+            print(f"Home Assistant {home_assistant_version(base, token)}", flush=True)
+            yield House(workdir, config, broker_port, base, token)
