@@ -208,11 +208,7 @@ impl Notes<'_> {
 
     fn add(&mut self, scope: &scope::Scope, entity: Box<dyn Entity>) {
         let earlier: HashSet<&PropertyPath> = self.taken.iter().flat_map(|t| &t.paths).collect();
-        let paths: Vec<PropertyPath> = scope
-            .consumed()
-            .into_iter()
-            .filter(|p| !earlier.contains(p))
-            .collect();
+        let paths = scope.consumed_where(|p| !earlier.contains(p));
         let key = entity.key().to_owned();
         for property in scope.take_unshown() {
             self.extras.push((key.clone(), property));

@@ -212,9 +212,13 @@ impl<'a> Scope<'a> {
         self.consumed.borrow().contains(path)
     }
 
-    /// Every property the composites of this scope show so far.
-    pub(super) fn consumed(&self) -> Vec<PropertyPath> {
-        self.consumed.borrow().iter().cloned().collect()
+    /// The properties the composites of this scope show so far that `wanted` picks.
+    pub(super) fn consumed_where(
+        &self,
+        wanted: impl Fn(&PropertyPath) -> bool,
+    ) -> Vec<PropertyPath> {
+        let consumed = self.consumed.borrow();
+        consumed.iter().filter(|p| wanted(p)).cloned().collect()
     }
 
     /// The power switch a composite may have (fan, water heater): the enum `name`, switched
